@@ -1,0 +1,79 @@
+using System.Numerics;
+using Noether.Tensors.Kernels;
+
+namespace Noether.Tensors;
+
+/// <summary>2-D convolution (NCHW) as im2col + GEMM, with stride, padding, dilation and groups, and its gradients.</summary>
+public static class Convolution
+{
+    /// <summary>y[n, o] = Σ_c w[o, c] ⋆ x[n, c] + b[o]; input [N, C, H, W], weight [O, C/groups, kh, kw], bias [O] or null.</summary>
+    public static Tensor<T> Conv2d<T>(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, Conv2dOptions options) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, c, h, w, o, cg, og, geo) = Check(input, weight, bias, options);
+        int plane = geo.OutH * geo.OutW, kdim = cg * geo.KernelH * geo.KernelW;
+        var x = input.Contiguous(); var wt = weight.Contiguous();
+        var y = new Tensor<T>(n, o, geo.OutH, geo.OutW);
+        var xm = x.Storage.Slice(x.Offset, x.Length); var wm = wt.Storage.Slice(wt.Offset, wt.Length); var ym = y.Storage;
+        Parallel.For(0, n, () => new T[kdim * plane], (img, _, col) =>
+        {
+            for (int g = 0; g < options.Groups; g++)
+            {
+                Im2Col.Unfold<T>(xm.Span.Slice((img * c + g * cg) * h * w, cg * h * w), cg, h, w, geo, col);
+                Gemm.Multiply<T>(og, plane, kdim, wm.Span.Slice(g * og * kdim), kdim, 1, col, plane, 1,
+                    ym.Span.Slice((img * o + g * og) * plane, og * plane), plane, false, 1);
+            }
+            return col;
+        }, _ => { });
+        if (bias is not null) y = y + bias.Reshape(1, o, 1, 1);
+        return y;
+    }
+
+    /// <summary>Gradients of <see cref="Conv2d{T}"/> with respect to input, weight and (when it had one) bias.</summary>
+    public static (Tensor<T> Input, Tensor<T> Weight, Tensor<T>? Bias) Conv2dBackward<T>(Tensor<T> input, Tensor<T> weight, bool hasBias, Tensor<T> gradOutput, Conv2dOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, c, h, w, o, cg, og, geo) = Check(input, weight, null, options);
+        int plane = geo.OutH * geo.OutW, kdim = cg * geo.KernelH * geo.KernelW;
+        var expected = new[] { n, o, geo.OutH, geo.OutW };
+        if (!Shapes.Equal(gradOutput.Shape, expected))
+            throw new ShapeMismatchException("Conv2dBackward", "gradient shape differs from the output shape", gradOutput.ShapeArray(), expected);
+        var x = input.Contiguous(); var wt = weight.Contiguous(); var gy = gradOutput.Contiguous();
+        var gx = new Tensor<T>(input.ShapeArray());
+        var gw = new Tensor<T>(weight.ShapeArray());
+        var xm = x.Storage.Slice(x.Offset, x.Length); var wm = wt.Storage.Slice(wt.Offset, wt.Length);
+        var gym = gy.Storage.Slice(gy.Offset, gy.Length); var gxm = gx.Storage;
+        object gate = new();
+        Parallel.For(0, n, () => (Col: new T[kdim * plane], Gw: new T[gw.Length]), (img, _, local) =>
+        {
+            for (int g = 0; g < options.Groups; g++)
+            {
+                var gyg = gym.Span.Slice((img * o + g * og) * plane, og * plane);
+                // dW_g += dY_g · colᵀ
+                Im2Col.Unfold<T>(xm.Span.Slice((img * c + g * cg) * h * w, cg * h * w), cg, h, w, geo, local.Col);
+                Gemm.Multiply<T>(og, kdim, plane, gyg, plane, 1, local.Col, 1, plane, local.Gw.AsSpan(g * og * kdim, og * kdim), kdim, true, 1);
+                // dcol = W_gᵀ · dY_g, folded into dX
+                Gemm.Multiply<T>(kdim, plane, og, wm.Span.Slice(g * og * kdim), 1, kdim, gyg, plane, 1, local.Col, plane, false, 1);
+                Im2Col.Fold<T>(local.Col, cg, h, w, geo, gxm.Span.Slice((img * c + g * cg) * h * w, cg * h * w));
+            }
+            return local;
+        }, local => { lock (gate) System.Numerics.Tensors.TensorPrimitives.Add<T>(gw.Span, local.Gw, gw.Span); });
+        Tensor<T>? gb = hasBias ? gy.Sum(3).Sum(2).Sum(0) : null;
+        return (gx, gw, gb);
+    }
+
+    private static (int N, int C, int H, int W, int O, int Cg, int Og, Conv2dGeometry Geo) Check<T>(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, Conv2dOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (input.Rank != 4 || weight.Rank != 4)
+            throw new ShapeMismatchException("Conv2d", "input must be [N, C, H, W] and weight [O, C/groups, kh, kw]", input.ShapeArray(), weight.ShapeArray());
+        int n = input.Dim(0), c = input.Dim(1), h = input.Dim(2), w = input.Dim(3), o = weight.Dim(0), groups = options.Groups;
+        if (groups < 1 || c % groups != 0 || o % groups != 0)
+            throw new ShapeMismatchException("Conv2d", $"groups={groups} must divide in-channels {c} and out-channels {o}", input.ShapeArray(), weight.ShapeArray());
+        if (weight.Dim(1) != c / groups)
+            throw new ShapeMismatchException("Conv2d", $"weight expects {weight.Dim(1)} channels per group but input has {c}/{groups}", input.ShapeArray(), weight.ShapeArray());
+        if (bias is not null && (bias.Rank != 1 || bias.Dim(0) != o))
+            throw new ShapeMismatchException("Conv2d", $"bias must be [{o}]", bias.ShapeArray(), weight.ShapeArray());
+        var geo = Conv2dGeometry.Resolve("Conv2d", h, w, weight.Dim(2), weight.Dim(3), options, input.ShapeArray(), weight.ShapeArray());
+        return (n, c, h, w, o, c / groups, o / groups, geo);
+    }
+}
