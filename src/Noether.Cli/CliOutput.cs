@@ -1,0 +1,21 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Noether.Cli;
+
+/// <summary>Shared options and output helpers: every verb prints a human table or, with --json, one JSON document.</summary>
+internal static class CliOutput
+{
+    public static Option<bool> JsonOption() => new("--json") { Description = "Write one JSON document to stdout instead of tables." };
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static void WriteJson<T>(TextWriter output, T value) => output.WriteLine(JsonSerializer.Serialize(value, Json));
+}

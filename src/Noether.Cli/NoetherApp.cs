@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Noether.Cli.Commands;
+
+namespace Noether.Cli;
+
+/// <summary>Builds the <c>noether</c> command tree and runs it with uniform error handling and Ctrl-C support.</summary>
+public static class NoetherApp
+{
+    /// <summary>Builds the root command with every verb.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Noether: the parameter symmetries of neural networks, made usable.");
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs; returns the process exit code (0 success, 1 check failed, 2 usage/input error, 130 cancelled).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var root = Build();
+        var config = new InvocationConfiguration { Output = stdout ?? Console.Out, Error = stderr ?? Console.Error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(config);
+        }
+        catch (OperationCanceledException)
+        {
+            (stderr ?? Console.Error).WriteLine("noether: cancelled");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or NotSupportedException or UnauthorizedAccessException or InvalidDataException)
+        {
+            (stderr ?? Console.Error).WriteLine($"noether: {e.Message}");
+            return ExitCodes.InputError;
+        }
+    }
+}
+
+/// <summary>Process exit codes shared by every verb.</summary>
+public static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+    /// <summary>The command ran but its check failed (e.g. verify found a difference).</summary>
+    public const int CheckFailed = 1;
+    /// <summary>Bad input: missing or corrupt file, wrong shapes, unknown names.</summary>
+    public const int InputError = 2;
+    /// <summary>Cancelled by Ctrl-C.</summary>
+    public const int Cancelled = 130;
+}

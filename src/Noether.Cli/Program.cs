@@ -1,0 +1,3 @@
+using Noether.Cli;
+
+return await NoetherApp.RunAsync(args);
