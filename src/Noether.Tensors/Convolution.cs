@@ -42,21 +42,29 @@ public static class Convolution
         var gw = new Tensor<T>(weight.ShapeArray());
         var xm = x.Storage.Slice(x.Offset, x.Length); var wm = wt.Storage.Slice(wt.Offset, wt.Length);
         var gym = gy.Storage.Slice(gy.Offset, gy.Length); var gxm = gx.Storage;
-        object gate = new();
-        Parallel.For(0, n, () => (Col: new T[kdim * plane], Gw: new T[gw.Length]), (img, _, local) =>
+        // Weight gradients are summed per fixed chunk of images, then chunk by chunk in order, so the result is
+        // bit-identical whatever the thread count or scheduling.
+        const int chunkSize = 8;
+        int chunks = (n + chunkSize - 1) / chunkSize;
+        var partial = new T[chunks][];
+        Parallel.For(0, chunks, chunk =>
         {
-            for (int g = 0; g < options.Groups; g++)
-            {
-                var gyg = gym.Span.Slice((img * o + g * og) * plane, og * plane);
-                // dW_g += dY_g · colᵀ
-                Im2Col.Unfold<T>(xm.Span.Slice((img * c + g * cg) * h * w, cg * h * w), cg, h, w, geo, local.Col);
-                Gemm.Multiply<T>(og, kdim, plane, gyg, plane, 1, local.Col, 1, plane, local.Gw.AsSpan(g * og * kdim, og * kdim), kdim, true, 1);
-                // dcol = W_gᵀ · dY_g, folded into dX
-                Gemm.Multiply<T>(kdim, plane, og, wm.Span.Slice(g * og * kdim), 1, kdim, gyg, plane, 1, local.Col, plane, false, 1);
-                Im2Col.Fold<T>(local.Col, cg, h, w, geo, gxm.Span.Slice((img * c + g * cg) * h * w, cg * h * w));
-            }
-            return local;
-        }, local => { lock (gate) System.Numerics.Tensors.TensorPrimitives.Add<T>(gw.Span, local.Gw, gw.Span); });
+            var col = new T[kdim * plane];
+            var local = new T[gw.Length];
+            for (int img = chunk * chunkSize; img < Math.Min(n, (chunk + 1) * chunkSize); img++)
+                for (int g = 0; g < options.Groups; g++)
+                {
+                    var gyg = gym.Span.Slice((img * o + g * og) * plane, og * plane);
+                    // dW_g += dY_g · colᵀ
+                    Im2Col.Unfold<T>(xm.Span.Slice((img * c + g * cg) * h * w, cg * h * w), cg, h, w, geo, col);
+                    Gemm.Multiply<T>(og, kdim, plane, gyg, plane, 1, col, 1, plane, local.AsSpan(g * og * kdim, og * kdim), kdim, true, 1);
+                    // dcol = W_gᵀ · dY_g, folded into dX
+                    Gemm.Multiply<T>(kdim, plane, og, wm.Span.Slice(g * og * kdim), 1, kdim, gyg, plane, 1, col, plane, false, 1);
+                    Im2Col.Fold<T>(col, cg, h, w, geo, gxm.Span.Slice((img * c + g * cg) * h * w, cg * h * w));
+                }
+            partial[chunk] = local;
+        });
+        foreach (var local in partial) System.Numerics.Tensors.TensorPrimitives.Add<T>(gw.Span, local, gw.Span);
         Tensor<T>? gb = hasBias ? gy.Sum(3).Sum(2).Sum(0) : null;
         return (gx, gw, gb);
     }

@@ -1,0 +1,73 @@
+using System.Numerics;
+using Noether.Nn.Operations;
+using Noether.Tensors;
+using Noether.Tensors.Autodiff;
+
+namespace Noether.Nn;
+
+/// <summary>The result of one forward pass: outputs, every intermediate value, and the parameter leaves (for gradients).</summary>
+public sealed class ForwardPass<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal ForwardPass(Variable<T>[] outputs, Dictionary<string, Variable<T>> values, Dictionary<string, Variable<T>> parameters, Dictionary<string, Tensor<T>> buffers)
+    {
+        Outputs = outputs; Values = values; Parameters = parameters; BufferUpdates = buffers;
+    }
+
+    /// <summary>One variable per graph output.</summary>
+    public IReadOnlyList<Variable<T>> Outputs { get; }
+    /// <summary>Every value of the graph by name (inputs and node outputs), e.g. hidden activations.</summary>
+    public IReadOnlyDictionary<string, Variable<T>> Values { get; }
+    /// <summary>Leaf variables of trainable parameters; their <c>Grad</c> is set after <c>Backward</c>.</summary>
+    public IReadOnlyDictionary<string, Variable<T>> Parameters { get; }
+    /// <summary>New buffer values computed in training mode (BatchNorm running statistics).</summary>
+    public IReadOnlyDictionary<string, Tensor<T>> BufferUpdates { get; }
+}
+
+/// <summary>Runs a graph forward (with reverse-mode autodiff through <see cref="Variable{T}"/>).</summary>
+public static class Executor
+{
+    /// <summary>
+    /// Runs every node in order. Inputs bind to graph inputs in order and must be [batch, …per-sample shape].
+    /// </summary>
+    public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Tensor<T>> inputs, bool training, Rng? rng = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng);
+
+    /// <summary>
+    /// Runs every node in order on input variables (so gradients can flow into the inputs). Parameters come from the
+    /// model unless <paramref name="parameterOverrides"/> supplies a variable for them (e.g. transformed weights whose
+    /// gradient is wanted).
+    /// </summary>
+    public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Variable<T>> inputs, bool training, Rng? rng = null,
+        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = model.Graph;
+        if (inputs.Count != g.Inputs.Count)
+            throw new ArgumentException($"Model '{g.Name}' takes {g.Inputs.Count} input(s) ({string.Join(", ", g.Inputs)}), got {inputs.Count}");
+        var values = new Dictionary<string, Variable<T>>();
+        int batch = -1;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var spec = g.Inputs[i]; var t = inputs[i].Value;
+            if (t.Rank != spec.Shape.Length + 1 || !t.Shape[1..].SequenceEqual(spec.Shape))
+                throw new ShapeMismatchException($"Model '{g.Name}' input '{spec.Name}'", $"expects [batch, {string.Join(", ", spec.Shape)}]", t.ShapeArray(), spec.Shape);
+            if (batch >= 0 && t.Dim(0) != batch) throw new ShapeMismatchException($"Model '{g.Name}'", "inputs disagree on the batch size", inputs[0].Value.ShapeArray(), t.ShapeArray());
+            batch = t.Dim(0);
+            values[spec.Name] = inputs[i];
+        }
+        var parameters = new Dictionary<string, Variable<T>>();
+        foreach (var p in g.Parameters)
+            parameters[p.Name] = parameterOverrides is not null && parameterOverrides.TryGetValue(p.Name, out var given) ? given
+                : p.Trainable ? Variable<T>.Parameter(model[p.Name], p.Name) : Variable<T>.Constant(model[p.Name], p.Name);
+        var buffers = new Dictionary<string, Tensor<T>>();
+        rng ??= new Rng(0);
+        foreach (var node in g.Nodes)
+        {
+            var context = new OpContext<T>(node.Name, parameters, training, rng, (name, value) => buffers[name] = value);
+            var args = node.Inputs.Select(n => values[n]).ToArray();
+            values[node.Name] = node.Op.Forward(context, args);
+        }
+        return new ForwardPass<T>(g.Outputs.Select(o => values[o]).ToArray(), values, parameters.Where(kv => kv.Value.RequiresGrad).ToDictionary(), buffers);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text;
+using Noether.Nn.Operations;
+using Noether.Tensors;
+
+namespace Noether.Nn;
+
+/// <summary>A graph input: a name and its per-sample shape (the leading batch axis is implicit).</summary>
+public sealed record InputSpec(string Name, int[] Shape)
+{
+    /// <inheritdoc />
+    public bool Equals(InputSpec? other) => other is not null && Name == other.Name && Shape.SequenceEqual(other.Shape);
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Name, Shape.Length);
+    /// <inheritdoc />
+    public override string ToString() => $"{Name}{Shapes.Format(Shape)}";
+}
+
+/// <summary>One operation of the graph. Its output value carries the node's name.</summary>
+public sealed record Node(string Name, Op Op, IReadOnlyList<string> Inputs)
+{
+    /// <inheritdoc />
+    public bool Equals(Node? other) => other is not null && Name == other.Name && Op == other.Op && Inputs.SequenceEqual(other.Inputs);
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Name, Op);
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} = {Op.Describe()}({string.Join(", ", Inputs)})";
+}
+
+/// <summary>A parameter or buffer of the graph with its full PyTorch-style name and owning node.</summary>
+public sealed record ParameterInfo(string Name, string NodeName, ParameterSlot Slot)
+{
+    /// <summary>The parameter's shape.</summary>
+    public int[] Shape => Slot.Shape;
+    /// <summary>True for trainable parameters, false for buffers.</summary>
+    public bool Trainable => Slot.Trainable;
+}
+
+/// <summary>
+/// The graph IR: a DAG of ops over named values, stored in topological order, with every value's per-sample shape
+/// inferred at construction. Immutable. Build one with <see cref="GraphBuilder"/>.
+/// </summary>
+public sealed class Graph
+{
+    private readonly Dictionary<string, int[]> _shapes = new();
+    private readonly Dictionary<string, Node> _byName = new();
+    private readonly Dictionary<string, List<Node>> _consumers = new();
+
+    /// <summary>Validates and freezes a graph; throws naming the offending node on any inconsistency.</summary>
+    public Graph(IReadOnlyList<InputSpec> inputs, IReadOnlyList<Node> nodes, IReadOnlyList<string> outputs, string name = "model")
+    {
+        Name = name;
+        Inputs = inputs.ToArray();
+        Nodes = nodes.ToArray();
+        Outputs = outputs.ToArray();
+        if (Inputs.Count == 0) throw new ArgumentException($"Graph '{name}' has no inputs");
+        if (Outputs.Count == 0) throw new ArgumentException($"Graph '{name}' has no outputs");
+        foreach (var i in Inputs)
+        {
+            if (!_shapes.TryAdd(i.Name, i.Shape)) throw new ArgumentException($"Graph '{name}': duplicate value name '{i.Name}'");
+            _consumers[i.Name] = new();
+        }
+        var parameters = new List<ParameterInfo>();
+        foreach (var node in Nodes)
+        {
+            if (_shapes.ContainsKey(node.Name)) throw new ArgumentException($"Graph '{name}': duplicate value name '{node.Name}'");
+            if (node.Inputs.Count != node.Op.InputCount)
+                throw new ArgumentException($"Graph '{name}': node '{node.Name}' ({node.Op.Kind}) takes {node.Op.InputCount} inputs, got {node.Inputs.Count}");
+            var inShapes = new List<int[]>();
+            foreach (var input in node.Inputs)
+            {
+                if (!_shapes.TryGetValue(input, out var s))
+                    throw new ArgumentException($"Graph '{name}': node '{node.Name}' reads '{input}', which is not defined before it");
+                inShapes.Add(s);
+                _consumers[input].Add(node);
+            }
+            try { _shapes[node.Name] = node.Op.InferShape(inShapes); }
+            catch (ShapeMismatchException e) { throw new ShapeMismatchException($"{node.Name} ({node.Op.Kind})", e.Message, inShapes.ToArray()); }
+            _byName[node.Name] = node;
+            _consumers[node.Name] = new();
+            foreach (var slot in node.Op.Parameters) parameters.Add(new ParameterInfo($"{node.Name}.{slot.Role}", node.Name, slot));
+        }
+        foreach (var o in Outputs)
+            if (!_shapes.ContainsKey(o)) throw new ArgumentException($"Graph '{name}': output '{o}' is not a value of the graph");
+        var dup = parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new ArgumentException($"Graph '{name}': parameter name '{dup.Key}' is used twice");
+        Parameters = parameters;
+    }
+
+    /// <summary>The model's name.</summary>
+    public string Name { get; }
+    /// <summary>Graph inputs in binding order.</summary>
+    public IReadOnlyList<InputSpec> Inputs { get; }
+    /// <summary>Nodes in topological order.</summary>
+    public IReadOnlyList<Node> Nodes { get; }
+    /// <summary>Names of the output values in order.</summary>
+    public IReadOnlyList<string> Outputs { get; }
+    /// <summary>Every parameter and buffer, in declaration order.</summary>
+    public IReadOnlyList<ParameterInfo> Parameters { get; }
+
+    /// <summary>Per-sample shape of a value.</summary>
+    public int[] ShapeOf(string value) => _shapes.TryGetValue(value, out var s) ? (int[])s.Clone() : throw new KeyNotFoundException($"Graph '{Name}' has no value '{value}'");
+
+    /// <summary>The node producing a value, or null for graph inputs.</summary>
+    public Node? Producer(string value) => _byName.GetValueOrDefault(value);
+
+    /// <summary>The nodes that read a value.</summary>
+    public IReadOnlyList<Node> Consumers(string value) => _consumers.TryGetValue(value, out var c) ? c : throw new KeyNotFoundException($"Graph '{Name}' has no value '{value}'");
+
+    /// <summary>A node by name.</summary>
+    public Node this[string nodeName] => _byName.TryGetValue(nodeName, out var n) ? n : throw new KeyNotFoundException($"Graph '{Name}' has no node '{nodeName}'");
+
+    /// <summary>Total number of trainable scalars.</summary>
+    public long TrainableParameterCount => Parameters.Where(p => p.Trainable).Sum(p => (long)Shapes.Size(p.Shape));
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"Graph {Name}: inputs {string.Join(", ", Inputs)} → outputs {string.Join(", ", Outputs)}");
+        foreach (var n in Nodes) sb.AppendLine($"  {n}  : {Shapes.Format(_shapes[n.Name])}");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Numerics;
+using Noether.Nn.Data;
+using Noether.Tensors;
+using Noether.Tensors.Autodiff;
+
+namespace Noether.Nn.Training;
+
+/// <summary>Settings of a training run.</summary>
+public sealed record TrainOptions(int Epochs, int BatchSize, LearningRateSchedule LearningRate, ulong Seed = 0)
+{
+    /// <summary>Evaluate on the test set after every epoch.</summary>
+    public bool EvaluateEachEpoch { get; init; } = true;
+}
+
+/// <summary>Progress reported after every optimisation step.</summary>
+public readonly record struct TrainingProgress(int Epoch, int Batch, int BatchesPerEpoch, double Loss, double LearningRate);
+
+/// <summary>Metrics of one epoch.</summary>
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double? TestLoss, double? TestAccuracy, double Seconds);
+
+/// <summary>Loss and accuracy on a data set.</summary>
+public readonly record struct Evaluation(double Loss, double Accuracy, int Count);
+
+/// <summary>Trains classification models by mini-batch gradient descent. Deterministic for a given seed.</summary>
+public static class Trainer
+{
+    /// <summary>Trains <paramref name="model"/> in place and returns per-epoch metrics.</summary>
+    public static IReadOnlyList<EpochMetrics> Fit<T>(Model<T> model, Dataset train, Dataset? test, Optimizer<T> optimizer, TrainOptions options,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckShapes(model, train);
+        var loader = new DataLoader(train, options.BatchSize, shuffle: true, new Rng(options.Seed));
+        var dropout = new Rng(options.Seed ^ 0x5EED_D20B_0A7UL);
+        long total = (long)options.Epochs * loader.BatchesPerEpoch, step = 0;
+        var history = new List<EpochMetrics>();
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var sw = Stopwatch.StartNew();
+            double lossSum = 0; int seen = 0, batch = 0;
+            foreach (var (x, y) in loader.Epoch<T>())
+            {
+                cancel.ThrowIfCancellationRequested();
+                double lr = options.LearningRate.At(step++, total);
+                var pass = Executor.Forward(model, [x], training: true, dropout);
+                var loss = Losses.CrossEntropy(pass.Outputs[0], y);
+                double lv = double.CreateTruncating(loss.Value.ToScalar());
+                if (!double.IsFinite(lv)) throw new InvalidOperationException($"Training diverged: loss is {lv} at epoch {epoch}, batch {batch + 1} (learning rate {lr})");
+                loss.Backward();
+                optimizer.Step(model.Parameters, pass.Parameters.Where(p => p.Value.Grad is not null).ToDictionary(p => p.Key, p => p.Value.Grad!), lr);
+                foreach (var (name, value) in pass.BufferUpdates) model[name].CopyFrom(value);
+                lossSum += lv * y.Length; seen += y.Length;
+                progress?.Report(new TrainingProgress(epoch, ++batch, loader.BatchesPerEpoch, lv, lr));
+            }
+            Evaluation? ev = test is not null && options.EvaluateEachEpoch ? Evaluate(model, test, Math.Max(options.BatchSize, 256)) : null;
+            history.Add(new EpochMetrics(epoch, lossSum / Math.Max(1, seen), ev?.Loss, ev?.Accuracy, sw.Elapsed.TotalSeconds));
+        }
+        return history;
+    }
+
+    /// <summary>Mean cross-entropy and accuracy in evaluation mode.</summary>
+    public static Evaluation Evaluate<T>(Model<T> model, Dataset data, int batchSize = 256, CancellationToken cancel = default) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckShapes(model, data);
+        using var _ = GradMode.NoGrad();
+        double loss = 0; int correct = 0;
+        foreach (var (x, y) in new DataLoader(data, batchSize, shuffle: false, new Rng(0)).Epoch<T>())
+        {
+            cancel.ThrowIfCancellationRequested();
+            var logits = Executor.Forward(model, [x], training: false).Outputs[0];
+            loss += double.CreateTruncating(Losses.CrossEntropy(logits, y).Value.ToScalar()) * y.Length;
+            var pred = logits.Value.ArgMax(-1);
+            for (int i = 0; i < y.Length; i++) if (pred[i] == y[i]) correct++;
+        }
+        return new Evaluation(loss / Math.Max(1, data.Count), (double)correct / Math.Max(1, data.Count), data.Count);
+    }
+
+    private static void CheckShapes<T>(Model<T> model, Dataset data) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var input = model.Graph.Inputs[0];
+        if (!input.Shape.SequenceEqual(data.SampleShape))
+            throw new ShapeMismatchException($"Model '{model.Graph.Name}' on data set '{data.Name}'", "the model's input shape differs from the data's sample shape", input.Shape, data.SampleShape);
+        var outShape = model.Graph.ShapeOf(model.Graph.Outputs[0]);
+        if (outShape.Length != 1 || outShape[0] != data.Classes)
+            throw new ShapeMismatchException($"Model '{model.Graph.Name}' on data set '{data.Name}'", $"the model must output {data.Classes} logits per sample", outShape, [data.Classes]);
+    }
+}
