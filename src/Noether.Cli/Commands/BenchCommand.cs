@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Noether.Nn.Diagnostics;
 using Noether.Tensors.Diagnostics;
 using Spectre.Console;
 
@@ -54,6 +55,35 @@ internal static class BenchCommand
             return Task.FromResult(ExitCodes.Ok);
         });
         bench.Subcommands.Add(gemm);
+        bench.Subcommands.Add(CreateTrain());
         return bench;
+    }
+
+    private static Command CreateTrain()
+    {
+        var models = new Option<string[]>("--models") { Description = "Reference models to time.", DefaultValueFactory = _ => TrainingThroughput.Models.ToArray(), AllowMultipleArgumentsPerToken = true };
+        var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 128 };
+        var seconds = new Option<double>("--seconds") { Description = "Minimum timed seconds per model.", DefaultValueFactory = _ => 3.0 };
+        var json = CliOutput.JsonOption();
+        var cmd = new Command("train", "Training throughput (samples/s) of the reference MLP and CNN on 28×28 inputs.") { models, batch, seconds, json };
+        cmd.SetAction((parse, cancel) =>
+        {
+            int b = parse.GetValue(batch);
+            if (b < 1) throw new ArgumentException($"--batch-size must be positive, got {b}");
+            var list = parse.GetValue(models)!;
+            var results = new List<ThroughputMeasurement>();
+            if (parse.GetValue(json))
+            {
+                foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel));
+                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { benchmark = "train", processor_count = Environment.ProcessorCount, results });
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            AnsiConsole.Status().Start("Timing training steps…", _ => { foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel)); });
+            var table = new Table().AddColumns("model", "parameters", "batch", "samples/s", "ms / step");
+            foreach (var r in results) table.AddRow(r.Model, r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.SamplesPerSecond.ToString("F0"), r.MillisecondsPerStep.ToString("F1"));
+            AnsiConsole.Write(table);
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
     }
 }
