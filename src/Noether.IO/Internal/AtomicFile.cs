@@ -1,0 +1,33 @@
+namespace Noether.IO.Internal;
+
+/// <summary>
+/// Writes a file atomically: the content goes to a temporary file in the destination's directory, is flushed to
+/// disk, and then replaces the destination with a single rename. Readers see either the old file or the complete
+/// new one, never a partial write; on failure the temporary file is removed and the destination is untouched.
+/// </summary>
+internal static class AtomicFile
+{
+    /// <summary>Runs <paramref name="write"/> against a temporary file and renames it onto <paramref name="path"/>.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent directory", nameof(path));
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Cannot write '{full}': directory '{directory}' does not exist");
+        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+}
