@@ -10,6 +10,7 @@ public static class NoetherApp
     public static RootCommand Build()
     {
         var root = new RootCommand("Noether: the parameter symmetries of neural networks, made usable.");
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
