@@ -33,6 +33,13 @@ public static class ModelFiles
         SafetensorsWriter.Write(path, model.Parameters, meta);
     }
 
+    /// <summary>"float32" when every floating-point tensor of the file is stored in 32 bits or less, else "float64".</summary>
+    public static string StoredPrecision(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        return file.Entries.Any(e => e.Dtype == SafetensorsDtype.F64) ? "float64" : "float32";
+    }
+
     /// <summary>Loads a model saved by <see cref="Save{T}"/> (or any safetensors file whose metadata holds a Noether graph).</summary>
     public static Model<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
