@@ -20,7 +20,7 @@ public static class GraphJson
         .Where(t => t.IsSubclassOf(typeof(Op)) && !t.IsAbstract)
         .ToDictionary(t => KindOf(t), t => t);
 
-    private static readonly JsonSerializerOptions s_options = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions s_options = new() { WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Registers an op type defined outside this assembly (e.g. by an importer).</summary>
     public static void Register<TOp>() where TOp : Op

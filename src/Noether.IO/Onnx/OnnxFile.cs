@@ -1,0 +1,46 @@
+using Google.Protobuf;
+using Noether.IO.Internal;
+using Onnx;
+
+namespace Noether.IO;
+
+/// <summary>
+/// Reads and writes ONNX protobuf files, treating input as hostile: the size is capped before parsing, nesting depth
+/// is bounded, and every parse failure becomes an <see cref="InvalidDataException"/> naming the file.
+/// </summary>
+internal static class OnnxFile
+{
+    /// <summary>Largest model file read by default (protobuf itself cannot exceed 2 GiB).</summary>
+    public const long DefaultMaxBytes = 1L << 30;
+
+    private const int RecursionLimit = 64;
+
+    /// <summary>Parses an ONNX model file.</summary>
+    public static ModelProto ReadModel(string path, long maxBytes = DefaultMaxBytes) => Read(path, maxBytes, ModelProto.Parser, "ONNX model");
+
+    /// <summary>Parses a serialized TensorProto (the <c>.pb</c> files of ONNX's test data).</summary>
+    public static TensorProto ReadTensor(string path, long maxBytes = DefaultMaxBytes) => Read(path, maxBytes, TensorProto.Parser, "ONNX TensorProto");
+
+    private static TMessage Read<TMessage>(string path, long maxBytes, MessageParser<TMessage> parser, string what) where TMessage : IMessage<TMessage>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{what} not found: {path}", path);
+        long length = new FileInfo(path).Length;
+        if (length > maxBytes || length > int.MaxValue)
+            throw new InvalidDataException($"{path}: {length} bytes exceeds the {Math.Min(maxBytes, int.MaxValue)}-byte limit for an {what}");
+        if (length == 0) throw new InvalidDataException($"{path}: the file is empty, not an {what}");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        try
+        {
+            using var input = CodedInputStream.CreateWithLimits(stream, (int)Math.Min(maxBytes, int.MaxValue), RecursionLimit);
+            return parser.ParseFrom(input);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid {what} ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Writes a model atomically (temporary file, then rename).</summary>
+    public static void WriteModel(string path, ModelProto model) => AtomicFile.Write(path, stream => model.WriteTo(stream));
+}

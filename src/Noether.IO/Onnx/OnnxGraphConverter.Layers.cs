@@ -1,0 +1,281 @@
+using Noether.Nn.Operations;
+using Noether.Tensors;
+
+namespace Noether.IO;
+
+/// <summary>Layers with weights (Gemm, MatMul, Conv, norms), activations, softmax and pooling.</summary>
+internal sealed partial class OnnxGraphConverter
+{
+    private Dictionary<string, Action> Handlers() => new()
+    {
+        ["Gemm"] = Gemm, ["MatMul"] = MatMul, ["Conv"] = Conv,
+        ["BatchNormalization"] = BatchNormalization, ["LayerNormalization"] = LayerNormalization,
+        ["Relu"] = () => Activate(Activation.Relu), ["LeakyRelu"] = () => Activate(Activation.LeakyRelu(Float("alpha", 0.01f))),
+        ["Sigmoid"] = () => Activate(Activation.Sigmoid), ["Tanh"] = () => Activate(Activation.Tanh),
+        ["Softplus"] = () => Activate(Activation.Softplus), ["Abs"] = () => Activate(Activation.Abs), ["Gelu"] = Gelu,
+        ["Softmax"] = Softmax, ["MaxPool"] = () => Pool(max: true), ["AveragePool"] = () => Pool(max: false),
+        ["GlobalAveragePool"] = GlobalAveragePool, ["Flatten"] = Flatten,
+        ["Add"] = () => Binary(BinaryFunction.Add), ["Sub"] = () => Binary(BinaryFunction.Sub), ["Mul"] = () => Binary(BinaryFunction.Mul),
+        ["Div"] = () => Binary(BinaryFunction.Div), ["Pow"] = () => Binary(BinaryFunction.Pow),
+        ["Max"] = () => Binary(BinaryFunction.Max), ["Min"] = () => Binary(BinaryFunction.Min),
+        ["Sqrt"] = () => Unary(UnaryFunction.Sqrt), ["Erf"] = () => Unary(UnaryFunction.Erf), ["Exp"] = () => Unary(UnaryFunction.Exp),
+        ["Log"] = () => Unary(UnaryFunction.Log), ["Neg"] = () => Unary(UnaryFunction.Neg), ["Reciprocal"] = () => Unary(UnaryFunction.Reciprocal),
+        ["Sin"] = () => Unary(UnaryFunction.Sin), ["Cos"] = () => Unary(UnaryFunction.Cos), ["Where"] = Where_,
+        ["Identity"] = Identity, ["Dropout"] = Dropout, ["Constant"] = Constant, ["Cast"] = Cast, ["Shape"] = Shape,
+        ["Reshape"] = ReshapeNode, ["Squeeze"] = () => Squeeze(unsqueeze: false), ["Unsqueeze"] = () => Squeeze(unsqueeze: true),
+        ["Transpose"] = Transpose, ["Concat"] = Concat, ["Gather"] = Gather, ["Slice"] = Slice, ["Pad"] = Pad,
+        ["Expand"] = Expand, ["ConstantOfShape"] = ConstantOfShape, ["ReduceMean"] = ReduceMean,
+    };
+
+    // ---- linear layers -----------------------------------------------------------------------------------------
+
+    private void Gemm()
+    {
+        if (In(1) is not ConstValue b)
+            throw Fail(OnnxImportError.UnsupportedVariant, "operand B is computed at run time; Gemm is imported as a Linear layer, which needs B to be an initializer");
+        var a = Runtime(0);
+        if (Int("transA", 0) != 0) throw BatchAxis("transA = 1 contracts over axis 0 of A");
+        if (a.Shape.Length != 1 || b.Shape.Length != 2) throw Malformed($"Gemm needs a matrix A [N, K] and B of rank 2, got per-sample A {Shapes.Format(a.Shape)} and B {Shapes.Format(b.Shape)}");
+        var w = Int("transB", 0) != 0 ? b.Tensor.Data : b.Tensor.Data.Transpose().Contiguous();
+        w = w * Float("alpha", 1f);
+        int outF = w.Dim(0), inF = w.Dim(1);
+        var c = In(2) is null ? null : Const(2, "C");
+        Tensor<double>? bias = null;
+        float beta = Float("beta", 1f);
+        if (c is not null && beta != 0)
+        {
+            var cs = c.Shape;
+            if (cs.Length == 2 && cs[0] != 1) throw BatchAxis($"bias C of shape {Shapes.Format(cs)} differs between rows (samples)");
+            bias = c.Tensor.Data.Reshape(cs.Length == 2 ? [cs[1]] : cs).BroadcastTo(outF).Contiguous() * beta;
+        }
+        EmitLinear(a, w, bias, ParameterOwnerName(b, c));
+    }
+
+    private void EmitLinear(RuntimeValue x, Tensor<double> weight, Tensor<double>? bias, string name)
+    {
+        var y = Emit(new LinearOp(weight.Dim(1), weight.Dim(0), bias is not null), name, x);
+        AddParameter(y, "weight", weight);
+        if (bias is not null) AddParameter(y, "bias", bias);
+        Set(0, y);
+    }
+
+    private void MatMul()
+    {
+        var (a, b) = (In(0), In(1));
+        if (a is ConstValue ca && b is ConstValue cb) { Set(0, ConstValue.Of(ca.Tensor.Data.MatMul(cb.Tensor.Data), ca.Tensor.Type)); return; }
+        if (a is RuntimeValue x && b is ConstValue w && w.Shape.Length == 2)
+        {
+            // A bias added right after (PyTorch's Linear on 3-D inputs) joins the Linear layer.
+            var weight = w.Tensor.Data.Transpose().Contiguous();
+            int outF = weight.Dim(0);
+            if (SoleConsumer(_node.Output[0]) is int k && _graph.Node[k].OpType == "Add")
+            {
+                var add = _graph.Node[k];
+                var other = add.Input[0] == _node.Output[0] ? add.Input[1] : add.Input[0];
+                if (_values.GetValueOrDefault(other) is ConstValue c && Shapes.Size(c.Shape) == outF && c.Shape.Length >= 1 && c.Shape[^1] == outF && c.Shape.SkipLast(1).All(d => d == 1))
+                {
+                    _fused.Add(k);
+                    var y = Emit(new LinearOp(weight.Dim(1), outF, true), ParameterOwnerName(c, w), x);
+                    AddParameter(y, "weight", weight);
+                    AddParameter(y, "bias", c.Tensor.Data.Reshape(outF));
+                    _values[add.Output[0]] = y;
+                    Set(0, y);
+                    return;
+                }
+            }
+            EmitLinear(x, weight, null, ParameterOwnerName(w));
+            return;
+        }
+        if (a is RuntimeValue l && b is RuntimeValue r)
+        {
+            if (l.Shape.Length != r.Shape.Length || l.Shape.Length < 2)
+                throw BatchAxis($"a product of per-sample shapes {Shapes.Format(l.Shape)} and {Shapes.Format(r.Shape)} would align the batch axis of one operand with a feature axis of the other (both need equal rank ≥ 3)");
+            Set(0, Emit(new MatMulOp(), BaseName(), l, r));
+            return;
+        }
+        throw Fail(OnnxImportError.UnsupportedVariant, "only x·W with a 2-D initializer W, or a product of two computed values, is supported");
+    }
+
+    private int? SoleConsumer(string value)
+        => !_graphOutputs.Contains(value) && _consumers.TryGetValue(value, out var c) && c.Count == 1 ? c[0] : null;
+
+    // ---- convolution and pooling -------------------------------------------------------------------------------
+
+    /// <summary>Kernel geometry of Conv and the pools: pads as (top, left, bottom, right) after auto_pad.</summary>
+    private (int[] Kernel, int[] Strides, int[] Dilations, int[] Pads) Window(RuntimeValue x, int[]? kernel)
+    {
+        if (x.Shape.Length != 3)
+            throw Fail(OnnxImportError.UnsupportedVariant, $"only 2-D windows over [N, C, H, W] are supported, got per-sample shape {Shapes.Format(x.Shape)}");
+        kernel ??= Ints("kernel_shape")?.Select(v => (int)v).ToArray() ?? throw Malformed("kernel_shape is missing");
+        if (kernel.Length != 2) throw Malformed($"kernel_shape {Shapes.Format(kernel)} is not 2-D");
+        var strides = Ints("strides")?.Select(v => (int)v).ToArray() ?? [1, 1];
+        var dil = Ints("dilations")?.Select(v => (int)v).ToArray() ?? [1, 1];
+        var pads = Ints("pads")?.Select(v => (int)v).ToArray() ?? [0, 0, 0, 0];
+        var autoPad = Str("auto_pad", "NOTSET");
+        if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+        {
+            for (int a = 0; a < 2; a++)
+            {
+                int input = x.Shape[a + 1], output = (input + strides[a] - 1) / strides[a];
+                int total = Math.Max(0, (output - 1) * strides[a] + (kernel[a] - 1) * dil[a] + 1 - input);
+                int small = total / 2, large = total - small;
+                (pads[a], pads[a + 2]) = autoPad == "SAME_UPPER" ? (small, large) : (large, small);
+            }
+        }
+        else if (autoPad == "VALID") pads = [0, 0, 0, 0];
+        else if (autoPad != "NOTSET") throw Malformed($"auto_pad '{autoPad}' is unknown");
+        return (kernel, strides, dil, pads);
+    }
+
+    /// <summary>Applies asymmetric padding as an explicit Pad node; returns the input and the symmetric remainder.</summary>
+    private (RuntimeValue X, int PadH, int PadW) SplitPads(RuntimeValue x, int[] pads, double fill)
+    {
+        if (pads[0] == pads[2] && pads[1] == pads[3]) return (x, pads[0], pads[1]);
+        var padded = Emit(new PadOp([0, pads[0], pads[1], 0, pads[2], pads[3]], PadMode.Constant, fill), BaseName() + ".pad", x);
+        return (padded, 0, 0);
+    }
+
+    private void Conv()
+    {
+        var x = Runtime(0);
+        var w = In(1) as ConstValue ?? throw Fail(OnnxImportError.UnsupportedVariant, "the weight W is computed at run time; it must be an initializer");
+        var b = In(2) is null ? null : Const(2, "bias B");
+        if (w.Shape.Length != 4) throw Fail(OnnxImportError.UnsupportedVariant, $"only 2-D convolutions are supported, got a weight of shape {Shapes.Format(w.Shape)}");
+        var (kernel, strides, dil, pads) = Window(x, w.Shape[2..]);
+        int groups = (int)Int("group", 1);
+        var (input, ph, pw) = SplitPads(x, pads, 0);
+        var op = new Conv2dOp(x.Shape[0], w.Shape[0], kernel[0], kernel[1], new Conv2dOptions(strides[0], strides[1], ph, pw, dil[0], dil[1], groups), b is not null);
+        var y = Emit(op, ParameterOwnerName(w, b), input);
+        AddParameter(y, "weight", w.Tensor.Data);
+        if (b is not null) AddParameter(y, "bias", b.Tensor.Data);
+        Set(0, y);
+    }
+
+    private void Pool(bool max)
+    {
+        var x = Runtime(0);
+        OnlyFirstOutput("argmax indices");
+        var (kernel, strides, dil, pads) = Window(x, null);
+        if (dil.Any(d => d != 1)) throw Fail(OnnxImportError.UnsupportedVariant, $"dilated pooling (dilations {Shapes.Format(dil)}) is not supported");
+        bool includePad = Int("count_include_pad", 0) != 0;
+        if (Int("ceil_mode", 0) != 0)
+        {
+            // Ceil mode adds a partial window at the end: extend the end padding so that floor division reaches it.
+            for (int a = 0; a < 2; a++)
+            {
+                int span = x.Shape[a + 1] + pads[a] + pads[a + 2] - kernel[a];
+                int ceilOut = (span + strides[a] - 1) / strides[a] + 1, floorOut = span / strides[a] + 1;
+                if (ceilOut != floorOut && (!max || includePad))
+                    throw Fail(OnnxImportError.UnsupportedVariant, "ceil_mode = 1 with a partial last window is supported for MaxPool only");
+                pads[a + 2] += (ceilOut - floorOut) * strides[a];
+            }
+        }
+        if (!max && !includePad && (pads[0] != pads[2] || pads[1] != pads[3]))
+            throw Fail(OnnxImportError.UnsupportedVariant, $"asymmetric pads {Shapes.Format(pads)} with count_include_pad = 0 are not supported");
+        var (input, ph, pw) = SplitPads(x, pads, max ? double.NegativeInfinity : 0);
+        var options = new Pool2dOptions(kernel[0], kernel[1], strides[0], strides[1], ph, pw, includePad);
+        Set(0, Emit(max ? new MaxPool2dOp(options) : new AvgPool2dOp(options), BaseName(), input));
+    }
+
+    private void GlobalAveragePool()
+    {
+        var x = Runtime(0);
+        if (x.Shape.Length != 3) throw Fail(OnnxImportError.UnsupportedVariant, $"only [N, C, H, W] inputs are supported, got per-sample shape {Shapes.Format(x.Shape)}");
+        var pooled = Emit(new GlobalAvgPoolOp(), BaseName(), x);
+        var y = Emit(new ReshapeOp([x.Shape[0], 1, 1]), BaseName() + ".keepdims", pooled);
+        _reshapeSource[y.Id] = pooled;
+        Set(0, y);
+    }
+
+    // ---- normalisation -----------------------------------------------------------------------------------------
+
+    private void BatchNormalization()
+    {
+        var x = Runtime(0);
+        if (Int("training_mode", 0) != 0 || (_opset < 7 && Int("is_test", 0) == 0 && _node.Output.Count > 1))
+            throw BatchAxis("training-mode batch normalisation uses statistics over the batch");
+        OnlyFirstOutput("running statistics");
+        if (x.Shape.Length < 1) throw Malformed("input needs a channel axis");
+        var p = Enumerable.Range(1, 4).Select(i => Const(i, new[] { "scale", "B", "input_mean", "input_var" }[i - 1])).ToArray();
+        int c = x.Shape[0];
+        foreach (var t in p) if (Shapes.Size(t.Shape) != c) throw Malformed($"'{t.Initializer}' has shape {Shapes.Format(t.Shape)}, expected [{c}]");
+        // BatchNormOp takes [C] or [C, H, W] per sample; other ranks go through [C, rest, 1].
+        var input = x.Shape.Length is 1 or 3 ? x : Reshape(x, [c, Shapes.Size(x.Shape[1..]), 1], BaseName() + ".to3d");
+        var y = Emit(new BatchNormOp(c, Float("epsilon", 1e-5f)), ParameterOwnerName(p[0], p[1]), input);
+        string[] roles = ["weight", "bias", "running_mean", "running_var"];
+        for (int i = 0; i < 4; i++) AddParameter(y, roles[i], p[i].Tensor.Data.Reshape(c));
+        Set(0, input == x ? y : Reshape(y, x.Shape, BaseName() + ".back"));
+    }
+
+    private void LayerNormalization()
+    {
+        var x = Runtime(0);
+        OnlyFirstOutput("mean / inverse standard deviation");
+        int rank = x.Shape.Length + 1, axis = Axis(Int("axis", -1), rank);
+        if (axis == 0) throw BatchAxis("normalising from axis 0 mixes samples");
+        var scale = Const(1, "Scale");
+        var bias = In(2) is null ? null : Const(2, "B");
+        EmitLayerNorm(x, axis - 1, Float("epsilon", 1e-5f), scale.Tensor.Data, bias?.Tensor.Data, ParameterOwnerName(scale, bias));
+    }
+
+    /// <summary>LayerNorm over per-sample axes from <paramref name="from"/> on (several axes are flattened into one).</summary>
+    private void EmitLayerNorm(RuntimeValue x, int from, double eps, Tensor<double>? scale, Tensor<double>? bias, string name)
+    {
+        var normalized = x.Shape[from..];
+        int d = Shapes.Size(normalized);
+        var input = from == x.Shape.Length - 1 ? x : Reshape(x, [.. x.Shape[..from], d], name + ".flatten");
+        var y = Emit(new LayerNormOp(d, eps, Affine: scale is not null || bias is not null), name, input);
+        if (scale is not null || bias is not null)
+        {
+            AddParameter(y, "weight", scale is null ? Tensor<double>.Ones(d) : scale.BroadcastTo(normalized).Contiguous().Reshape(d));
+            AddParameter(y, "bias", bias is null ? Tensor<double>.Zeros(d) : bias.BroadcastTo(normalized).Contiguous().Reshape(d));
+        }
+        Set(0, input == x ? y : Reshape(y, x.Shape, name + ".unflatten"));
+    }
+
+    // ---- activations and softmax -------------------------------------------------------------------------------
+
+    private void Activate(Activation f)
+    {
+        switch (In(0))
+        {
+            case RuntimeValue x: Set(0, Emit(new ActivationOp(f), BaseName(), x)); break;
+            case ConstValue c: Set(0, ConstValue.Of(c.Tensor.Data.Map(v => f.Evaluate(v)), c.Tensor.Type)); break;
+            default: throw Malformed("input 0 is missing");
+        }
+    }
+
+    private void Gelu()
+    {
+        if (Str("approximate", "none") != "none") throw Fail(OnnxImportError.UnsupportedVariant, $"approximate = '{Str("approximate", "")}' is not supported (only the exact erf GELU)");
+        Activate(Activation.Gelu);
+    }
+
+    private void Softmax()
+    {
+        var x = Runtime(0);
+        int rank = x.Shape.Length + 1, axis = Axis(Int("axis", _opset < 13 ? 1 : -1), rank);
+        if (axis == 0) throw BatchAxis("softmax over axis 0 mixes samples");
+        if (_opset >= 13 || axis == rank - 1) { Set(0, Emit(new SoftmaxOp(axis - 1), BaseName(), x)); return; }
+        // Before opset 13, Softmax normalises over all axes from `axis` on.
+        var flat = Reshape(x, [.. x.Shape[..(axis - 1)], Shapes.Size(x.Shape[(axis - 1)..])], BaseName() + ".flatten");
+        Set(0, Reshape(Emit(new SoftmaxOp(-1), BaseName(), flat), x.Shape, BaseName() + ".unflatten"));
+    }
+
+    private void Flatten()
+    {
+        var v = In(0) ?? throw Malformed("input 0 is missing");
+        int rank = (v is RuntimeValue r0 ? r0.Shape.Length + 1 : ((ConstValue)v).Shape.Length);
+        int axis = rank == 0 ? 0 : (int)(Int("axis", 1) < 0 ? Int("axis", 1) + rank : Int("axis", 1));
+        if (v is ConstValue c)
+        {
+            var s = c.Shape;
+            Set(0, ConstValue.Of(c.Tensor.Data.Reshape(Shapes.Size(s[..axis]), Shapes.Size(s[axis..])), c.Tensor.Type));
+            return;
+        }
+        var x = (RuntimeValue)v;
+        if (axis == 0) throw BatchAxis("Flatten with axis 0 merges the batch into one row");
+        if (x.Shape[..(axis - 1)].Any(d => d != 1)) throw BatchAxis($"Flatten with axis {axis} merges per-sample axes into the batch axis");
+        Set(0, Reshape(x, [Shapes.Size(x.Shape[(axis - 1)..])]));
+    }
+}

@@ -1,0 +1,278 @@
+using System.Text;
+using Noether.Nn;
+using Noether.Nn.Operations;
+using Noether.Tensors;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Noether.IO;
+
+/// <summary>
+/// Turns one ONNX graph into the graph IR. Values are either runtime values (with a batch axis) or constants; ops
+/// whose inputs are all constant — in particular shape computations, symbolic in the batch size — are folded here.
+/// The per-op handlers live in the partial files OnnxGraphConverter.Layers, .Elementwise and .Shapes.
+/// </summary>
+internal sealed partial class OnnxGraphConverter
+{
+    private readonly string _source;
+    private readonly GraphProto _graph;
+    private readonly long _opset;
+    private readonly Dictionary<string, OnnxValue> _values = new();
+    private readonly List<Node> _nodes = new();
+    private readonly Dictionary<string, int[]> _shapes = new();
+    private readonly Dictionary<string, Tensor<double>> _parameters = new();
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<int>> _consumers = new();
+    private readonly Dictionary<string, int> _producers = new();
+    private readonly HashSet<string> _graphOutputs;
+    private readonly HashSet<int> _fused = new();
+    private readonly Dictionary<string, RuntimeValue> _reshapeSource = new();
+    private readonly Dictionary<string, Action> _handlers;
+    private readonly int? _declaredBatch;
+    private NodeProto _node = new();
+    private int _index;
+
+    public OnnxGraphConverter(ModelProto model, string source)
+    {
+        _source = source;
+        _graph = model.Graph ?? throw new OnnxImportException(OnnxImportError.Malformed, source, $"{source}: the model has no graph");
+        _opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(1).Max();
+        _graphOutputs = _graph.Output.Select(o => o.Name).ToHashSet();
+        _handlers = Handlers();
+        var batches = _graph.Input.Where(i => !_graph.Initializer.Any(t => t.Name == i.Name))
+            .Select(i => i.Type?.TensorType?.Shape?.Dim.FirstOrDefault()).ToArray();
+        if (batches.Length > 0 && batches.All(d => d is { ValueCase: TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue }))
+        {
+            var values = batches.Select(d => d!.DimValue).Distinct().ToArray();
+            if (values.Length == 1 && values[0] > 0 && values[0] < int.MaxValue) _declaredBatch = (int)values[0];
+        }
+    }
+
+    /// <summary>The op types the importer maps (default ONNX domain).</summary>
+    public static IReadOnlySet<string> SupportedOps { get; } = new OnnxGraphConverter(new ModelProto { Graph = new GraphProto() }, "").Handlers().Keys.ToHashSet();
+
+    /// <summary>Runs the conversion; returns the graph and its parameters (float64, to be cast by the caller).</summary>
+    public (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Convert()
+    {
+        CheckOps();
+        foreach (var t in _graph.Initializer)
+        {
+            if (_values.ContainsKey(t.Name)) throw Malformed($"initializer '{t.Name}' is defined twice");
+            _values[t.Name] = new ConstValue(OnnxTensors.Decode(t, _source), t.Name);
+        }
+        foreach (var input in _graph.Input)
+        {
+            if (_values.ContainsKey(input.Name)) continue; // an initializer with a default value for an optional input
+            _values[input.Name] = DeclareInput(input);
+        }
+        for (int i = 0; i < _graph.Node.Count; i++)
+        {
+            var n = _graph.Node[i];
+            for (int k = 0; k < n.Input.Count; k++)
+                if (n.Input[k].Length > 0) (_consumers.TryGetValue(n.Input[k], out var l) ? l : _consumers[n.Input[k]] = new()).Add(i);
+            foreach (var o in n.Output) if (o.Length > 0) _producers[o] = i;
+        }
+        for (_index = 0; _index < _graph.Node.Count; _index++)
+        {
+            if (_fused.Contains(_index)) continue;
+            _node = _graph.Node[_index];
+            try { _handlers[_node.OpType](); }
+            catch (ShapeMismatchException e) { throw Fail(OnnxImportError.Malformed, e.Message, e); }
+            catch (InvalidOperationException e) { throw Fail(OnnxImportError.UnsupportedVariant, e.Message, e); }
+        }
+        var outputs = new List<string>();
+        foreach (var o in _graph.Output)
+        {
+            var v = _values.GetValueOrDefault(o.Name) ?? throw Malformed($"graph output '{o.Name}' is never computed");
+            if (v is not RuntimeValue r)
+                throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph output '{o.Name}' does not depend on the inputs (it is a constant); the graph IR computes outputs per sample");
+            outputs.Add(r.Id);
+        }
+        var (nodes, parameters) = Prune(outputs);
+        var inputs = _graph.Input.Where(i => _values[i.Name] is RuntimeValue).Select(i => (RuntimeValue)_values[i.Name]).Select(r => new InputSpec(r.Id, r.Shape)).ToList();
+        if (inputs.Count == 0) throw Malformed("the graph has no inputs that are not initializers");
+        return (new Graph(inputs, nodes, outputs, string.IsNullOrEmpty(_graph.Name) ? "onnx" : Sanitize(_graph.Name)), parameters);
+    }
+
+    /// <summary>Lists every unsupported op type with its first node before converting anything.</summary>
+    private void CheckOps()
+    {
+        var unsupported = _graph.Node.Select((n, i) => (n, i))
+            .Where(t => !(t.n.Domain is "" or "ai.onnx") || !_handlers.ContainsKey(t.n.OpType))
+            .GroupBy(t => t.n.Domain is "" or "ai.onnx" ? t.n.OpType : $"{t.n.Domain}.{t.n.OpType}")
+            .Select(g => $"{g.Key} ({g.Count()}×, first node '{NodeLabel(g.First().n, g.First().i)}')").ToArray();
+        if (unsupported.Length > 0)
+            throw new OnnxImportException(OnnxImportError.UnsupportedOp, _source,
+                $"{_source}: unsupported ONNX op type(s): {string.Join("; ", unsupported)}. Supported: {string.Join(", ", _handlers.Keys.Order())}");
+    }
+
+    private static string NodeLabel(NodeProto n, int index) => n.Name.Length > 0 ? n.Name : n.Output.FirstOrDefault(o => o.Length > 0) ?? $"#{index}";
+
+    private RuntimeValue DeclareInput(ValueInfoProto input)
+    {
+        var tensor = input.Type?.TensorType ?? throw Malformed($"graph input '{input.Name}' is not a tensor");
+        var type = (DataType)tensor.ElemType;
+        if (type is not (DataType.Float or DataType.Double or DataType.Float16 or DataType.Bfloat16))
+            throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph input '{input.Name}' has element type {type}; only floating-point inputs are supported");
+        var dims = tensor.Shape?.Dim ?? throw Malformed($"graph input '{input.Name}' has no shape");
+        if (dims.Count == 0)
+            throw new OnnxImportException(OnnxImportError.BatchAxis, _source, $"{_source}: graph input '{input.Name}' is a scalar; every input needs a leading batch axis");
+        var shape = dims.Skip(1).Select((d, i) => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue >= 0 && d.DimValue < int.MaxValue
+            ? (int)d.DimValue
+            : throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph input '{input.Name}' has a symbolic or missing size on axis {i + 1} ('{d.DimParam}'); only the batch axis (axis 0) may be dynamic")).ToArray();
+        var id = UniqueName(Sanitize(input.Name));
+        _shapes[id] = shape;
+        return new RuntimeValue(id, shape);
+    }
+
+    /// <summary>Keeps only the nodes the outputs need, and their parameters.</summary>
+    private (List<Node>, Dictionary<string, Tensor<double>>) Prune(List<string> outputs)
+    {
+        var needed = new HashSet<string>(outputs);
+        var kept = new List<Node>();
+        for (int i = _nodes.Count - 1; i >= 0; i--)
+        {
+            if (!needed.Contains(_nodes[i].Name)) continue;
+            kept.Add(_nodes[i]);
+            foreach (var input in _nodes[i].Inputs) needed.Add(input);
+        }
+        kept.Reverse();
+        var names = kept.SelectMany(n => n.Op.Parameters.Select(p => $"{n.Name}.{p.Role}")).ToHashSet();
+        return (kept, _parameters.Where(kv => names.Contains(kv.Key)).ToDictionary());
+    }
+
+    // ---- values ------------------------------------------------------------------------------------------------
+
+    private OnnxValue Get(string name) => _values.TryGetValue(name, out var v) ? v : throw Malformed($"reads '{name}', which is not defined before it");
+
+    /// <summary>Input <paramref name="i"/> of the current node, or null when absent (optional inputs).</summary>
+    private OnnxValue? In(int i) => i < _node.Input.Count && _node.Input[i].Length > 0 ? Get(_node.Input[i]) : null;
+
+    private int InputCount => _node.Input.Count(n => n.Length > 0);
+
+    private RuntimeValue Runtime(int i) => In(i) switch
+    {
+        RuntimeValue r => r,
+        null => throw Malformed($"input {i} is missing"),
+        _ => throw Fail(OnnxImportError.UnsupportedVariant, $"input {i} ('{_node.Input[i]}') is a constant where a value computed from the graph inputs is expected"),
+    };
+
+    private ConstValue Const(int i, string what) => In(i) switch
+    {
+        ConstValue c => c,
+        null => throw Malformed($"input {i} ({what}) is missing"),
+        _ => throw Fail(OnnxImportError.UnsupportedVariant, $"input {i} ({what}, '{_node.Input[i]}') must be a constant (an initializer or Constant), but it is computed at run time"),
+    };
+
+    private void Set(int output, OnnxValue value)
+    {
+        if (output < _node.Output.Count && _node.Output[output].Length > 0) _values[_node.Output[output]] = value;
+    }
+
+    /// <summary>Fails unless outputs beyond the first are unused (optional outputs such as masks and statistics).</summary>
+    private void OnlyFirstOutput(string what)
+    {
+        for (int k = 1; k < _node.Output.Count; k++)
+            if (_node.Output[k].Length > 0 && (_consumers.ContainsKey(_node.Output[k]) || _graphOutputs.Contains(_node.Output[k])))
+                throw Fail(OnnxImportError.UnsupportedVariant, $"output {k} ({what}) is used, but only the first output is supported");
+    }
+
+    // ---- emitting IR nodes -------------------------------------------------------------------------------------
+
+    /// <summary>Adds an IR node; shape errors name the ONNX node.</summary>
+    private RuntimeValue Emit(Op op, string name, params RuntimeValue[] inputs)
+    {
+        var id = UniqueName(name);
+        var shape = op.InferShape(inputs.Select(i => i.Shape).ToArray());
+        _nodes.Add(new Node(id, op, inputs.Select(i => i.Id).ToArray()));
+        _shapes[id] = shape;
+        return new RuntimeValue(id, shape);
+    }
+
+    private void AddParameter(RuntimeValue node, string role, Tensor<double> value) => _parameters[$"{node.Id}.{role}"] = value.Contiguous();
+
+    /// <summary>A per-sample reshape; chains of reshapes collapse and no-op reshapes vanish.</summary>
+    private RuntimeValue Reshape(RuntimeValue x, int[] shape, string? name = null)
+    {
+        if (Shapes.Size(shape) != Shapes.Size(x.Shape)) throw new ShapeMismatchException("Reshape", "element counts differ", x.Shape, shape);
+        var source = _reshapeSource.GetValueOrDefault(x.Id) ?? x;
+        if (source.Shape.SequenceEqual(shape)) return source;
+        var r = Emit(shape.Length == 1 ? new FlattenOp() : new ReshapeOp(shape), name ?? BaseName(), source);
+        _reshapeSource[r.Id] = source;
+        return r;
+    }
+
+    /// <summary>The IR name for the current node: its sanitised ONNX name, else its first output, else its op type.</summary>
+    private string BaseName()
+    {
+        var n = Sanitize(_node.Name);
+        if (n.Length == 0) n = Sanitize(_node.Output.FirstOrDefault(o => o.Length > 0) ?? "");
+        return n.Length == 0 || n == "_" ? _node.OpType.ToLowerInvariant() : n;
+    }
+
+    /// <summary>
+    /// The IR name for a node owning parameters: the common prefix of a PyTorch-style initializer name
+    /// (<c>layer1.weight</c> → <c>layer1</c>), so parameter names survive the round trip; else <see cref="BaseName"/>.
+    /// </summary>
+    private string ParameterOwnerName(params ConstValue?[] parameters)
+    {
+        foreach (var p in parameters)
+        {
+            var init = p?.Initializer;
+            if (init is null || init.StartsWith("onnx::", StringComparison.Ordinal)) continue;
+            int dot = init.LastIndexOf('.');
+            if (dot > 0)
+            {
+                var prefix = Sanitize(init[..dot]);
+                if (prefix.Length > 0 && !_names.Contains(prefix)) return prefix;
+            }
+        }
+        return BaseName();
+    }
+
+    private string UniqueName(string preferred)
+    {
+        var name = preferred.Length == 0 ? "node" : preferred;
+        for (int k = 1; !_names.Add(name); k++) name = $"{preferred}_{k}";
+        return name;
+    }
+
+    /// <summary>Keeps names readable and safe as parameter prefixes: '/'-paths become dotted, odd characters become '_'.</summary>
+    internal static string Sanitize(string name)
+    {
+        var sb = new StringBuilder(name.Length);
+        foreach (var ch in name.Replace("::", "_"))
+            sb.Append(char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' ? ch : ch is '/' or '.' ? '.' : '_');
+        var s = sb.ToString();
+        while (s.Contains("..")) s = s.Replace("..", ".");
+        return s.Trim('.');
+    }
+
+    // ---- attributes --------------------------------------------------------------------------------------------
+
+    private AttributeProto? Attr(string name) => _node.Attribute.FirstOrDefault(a => a.Name == name);
+    private long Int(string name, long fallback) => Attr(name) is { } a ? a.I : fallback;
+    private float Float(string name, float fallback) => Attr(name) is { } a ? a.F : fallback;
+    private string Str(string name, string fallback) => Attr(name) is { } a ? a.S.ToStringUtf8() : fallback;
+    private long[]? Ints(string name) => Attr(name) is { } a ? a.Ints.ToArray() : null;
+
+    // ---- errors ------------------------------------------------------------------------------------------------
+
+    private string Where => $"{_source}: node '{NodeLabel(_node, _index)}' ({_node.OpType})";
+
+    private OnnxImportException Fail(OnnxImportError error, string detail, Exception? inner = null) => new(error, _source, $"{Where}: {detail}", inner);
+
+    private OnnxImportException Malformed(string detail) => _node.OpType.Length == 0
+        ? new(OnnxImportError.Malformed, _source, $"{_source}: {detail}")
+        : Fail(OnnxImportError.Malformed, detail);
+
+    private OnnxImportException BatchAxis(string detail) => Fail(OnnxImportError.BatchAxis, $"{detail}; axis 0 is the batch axis, which the graph IR keeps per sample");
+
+    /// <summary>Normalises an axis of a value of full rank <paramref name="rank"/> (batch axis included).</summary>
+    private int Axis(long axis, int rank)
+    {
+        long a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) throw Malformed($"axis {axis} is out of range for rank {rank}");
+        return (int)a;
+    }
+}
