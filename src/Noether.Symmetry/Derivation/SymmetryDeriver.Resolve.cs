@@ -59,6 +59,7 @@ public static partial class SymmetryDeriver
                     ordered.Where(r => !dependentRoots.ContainsKey(r)).Select(r => ((MonomialGroup)groups[r]).Diagonal).ToArray());
                 if (group is MonomialGroup m && !permutations) group = m with { Permutations = false };
                 if (group.IsTrivial) continue;
+                if (!_bindings.Any(b => _components.Find(b.Value) == component.Key)) continue; // acts on no parameter
                 var bindings = _bindings.Where(b => _components.Find(b.Value) == component.Key).Select(b =>
                     new AxisBinding(b.Parameter, b.Axis, b.Offset, b.Length, b.Block, ordered.IndexOf(_segments.Find(b.Value)), b.Rule, PhiMap.Identity)
                     {
