@@ -77,7 +77,7 @@ public class DerivationTests
     }
 
     /// <summary>The smallest step out of a factor's group: a diagonal of the wrong kind, a swap, or a rotation.</summary>
-    private static GroupElement? Outside(SymmetryFactor f)
+    internal static GroupElement? Outside(SymmetryFactor f)
     {
         int n = f.Channels;
         double[] Ones() => Enumerable.Repeat(1.0, n).ToArray();

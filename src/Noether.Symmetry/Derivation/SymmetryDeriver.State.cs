@@ -58,6 +58,12 @@ public static partial class SymmetryDeriver
 
         private void Fallback(Node node, string why)
         {
+            // A parameter-free op on graph inputs only: its output is as fixed as its inputs, so nothing is lost.
+            if (node.Op.Parameters.Count == 0 && node.Inputs.All(i => graph.Inputs.Any(g => g.Name == i)))
+            {
+                Constrain(node.Name, null, $"{node.Name} ({node.Op.Kind}) is a function of the fixed graph input");
+                return;
+            }
             var message = $"node '{node.Name}' ({node.Op.Kind}): {why}; the spaces it touches are restricted to the identity";
             if (options.Strict) throw new UnsupportedGraphException($"Symmetry derivation: {message}");
             _notes.Add(message);
