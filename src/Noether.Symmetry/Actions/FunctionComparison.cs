@@ -7,6 +7,8 @@ namespace Noether.Symmetry.Actions;
 /// <summary>How far two models' outputs are apart on the same inputs.</summary>
 /// <param name="MaxAbsDiff">max over outputs and elements of |a − b|.</param>
 /// <param name="MaxRelDiff">max over outputs of max|a − b| / max|a| (norm-wise relative difference).</param>
+/// <param name="Outputs">Number of graph outputs compared.</param>
+/// <param name="Elements">Number of output values compared.</param>
 public sealed record FunctionComparison(double MaxAbsDiff, double MaxRelDiff, int Outputs, int Elements)
 {
     /// <summary>True when the relative difference is within <paramref name="tolerance"/>.</summary>

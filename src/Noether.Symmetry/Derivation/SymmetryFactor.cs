@@ -4,6 +4,7 @@ using Noether.Symmetry.Intertwiners;
 namespace Noether.Symmetry.Derivation;
 
 /// <summary>A segment of a factor: its diagonal freedom, or dependence on another segment through an activation's φ.</summary>
+/// <param name="Index">Position of the segment within its factor.</param>
 /// <param name="Values">Graph values (activations) that live in this segment.</param>
 /// <param name="Parent">The segment this one is a function of (φ), or null when independent.</param>
 /// <param name="Phi">φ relating this segment to <see cref="Parent"/>.</param>
