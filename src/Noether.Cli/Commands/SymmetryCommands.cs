@@ -11,16 +11,18 @@ namespace Noether.Cli.Commands;
 internal static class SymmetryCommands
 {
     private static Option<bool> AffineOption() => new("--allow-affine") { Description = "Admit sign flips of sigmoid units absorbed by the next bias (σ(−x) = 1 − σ(x))." };
+    private static Option<bool> FoldOption() => new("--fold-norms") { Description = "Fold RMSNorm gains into the next layers first (same function; the residual stream then admits O(d))." };
     private static Option<bool> StrictOption() => new("--strict") { Description = "Fail on ops without a known symmetry rule instead of fixing the spaces they touch." };
 
     public static Command Inspect()
     {
         var model = new Argument<string>("model") { Description = "Model file (.safetensors with architecture)." };
-        var affine = AffineOption(); var strict = StrictOption(); var json = CliOutput.JsonOption();
-        var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, json };
+        var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var json = CliOutput.JsonOption();
+        var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, json };
         cmd.SetAction((parse, _) =>
         {
             var (m, precision) = ModelArguments.Load(parse.GetValue(model)!);
+            if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
             var spec = SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)));
             if (parse.GetValue(json))
             {
@@ -58,12 +60,14 @@ internal static class SymmetryCommands
         var random = new Option<bool>("--random") { Description = "Apply a random element of the derived group (the only mode for now).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random element.", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "Where to write the transformed model (same format as MODEL).", Required = true };
+        var fold = FoldOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, json };
+        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, fold, json };
         cmd.SetAction((parse, _) =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             var (m, precision) = ModelArguments.Load(path);
+            if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
             var spec = SymmetryDeriver.Derive(m.Graph);
             var element = spec.Random(new Rng(parse.GetValue(seed)));
             var moved = GroupAction.Apply(m, spec, element);

@@ -109,6 +109,12 @@ public static partial class SymmetryDeriver
                     }
                     else Constrain(o, Group.Permutation, $"{o} (layer norm without affine): no output scale can be absorbed");
                     break;
+                case RmsNormOp { Affine: false }:
+                    Declare(o, xi);
+                    if (xi.Axis != graph.ShapeOf(x).Length - 1) { Fallback(node, "RMS norm over a non-channel axis"); break; }
+                    Link(x, o, sameSegment: true, $"RMS norm '{o}'");
+                    Constrain(x, Group.Orthogonal, $"{o} (RMS norm without gain): x/rms(x) commutes with every orthogonal map");
+                    break;
                 case RmsNormOp:
                     Declare(o, xi);
                     if (xi.Axis != graph.ShapeOf(x).Length - 1) { Fallback(node, "RMS norm over a non-channel axis"); break; }
