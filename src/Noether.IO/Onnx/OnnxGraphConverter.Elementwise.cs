@@ -10,17 +10,28 @@ internal sealed partial class OnnxGraphConverter
     private void Binary(BinaryFunction f)
     {
         if (f is BinaryFunction.Max or BinaryFunction.Min && InputCount == 1) { Identity(); return; }
-        if (InputCount != 2) throw Fail(OnnxImportError.UnsupportedVariant, $"{InputCount} operands; only two are supported");
+        if (InputCount > 2 && f is BinaryFunction.Max or BinaryFunction.Min)
+        {
+            // Variadic Max/Min: a left fold over the operands.
+            var acc = In(0)!;
+            for (int i = 1; i < _node.Input.Count; i++) acc = Combine(f, acc, In(i) ?? throw Malformed($"operand {i} is missing"));
+            Set(0, acc);
+            return;
+        }
+        if (InputCount != 2) throw Fail(OnnxImportError.UnsupportedVariant, $"{InputCount} operands; {f} takes two");
         if (f == BinaryFunction.Div && TryFuseGelu()) return;
-        var (a, b) = (In(0)!, In(1)!);
+        Set(0, Combine(f, In(0)!, In(1)!));
+    }
+
+    private OnnxValue Combine(BinaryFunction f, OnnxValue a, OnnxValue b)
+    {
         switch (a, b)
         {
-            case (ConstValue ca, ConstValue cb): Set(0, FoldBinary(f, ca, cb)); return;
+            case (ConstValue ca, ConstValue cb): return FoldBinary(f, ca, cb);
             case (RuntimeValue ra, RuntimeValue rb):
                 if (ra.Shape.Length != rb.Shape.Length)
                     throw BatchAxis($"broadcasting per-sample shapes {Shapes.Format(ra.Shape)} and {Shapes.Format(rb.Shape)} of different rank would align one operand's batch axis with a feature axis of the other");
-                Set(0, Emit(new ElementwiseBinaryOp(f), BaseName(), ra, rb));
-                return;
+                return Emit(new ElementwiseBinaryOp(f), BaseName(), ra, rb);
         }
         bool constFirst = a is ConstValue;
         var x = (RuntimeValue)(constFirst ? b : a);
@@ -31,12 +42,12 @@ internal sealed partial class OnnxGraphConverter
         if (shape.Length > x.Shape.Length)
             throw BatchAxis($"the constant operand of shape {Shapes.Format(c.Shape)} varies along the batch axis of a value with per-sample shape {Shapes.Format(x.Shape)}");
         var data = c.Tensor.Data.Reshape(shape);
-        if (data.Length == 1) { Set(0, Emit(new ScalarBinaryOp(f, data.ToArray()[0], constFirst), BaseName(), x)); return; }
+        if (data.Length == 1) return Emit(new ScalarBinaryOp(f, data.ToArray()[0], constFirst), BaseName(), x);
         bool trainable = c.Initializer is not null;
         string role = c.Initializer is { } init && init.LastIndexOf('.') is int dot && dot > 0 && dot < init.Length - 1 ? Sanitize(init[(dot + 1)..]) : trainable ? "weight" : "constant";
         var y = Emit(new ParameterBinaryOp(f, shape, constFirst, role, trainable), trainable ? ParameterOwnerName(c) : BaseName(), x);
         AddParameter(y, role, data);
-        Set(0, y);
+        return y;
     }
 
     private ConstValue FoldBinary(BinaryFunction f, ConstValue a, ConstValue b)
