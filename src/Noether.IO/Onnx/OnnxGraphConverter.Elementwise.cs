@@ -31,7 +31,8 @@ internal sealed partial class OnnxGraphConverter
             case (RuntimeValue ra, RuntimeValue rb):
                 if (ra.Shape.Length != rb.Shape.Length)
                     throw BatchAxis($"broadcasting per-sample shapes {Shapes.Format(ra.Shape)} and {Shapes.Format(rb.Shape)} of different rank would align one operand's batch axis with a feature axis of the other");
-                return Emit(new ElementwiseBinaryOp(f), BaseName(), ra, rb);
+                // A sum of equal shapes is the residual AddOp the symmetry analysis knows; anything else stays general.
+                return Emit(f == BinaryFunction.Add && ra.Shape.SequenceEqual(rb.Shape) ? new AddOp() : new ElementwiseBinaryOp(f), BaseName(), ra, rb);
         }
         bool constFirst = a is ConstValue;
         var x = (RuntimeValue)(constFirst ? b : a);
@@ -159,7 +160,7 @@ internal sealed partial class OnnxGraphConverter
         var half = Next(mul.Output[0], "Mul");
         if (half is null || !IsScalar(Other(half, mul.Output[0]) ?? "", 0.5, 1e-6)) return false;
         Skip(erf, add, mul, half);
-        _values[half.Output[0]] = Emit(new ActivationOp(Activation.Gelu), BaseName(), x);
+        _values[half.Output[0]] = Emit(new ActivationOp(Activation.Gelu), NameOf(half), x);
         return true;
     }
 

@@ -10,7 +10,7 @@ internal sealed partial class OnnxGraphConverter
     {
         ["Gemm"] = Gemm, ["MatMul"] = MatMul, ["Conv"] = Conv,
         ["BatchNormalization"] = BatchNormalization, ["LayerNormalization"] = LayerNormalization,
-        ["Relu"] = () => Activate(Activation.Relu), ["LeakyRelu"] = () => Activate(Activation.LeakyRelu(Float("alpha", 0.01f))),
+        ["Relu"] = () => Activate(Activation.Relu), ["LeakyRelu"] = () => Activate(Activation.LeakyRelu(Float("alpha", 0.01))),
         ["Sigmoid"] = () => Activate(Activation.Sigmoid), ["Tanh"] = () => Activate(Activation.Tanh),
         ["Softplus"] = () => Activate(Activation.Softplus), ["Abs"] = () => Activate(Activation.Abs), ["Gelu"] = Gelu,
         ["Softmax"] = Softmax, ["MaxPool"] = () => Pool(max: true), ["AveragePool"] = () => Pool(max: false),
@@ -37,11 +37,11 @@ internal sealed partial class OnnxGraphConverter
         if (Int("transA", 0) != 0) throw BatchAxis("transA = 1 contracts over axis 0 of A");
         if (a.Shape.Length != 1 || b.Shape.Length != 2) throw Malformed($"Gemm needs a matrix A [N, K] and B of rank 2, got per-sample A {Shapes.Format(a.Shape)} and B {Shapes.Format(b.Shape)}");
         var w = Int("transB", 0) != 0 ? b.Tensor.Data : b.Tensor.Data.Transpose().Contiguous();
-        w = w * Float("alpha", 1f);
+        w = w * Float("alpha", 1);
         int outF = w.Dim(0), inF = w.Dim(1);
         var c = In(2) is null ? null : Const(2, "C");
         Tensor<double>? bias = null;
-        float beta = Float("beta", 1f);
+        double beta = Float("beta", 1);
         if (c is not null && beta != 0)
         {
             var cs = c.Shape;
@@ -203,7 +203,7 @@ internal sealed partial class OnnxGraphConverter
         foreach (var t in p) if (Shapes.Size(t.Shape) != c) throw Malformed($"'{t.Initializer}' has shape {Shapes.Format(t.Shape)}, expected [{c}]");
         // BatchNormOp takes [C] or [C, H, W] per sample; other ranks go through [C, rest, 1].
         var input = x.Shape.Length is 1 or 3 ? x : Reshape(x, [c, Shapes.Size(x.Shape[1..]), 1], BaseName() + ".to3d");
-        var y = Emit(new BatchNormOp(c, Float("epsilon", 1e-5f)), ParameterOwnerName(p[0], p[1]), input);
+        var y = Emit(new BatchNormOp(c, Float("epsilon", 1e-5)), ParameterOwnerName(p[0], p[1]), input);
         string[] roles = ["weight", "bias", "running_mean", "running_var"];
         for (int i = 0; i < 4; i++) AddParameter(y, roles[i], p[i].Tensor.Data.Reshape(c));
         Set(0, input == x ? y : Reshape(y, x.Shape, BaseName() + ".back"));
@@ -217,7 +217,7 @@ internal sealed partial class OnnxGraphConverter
         var scale = Const(1, "Scale");
         var bias = In(2) is null ? null : Const(2, "B");
         var name = ParameterOwnerName(scale, bias);
-        float eps = Float("epsilon", 1e-5f);
+        double eps = Float("epsilon", 1e-5);
         EmitLayerNorm(x, axis - 1, eps, scale.Tensor.Data, bias?.Tensor.Data, name);
         if (Used(1) || Used(2)) EmitLayerNormStatistics(x, axis - 1, eps, name);
     }
