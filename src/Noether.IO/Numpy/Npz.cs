@@ -77,7 +77,11 @@ public static class Npz
         });
     }
 
-    /// <summary>Exceptions by which System.IO.Compression reports a corrupt archive (rather than a failing disk).</summary>
+    /// <summary>
+    /// Exceptions by which System.IO.Compression reports a corrupt archive. Plain <see cref="IOException"/>s are
+    /// included because the zip reader uses them for impossible offsets; a genuinely failing disk is then also
+    /// reported as <see cref="NpyErrorKind.InvalidArchive"/>, with the original exception as the inner one.
+    /// </summary>
     private static bool IsArchiveFault(Exception e) => e is InvalidDataException or NotSupportedException or EndOfStreamException
         or ArgumentException or OverflowException or IOException { InnerException: null } and not FileNotFoundException and not DirectoryNotFoundException;
 }

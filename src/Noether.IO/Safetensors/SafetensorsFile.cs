@@ -17,7 +17,10 @@ namespace Noether.IO;
 /// (respectively this object) is alive and not disposed.</para>
 /// <para><b>Writes.</b> The file is opened read-only and mapped copy-on-write: writing into a view changes only
 /// this process's copy (and is visible to other views of the same file object), never the file on disk.</para>
-/// <para>Reading is thread-safe.</para>
+/// <para><b>Threads.</b> Reading is thread-safe; disposing while another thread reads is not.</para>
+/// <para><b>Changing the file.</b> Replacing the file by rename (as <see cref="SafetensorsWriter"/> does) is safe: the
+/// mapping keeps the old contents. Truncating or rewriting it in place while it is open is not: touching pages
+/// beyond the new end kills the process (SIGBUS), as with any memory-mapped file.</para>
 /// </remarks>
 public sealed unsafe class SafetensorsFile : IDisposable
 {
