@@ -12,6 +12,9 @@ public static class NoetherApp
         var root = new RootCommand("Noether: the parameter symmetries of neural networks, made usable.");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(SummaryCommand.Create());
         return root;
     }
 

@@ -216,7 +216,9 @@ internal sealed partial class OnnxGraphConverter
         if (beta is not null) nodes.Add(addBeta!);
         Skip(nodes.ToArray());
         var saved = _node;
-        EmitLayerNorm(x, x.Shape.Length - 1, eps.Values[0], gamma?.Tensor.Data.Reshape(d), beta?.Tensor.Data.Reshape(d), ParameterOwnerName(gamma, beta));
+        // A float32 ε is widened through its shortest decimal form (1e-5f → 1e-5), as attributes are.
+        double epsilon = eps.Tensor.Type == DataType.Float ? double.Parse(((float)eps.Values[0]).ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture) : eps.Values[0];
+        EmitLayerNorm(x, x.Shape.Length - 1, epsilon, gamma?.Tensor.Data.Reshape(d), beta?.Tensor.Data.Reshape(d), ParameterOwnerName(gamma, beta));
         _values[last.Output[0]] = _values[saved.Output[0]];
         _values.Remove(saved.Output[0]);
         return true;
