@@ -1,3 +1,4 @@
+using Noether.Cli.Commands;
 using Noether.IO;
 using Noether.Nn;
 
@@ -10,16 +11,14 @@ internal static class ModelArguments
     public static (Model<double> Model, string Precision) Load(string path)
     {
         var model = ModelFiles.Load<double>(path);
-        return (model, ModelFiles.StoredPrecision(path));
+        return (model, ModelPrecision.Resolve("auto", path));
     }
 
     /// <summary>Saves in the given precision after checking that <paramref name="output"/> is none of <paramref name="inputs"/>.</summary>
     public static void Save(Model<double> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, params string[] inputs)
     {
-        var full = Path.GetFullPath(output);
         foreach (var i in inputs)
-            if (string.Equals(Path.GetFullPath(i), full, StringComparison.Ordinal))
-                throw new ArgumentException($"Refusing to overwrite the input {i}; choose another --out");
+            if (ModelPrecision.SamePath(i, output)) throw new ArgumentException($"Refusing to overwrite the input {i}; choose another --out");
         if (precision == "float32") ModelFiles.Save(model.Cast<float>(), output, metadata);
         else ModelFiles.Save(model, output, metadata);
     }

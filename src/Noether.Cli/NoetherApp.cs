@@ -16,6 +16,9 @@ public static class NoetherApp
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(SymmetryCommands.Canonicalize());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(SummaryCommand.Create());
         return root;
     }
 

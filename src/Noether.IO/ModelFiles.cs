@@ -7,6 +7,7 @@ namespace Noether.IO;
 /// <summary>
 /// Loads and saves whole models (architecture + weights). A Noether safetensors file stores its graph as JSON in
 /// <c>__metadata__["noether.graph"]</c>, so the single file reloads; weights are written as F32 or F64 after T.
+/// <c>.onnx</c> files go through <see cref="OnnxImporter"/> and <see cref="OnnxExporter"/>.
 /// </summary>
 public static class ModelFiles
 {
@@ -14,7 +15,7 @@ public static class ModelFiles
     public const string GraphKey = "noether.graph";
 
     /// <summary>File extensions accepted for models.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [".safetensors"];
+    public static IReadOnlyList<string> Extensions { get; } = [".safetensors", ".onnx"];
 
     /// <summary>Throws unless <paramref name="path"/> has a supported extension and an existing directory.</summary>
     public static void CheckWritable(string path)
@@ -25,19 +26,13 @@ public static class ModelFiles
         if (dir is not null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"{path}: directory {dir} does not exist");
     }
 
-    /// <summary>Saves a model atomically (temporary file, then rename).</summary>
+    /// <summary>Saves a model atomically (temporary file, then rename); <c>.onnx</c> paths are exported as ONNX (without metadata).</summary>
     public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckWritable(path);
+        if (IsOnnx(path)) { OnnxExporter.Save(model, path); return; }
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [GraphKey] = GraphJson.Serialize(model.Graph) };
         SafetensorsWriter.Write(path, model.Parameters, meta);
-    }
-
-    /// <summary>"float32" when every floating-point tensor of the file is stored in 32 bits or less, else "float64".</summary>
-    public static string StoredPrecision(string path)
-    {
-        using var file = SafetensorsFile.Open(path);
-        return file.Entries.Any(e => e.Dtype == SafetensorsDtype.F64) ? "float64" : "float32";
     }
 
     /// <summary>Loads a model saved by <see cref="Save{T}"/> (or any safetensors file whose metadata holds a Noether graph).</summary>
@@ -45,6 +40,7 @@ public static class ModelFiles
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext == ".onnx") return OnnxImporter.Load<T>(path);
         if (ext != ".safetensors") throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", Extensions)})");
         using var file = SafetensorsFile.Open(path);
         if (file.Metadata is null || !file.Metadata.TryGetValue(GraphKey, out var json))
@@ -70,4 +66,6 @@ public static class ModelFiles
         if (extra.Length > 0) throw new InvalidDataException($"{path}: tensors {string.Join(", ", extra.Take(5))} are not parameters of the architecture");
         return new Model<T>(graph, tensors);
     }
+
+    private static bool IsOnnx(string path) => Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase);
 }

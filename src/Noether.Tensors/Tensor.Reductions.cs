@@ -40,7 +40,14 @@ public sealed partial class Tensor<T>
             var src = Contiguous(); var r = new Tensor<T>(ShapeArray());
             int n = _shape[a];
             if (n == 0) return r;
-            for (int o = 0; o < Length; o += n) TP.SoftMax<T>(src.Span.Slice(o, n), r.Span.Slice(o, n));
+            for (int o = 0; o < Length; o += n)
+            {
+                // Shift by the row maximum first: TensorPrimitives.SoftMax exponentiates as is and overflows on large inputs.
+                var row = src.Span.Slice(o, n); var dst = r.Span.Slice(o, n);
+                T max = TP.Max<T>(row);
+                if (T.IsFinite(max)) TP.Subtract<T>(row, max, dst); else row.CopyTo(dst);
+                TP.SoftMax<T>(dst, dst);
+            }
             return r;
         }
         var e = (this - Max(a, keepDims: true)).Exp();

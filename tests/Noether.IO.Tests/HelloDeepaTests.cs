@@ -26,7 +26,7 @@ public class HelloDeepaTests
             op => Assert.Equal(new ActivationOp(Activation.Relu), op),
             op => Assert.Equal(new LinearOp(32, 1), op),
             op => Assert.Equal(new ActivationOp(Activation.Sigmoid), op));
-        Assert.Equal(1e-5, ((LayerNormOp)ops[2]).Eps, 1e-9);
+        Assert.Equal(1e-5, ((LayerNormOp)ops[2]).Eps);
         Assert.Equal(
             ["layer1.weight", "layer1.bias", "layernorm1.weight", "layernorm1.bias", "blocks.0.fcn_layer.weight", "blocks.0.fcn_layer.bias",
              "blocks.0.layer_norm.weight", "blocks.0.layer_norm.bias", "last_layer.weight", "last_layer.bias"],

@@ -10,17 +10,29 @@ internal sealed partial class OnnxGraphConverter
     private void Binary(BinaryFunction f)
     {
         if (f is BinaryFunction.Max or BinaryFunction.Min && InputCount == 1) { Identity(); return; }
-        if (InputCount != 2) throw Fail(OnnxImportError.UnsupportedVariant, $"{InputCount} operands; only two are supported");
+        if (InputCount > 2 && f is BinaryFunction.Max or BinaryFunction.Min)
+        {
+            // Variadic Max/Min: a left fold over the operands.
+            var acc = In(0)!;
+            for (int i = 1; i < _node.Input.Count; i++) acc = Combine(f, acc, In(i) ?? throw Malformed($"operand {i} is missing"));
+            Set(0, acc);
+            return;
+        }
+        if (InputCount != 2) throw Fail(OnnxImportError.UnsupportedVariant, $"{InputCount} operands; {f} takes two");
         if (f == BinaryFunction.Div && TryFuseGelu()) return;
-        var (a, b) = (In(0)!, In(1)!);
+        Set(0, Combine(f, In(0)!, In(1)!));
+    }
+
+    private OnnxValue Combine(BinaryFunction f, OnnxValue a, OnnxValue b)
+    {
         switch (a, b)
         {
-            case (ConstValue ca, ConstValue cb): Set(0, FoldBinary(f, ca, cb)); return;
+            case (ConstValue ca, ConstValue cb): return FoldBinary(f, ca, cb);
             case (RuntimeValue ra, RuntimeValue rb):
                 if (ra.Shape.Length != rb.Shape.Length)
                     throw BatchAxis($"broadcasting per-sample shapes {Shapes.Format(ra.Shape)} and {Shapes.Format(rb.Shape)} of different rank would align one operand's batch axis with a feature axis of the other");
-                Set(0, Emit(new ElementwiseBinaryOp(f), BaseName(), ra, rb));
-                return;
+                // A sum of equal shapes is the residual AddOp the symmetry analysis knows; anything else stays general.
+                return Emit(f == BinaryFunction.Add && ra.Shape.SequenceEqual(rb.Shape) ? new AddOp() : new ElementwiseBinaryOp(f), BaseName(), ra, rb);
         }
         bool constFirst = a is ConstValue;
         var x = (RuntimeValue)(constFirst ? b : a);
@@ -31,12 +43,12 @@ internal sealed partial class OnnxGraphConverter
         if (shape.Length > x.Shape.Length)
             throw BatchAxis($"the constant operand of shape {Shapes.Format(c.Shape)} varies along the batch axis of a value with per-sample shape {Shapes.Format(x.Shape)}");
         var data = c.Tensor.Data.Reshape(shape);
-        if (data.Length == 1) { Set(0, Emit(new ScalarBinaryOp(f, data.ToArray()[0], constFirst), BaseName(), x)); return; }
+        if (data.Length == 1) return Emit(new ScalarBinaryOp(f, data.ToArray()[0], constFirst), BaseName(), x);
         bool trainable = c.Initializer is not null;
         string role = c.Initializer is { } init && init.LastIndexOf('.') is int dot && dot > 0 && dot < init.Length - 1 ? Sanitize(init[(dot + 1)..]) : trainable ? "weight" : "constant";
         var y = Emit(new ParameterBinaryOp(f, shape, constFirst, role, trainable), trainable ? ParameterOwnerName(c) : BaseName(), x);
         AddParameter(y, role, data);
-        Set(0, y);
+        return y;
     }
 
     private ConstValue FoldBinary(BinaryFunction f, ConstValue a, ConstValue b)
@@ -148,7 +160,7 @@ internal sealed partial class OnnxGraphConverter
         var half = Next(mul.Output[0], "Mul");
         if (half is null || !IsScalar(Other(half, mul.Output[0]) ?? "", 0.5, 1e-6)) return false;
         Skip(erf, add, mul, half);
-        _values[half.Output[0]] = Emit(new ActivationOp(Activation.Gelu), BaseName(), x);
+        _values[half.Output[0]] = Emit(new ActivationOp(Activation.Gelu), NameOf(half), x);
         return true;
     }
 
@@ -204,7 +216,9 @@ internal sealed partial class OnnxGraphConverter
         if (beta is not null) nodes.Add(addBeta!);
         Skip(nodes.ToArray());
         var saved = _node;
-        EmitLayerNorm(x, x.Shape.Length - 1, eps.Values[0], gamma?.Tensor.Data.Reshape(d), beta?.Tensor.Data.Reshape(d), ParameterOwnerName(gamma, beta));
+        // A float32 ε is widened through its shortest decimal form (1e-5f → 1e-5), as attributes are.
+        double epsilon = eps.Tensor.Type == DataType.Float ? double.Parse(((float)eps.Values[0]).ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture) : eps.Values[0];
+        EmitLayerNorm(x, x.Shape.Length - 1, epsilon, gamma?.Tensor.Data.Reshape(d), beta?.Tensor.Data.Reshape(d), ParameterOwnerName(gamma, beta));
         _values[last.Output[0]] = _values[saved.Output[0]];
         _values.Remove(saved.Output[0]);
         return true;

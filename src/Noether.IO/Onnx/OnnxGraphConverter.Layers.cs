@@ -10,7 +10,7 @@ internal sealed partial class OnnxGraphConverter
     {
         ["Gemm"] = Gemm, ["MatMul"] = MatMul, ["Conv"] = Conv,
         ["BatchNormalization"] = BatchNormalization, ["LayerNormalization"] = LayerNormalization,
-        ["Relu"] = () => Activate(Activation.Relu), ["LeakyRelu"] = () => Activate(Activation.LeakyRelu(Float("alpha", 0.01f))),
+        ["Relu"] = () => Activate(Activation.Relu), ["LeakyRelu"] = () => Activate(Activation.LeakyRelu(Float("alpha", 0.01))),
         ["Sigmoid"] = () => Activate(Activation.Sigmoid), ["Tanh"] = () => Activate(Activation.Tanh),
         ["Softplus"] = () => Activate(Activation.Softplus), ["Abs"] = () => Activate(Activation.Abs), ["Gelu"] = Gelu,
         ["Softmax"] = Softmax, ["MaxPool"] = () => Pool(max: true), ["AveragePool"] = () => Pool(max: false),
@@ -37,11 +37,11 @@ internal sealed partial class OnnxGraphConverter
         if (Int("transA", 0) != 0) throw BatchAxis("transA = 1 contracts over axis 0 of A");
         if (a.Shape.Length != 1 || b.Shape.Length != 2) throw Malformed($"Gemm needs a matrix A [N, K] and B of rank 2, got per-sample A {Shapes.Format(a.Shape)} and B {Shapes.Format(b.Shape)}");
         var w = Int("transB", 0) != 0 ? b.Tensor.Data : b.Tensor.Data.Transpose().Contiguous();
-        w = w * Float("alpha", 1f);
+        w = w * Float("alpha", 1);
         int outF = w.Dim(0), inF = w.Dim(1);
         var c = In(2) is null ? null : Const(2, "C");
         Tensor<double>? bias = null;
-        float beta = Float("beta", 1f);
+        double beta = Float("beta", 1);
         if (c is not null && beta != 0)
         {
             var cs = c.Shape;
@@ -128,9 +128,11 @@ internal sealed partial class OnnxGraphConverter
     }
 
     /// <summary>Applies asymmetric padding as an explicit Pad node; returns the input and the symmetric remainder.</summary>
-    private (RuntimeValue X, int PadH, int PadW) SplitPads(RuntimeValue x, int[] pads, double fill)
+    private (RuntimeValue X, int PadH, int PadW) SplitPads(RuntimeValue x, int[] pads, double fill, int[]? poolKernel = null)
     {
-        if (pads[0] == pads[2] && pads[1] == pads[3]) return (x, pads[0], pads[1]);
+        // Pooling kernels accept at most half a window of implicit padding; more becomes an explicit Pad too.
+        bool fitsPool = poolKernel is null || 2 * pads[0] <= poolKernel[0] && 2 * pads[1] <= poolKernel[1];
+        if (pads[0] == pads[2] && pads[1] == pads[3] && fitsPool) return (x, pads[0], pads[1]);
         var padded = Emit(new PadOp([0, pads[0], pads[1], 0, pads[2], pads[3]], PadMode.Constant, fill), BaseName() + ".pad", x);
         return (padded, 0, 0);
     }
@@ -170,9 +172,9 @@ internal sealed partial class OnnxGraphConverter
                 pads[a + 2] += (ceilOut - floorOut) * strides[a];
             }
         }
-        if (!max && !includePad && (pads[0] != pads[2] || pads[1] != pads[3]))
-            throw Fail(OnnxImportError.UnsupportedVariant, $"asymmetric pads {Shapes.Format(pads)} with count_include_pad = 0 are not supported");
-        var (input, ph, pw) = SplitPads(x, pads, max ? double.NegativeInfinity : 0);
+        if (!max && !includePad && (pads[0] != pads[2] || pads[1] != pads[3] || 2 * pads[0] > kernel[0] || 2 * pads[1] > kernel[1]))
+            throw Fail(OnnxImportError.UnsupportedVariant, $"pads {Shapes.Format(pads)} (asymmetric or over half the window) with count_include_pad = 0 are not supported");
+        var (input, ph, pw) = SplitPads(x, pads, max ? double.NegativeInfinity : 0, kernel);
         var options = new Pool2dOptions(kernel[0], kernel[1], strides[0], strides[1], ph, pw, includePad);
         Set(0, Emit(max ? new MaxPool2dOp(options) : new AvgPool2dOp(options), BaseName(), input));
     }
@@ -201,7 +203,7 @@ internal sealed partial class OnnxGraphConverter
         foreach (var t in p) if (Shapes.Size(t.Shape) != c) throw Malformed($"'{t.Initializer}' has shape {Shapes.Format(t.Shape)}, expected [{c}]");
         // BatchNormOp takes [C] or [C, H, W] per sample; other ranks go through [C, rest, 1].
         var input = x.Shape.Length is 1 or 3 ? x : Reshape(x, [c, Shapes.Size(x.Shape[1..]), 1], BaseName() + ".to3d");
-        var y = Emit(new BatchNormOp(c, Float("epsilon", 1e-5f)), ParameterOwnerName(p[0], p[1]), input);
+        var y = Emit(new BatchNormOp(c, Float("epsilon", 1e-5)), ParameterOwnerName(p[0], p[1]), input);
         string[] roles = ["weight", "bias", "running_mean", "running_var"];
         for (int i = 0; i < 4; i++) AddParameter(y, roles[i], p[i].Tensor.Data.Reshape(c));
         Set(0, input == x ? y : Reshape(y, x.Shape, BaseName() + ".back"));
@@ -210,12 +212,31 @@ internal sealed partial class OnnxGraphConverter
     private void LayerNormalization()
     {
         var x = Runtime(0);
-        OnlyFirstOutput("mean / inverse standard deviation");
         int rank = x.Shape.Length + 1, axis = Axis(Int("axis", -1), rank);
         if (axis == 0) throw BatchAxis("normalising from axis 0 mixes samples");
         var scale = Const(1, "Scale");
         var bias = In(2) is null ? null : Const(2, "B");
-        EmitLayerNorm(x, axis - 1, Float("epsilon", 1e-5f), scale.Tensor.Data, bias?.Tensor.Data, ParameterOwnerName(scale, bias));
+        var name = ParameterOwnerName(scale, bias);
+        double eps = Float("epsilon", 1e-5);
+        EmitLayerNorm(x, axis - 1, eps, scale.Tensor.Data, bias?.Tensor.Data, name);
+        if (Used(1) || Used(2)) EmitLayerNormStatistics(x, axis - 1, eps, name);
+    }
+
+    private bool Used(int output) => output < _node.Output.Count && _node.Output[output].Length > 0
+        && (_consumers.ContainsKey(_node.Output[output]) || _graphOutputs.Contains(_node.Output[output]));
+
+    /// <summary>LayerNormalization's optional outputs Mean and InvStdDev (kept dimensions), built from elementwise ops.</summary>
+    private void EmitLayerNormStatistics(RuntimeValue x, int from, double eps, string name)
+    {
+        int[] prefix = x.Shape[..from], kept = [.. prefix, .. Enumerable.Repeat(1, x.Shape.Length - from)];
+        var flat = Reshape(x, [.. prefix, Shapes.Size(x.Shape[from..])], name + ".flatten");
+        var mean = Emit(new ReduceMeanOp(from), name + ".mean", flat);
+        Set(1, Reshape(mean, kept, name + ".mean_keepdims"));
+        if (!Used(2)) return;
+        var centered = Emit(new ElementwiseBinaryOp(BinaryFunction.Sub), name + ".centered", flat, Reshape(mean, [.. prefix, 1], name + ".mean_column"));
+        var variance = Emit(new ReduceMeanOp(from), name + ".variance", Emit(new ScalarBinaryOp(BinaryFunction.Pow, 2), name + ".square", centered));
+        var std = Emit(new ElementwiseUnaryOp(UnaryFunction.Sqrt), name + ".std", Emit(new ScalarBinaryOp(BinaryFunction.Add, eps), name + ".add_eps", variance));
+        Set(2, Reshape(Emit(new ElementwiseUnaryOp(UnaryFunction.Reciprocal), name + ".inv_std", std), kept, name + ".inv_std_keepdims"));
     }
 
     /// <summary>LayerNorm over per-sample axes from <paramref name="from"/> on (several axes are flattened into one).</summary>

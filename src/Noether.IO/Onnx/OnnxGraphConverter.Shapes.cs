@@ -45,6 +45,8 @@ internal sealed partial class OnnxGraphConverter
         bool toFloat = to is DataType.Float or DataType.Double or DataType.Float16 or DataType.Bfloat16;
         switch (In(0))
         {
+            case RuntimeValue when to is DataType.Float16 or DataType.Bfloat16:
+                throw Fail(OnnxImportError.UnsupportedVariant, $"casts a computed value to {to}; rounding to half precision is not modelled");
             case RuntimeValue x when toFloat: Set(0, x); break;
             case RuntimeValue: throw Fail(OnnxImportError.UnsupportedVariant, $"casts a computed value to {to}; graph values stay floating-point");
             case ConstValue c when c.Symbols is not null: Set(0, c with { Tensor = c.Tensor with { Type = to } }); break;

@@ -203,11 +203,13 @@ internal sealed partial class OnnxGraphConverter
     }
 
     /// <summary>The IR name for the current node: its sanitised ONNX name, else its first output, else its op type.</summary>
-    private string BaseName()
+    private string BaseName() => NameOf(_node);
+
+    private static string NameOf(NodeProto node)
     {
-        var n = Sanitize(_node.Name);
-        if (n.Length == 0) n = Sanitize(_node.Output.FirstOrDefault(o => o.Length > 0) ?? "");
-        return n.Length == 0 || n == "_" ? _node.OpType.ToLowerInvariant() : n;
+        var n = Sanitize(node.Name);
+        if (n.Length == 0) n = Sanitize(node.Output.FirstOrDefault(o => o.Length > 0) ?? "");
+        return n.Length == 0 || n == "_" ? node.OpType.ToLowerInvariant() : n;
     }
 
     /// <summary>
@@ -252,7 +254,9 @@ internal sealed partial class OnnxGraphConverter
 
     private AttributeProto? Attr(string name) => _node.Attribute.FirstOrDefault(a => a.Name == name);
     private long Int(string name, long fallback) => Attr(name) is { } a ? a.I : fallback;
-    private float Float(string name, float fallback) => Attr(name) is { } a ? a.F : fallback;
+    /// <summary>A float attribute widened by its shortest decimal form (1e-5f → 1e-5), so float64 models keep their constants.</summary>
+    private double Float(string name, double fallback)
+        => Attr(name) is { } a ? double.Parse(a.F.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture) : fallback;
     private string Str(string name, string fallback) => Attr(name) is { } a ? a.S.ToStringUtf8() : fallback;
     private long[]? Ints(string name) => Attr(name) is { } a ? a.Ints.ToArray() : null;
 

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using System.Numerics;
+using Noether.IO;
+using Spectre.Console;
+
+namespace Noether.Cli.Commands;
+
+/// <summary><c>noether convert IN OUT</c>: converts a model between safetensors (with architecture) and ONNX.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("IN") { Description = "Model to read (.safetensors with a Noether architecture, or .onnx)." };
+        var output = new Argument<string>("OUT") { Description = "Model to write (.safetensors or .onnx)." };
+        var dtype = ModelPrecision.Option();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace OUT if it exists (never allowed when OUT is IN)." };
+        var json = CliOutput.JsonOption();
+        var cmd = new Command("convert", "Convert a model between safetensors and ONNX.") { input, output, dtype, overwrite, json };
+        cmd.SetAction((parse, cancel) =>
+        {
+            string from = parse.GetValue(input)!, to = parse.GetValue(output)!;
+            ModelPrecision.RequireFile(from, "Model file");
+            if (ModelPrecision.SamePath(from, to)) throw new ArgumentException($"OUT is the input file {from}; refusing to overwrite an input");
+            if (File.Exists(to) && !parse.GetValue(overwrite)) throw new IOException($"{to} exists; pass --overwrite to replace it");
+            ModelFiles.CheckWritable(to);
+            var precision = ModelPrecision.Resolve(parse.GetValue(dtype)!, from);
+            var summary = precision == "float64" ? Convert<double>(from, to) : Convert<float>(from, to);
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+                CliOutput.WriteJson(stdout, new { input = from, output = to, dtype = precision, nodes = summary.Nodes, parameters = summary.Parameters, tensors = summary.Tensors });
+            else
+                AnsiConsole.MarkupLine($"{Markup.Escape(from)} → [bold]{Markup.Escape(to)}[/]: {summary.Nodes} nodes, {summary.Tensors} tensors, {summary.Parameters:N0} parameters ({precision})");
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    private static (int Nodes, int Tensors, long Parameters) Convert<T>(string from, string to) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var model = ModelFiles.Load<T>(from);
+        ModelFiles.Save(model, to);
+        return (model.Graph.Nodes.Count, model.Graph.Parameters.Count, model.Graph.TrainableParameterCount);
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Numerics;
+using Noether.IO;
+using Noether.Nn;
+using Noether.Tensors;
+using Spectre.Console;
+
+namespace Noether.Cli.Commands;
+
+/// <summary><c>noether summary MODEL</c>: the graph's ops, shapes and parameters as a table or JSON.</summary>
+internal static class SummaryCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "Model file (.safetensors with a Noether architecture, or .onnx)." };
+        var json = CliOutput.JsonOption();
+        var cmd = new Command("summary", "Show a model's ops, parameters, shapes and element type.") { model, json };
+        cmd.SetAction((parse, cancel) =>
+        {
+            string path = parse.GetValue(model)!;
+            ModelPrecision.RequireFile(path, "Model file");
+            var stored = ModelFileInfo.StoredElementType(path);
+            var summary = stored == "float64" ? Describe<double>(path, stored) : Describe<float>(path, stored);
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) { CliOutput.WriteJson(stdout, summary); return Task.FromResult(ExitCodes.Ok); }
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Name)}[/] ({Markup.Escape(summary.Format)}, {summary.Dtype}): {summary.Nodes.Count} nodes, {summary.TrainableParameters:N0} trainable parameters");
+            AnsiConsole.MarkupLine($"inputs  {Markup.Escape(string.Join(", ", summary.Inputs.Select(i => $"{i.Name} [N, {string.Join(", ", i.Shape)}]")))}");
+            AnsiConsole.MarkupLine($"outputs {Markup.Escape(string.Join(", ", summary.Outputs.Select(i => $"{i.Name} [N, {string.Join(", ", i.Shape)}]")))}");
+            var ops = new Table().AddColumns("node", "op", "inputs", "output shape", "parameters");
+            foreach (var n in summary.Nodes)
+                ops.AddRow(Markup.Escape(n.Name), Markup.Escape(n.Op), Markup.Escape(string.Join(", ", n.Inputs)), Markup.Escape(Shapes.Format(n.OutputShape)), n.Parameters.ToString("N0"));
+            AnsiConsole.Write(ops);
+            var parameters = new Table().AddColumns("parameter", "shape", "kind");
+            foreach (var p in summary.Parameters) parameters.AddRow(Markup.Escape(p.Name), Markup.Escape(Shapes.Format(p.Shape)), p.Trainable ? "trainable" : "buffer");
+            AnsiConsole.Write(parameters);
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    internal sealed record ValueSummary(string Name, int[] Shape);
+    internal sealed record NodeSummary(string Name, string Kind, string Op, string[] Inputs, int[] OutputShape, long Parameters);
+    internal sealed record ParameterSummary(string Name, string Node, int[] Shape, bool Trainable);
+    internal sealed record ModelSummary(string Path, string Format, string Name, string Dtype, ValueSummary[] Inputs, ValueSummary[] Outputs,
+        IReadOnlyList<NodeSummary> Nodes, IReadOnlyList<ParameterSummary> Parameters, long TrainableParameters, IReadOnlyDictionary<string, int> OpCounts);
+
+    private static ModelSummary Describe<T>(string path, string stored) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = ModelFiles.Load<T>(path).Graph;
+        var nodes = g.Nodes.Select(n => new NodeSummary(n.Name, n.Op.Kind, n.Op.Describe(), n.Inputs.ToArray(), g.ShapeOf(n.Name),
+            n.Op.Parameters.Sum(p => (long)Shapes.Size(p.Shape)))).ToArray();
+        return new ModelSummary(path, Path.GetExtension(path).TrimStart('.').ToLowerInvariant(), g.Name, stored,
+            g.Inputs.Select(i => new ValueSummary(i.Name, i.Shape)).ToArray(), g.Outputs.Select(o => new ValueSummary(o, g.ShapeOf(o))).ToArray(),
+            nodes, g.Parameters.Select(p => new ParameterSummary(p.Name, p.NodeName, p.Shape, p.Trainable)).ToArray(), g.TrainableParameterCount,
+            g.Nodes.GroupBy(n => n.Op.Kind).OrderByDescending(k => k.Count()).ToDictionary(k => k.Key, k => k.Count()));
+    }
+}

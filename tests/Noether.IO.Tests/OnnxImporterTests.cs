@@ -1,0 +1,149 @@
+using Noether.Nn;
+using Noether.Nn.Operations;
+using Noether.Tensors;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Noether.IO.Tests;
+
+/// <summary>The importer's contract: hostile files fail clearly, shape subgraphs fold away, the batch axis stays first.</summary>
+public class OnnxImporterTests
+{
+    private static float[] Range(int n, float scale = 0.1f) => Enumerable.Range(0, n).Select(i => (i % 7 - 3) * scale).ToArray();
+
+    [Fact]
+    public void GarbageTruncatedAndOversizedFilesAreInvalidDataNamingTheFile()
+    {
+        using var dir = new TempDir();
+        var garbage = dir.Write("garbage.onnx", Enumerable.Range(0, 64).Select(i => (byte)(i * 37 + 11)).ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Load<float>(garbage));
+        Assert.Contains("garbage.onnx", e.Message);
+        var bytes = File.ReadAllBytes(HelloDeepaTests.Data("hello_deepa.onnx"));
+        var truncated = dir.Write("truncated.onnx", bytes[..(bytes.Length / 2)]);
+        Assert.Contains("truncated.onnx", Assert.Throws<InvalidDataException>(() => OnnxImporter.Load<float>(truncated)).Message);
+        var capped = Assert.Throws<InvalidDataException>(() => OnnxImporter.Load<float>(HelloDeepaTests.Data("hello_deepa.onnx"), maxBytes: 1000));
+        Assert.Contains("limit", capped.Message);
+        Assert.Throws<InvalidDataException>(() => OnnxImporter.Load<float>(dir.Write("empty.onnx", [])));
+        Assert.Throws<FileNotFoundException>(() => OnnxImporter.Load<float>(dir.File("missing.onnx")));
+    }
+
+    [Fact]
+    public void ExternalDataIsRejectedWithAClearMessage()
+    {
+        var weight = new TensorProto { Name = "fc.weight", DataType = (int)DataType.Float, DataLocation = TensorProto.Types.DataLocation.External, Dims = { 2, 3 } };
+        weight.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "weights.bin" });
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 3).Initializer(weight).Node("Gemm", ["x", "fc.weight"], "y", ("transB", 1L)).Output("y").Save(dir);
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(path));
+        Assert.Contains("external", e.Message);
+        Assert.Contains("fc.weight", e.Message);
+        Assert.Contains("model.onnx", e.Message);
+    }
+
+    [Fact]
+    public void InconsistentTensorSizesAreMalformed()
+    {
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 3).Floats("w", [2, 3], 1, 2, 3).Node("Gemm", ["x", "w"], "y", ("transB", 1L)).Output("y").Save(dir);
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(path));
+        Assert.Equal(OnnxImportError.Malformed, e.Error);
+        Assert.Contains("'w'", e.Message);
+    }
+
+    [Fact]
+    public void EveryUnsupportedOpTypeIsListedOnceWithItsFirstNode()
+    {
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 4)
+            .Node("LSTM", ["x"], "a").Node("Relu", ["a"], "b").Node("TopK", ["b"], "c").Node("LSTM", ["c"], "d").Output("d").Save(dir);
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(path));
+        Assert.Equal(OnnxImportError.UnsupportedOp, e.Error);
+        Assert.Contains("LSTM (2×, first node '/lstm/LSTM_0')", e.Message);
+        Assert.Contains("TopK (1×, first node '/topk/TopK_2')", e.Message);
+        Assert.DoesNotContain("Relu (", e.Message);
+    }
+
+    [Fact]
+    public void ShapeSubgraphsFoldAwayWithTheBatchAsASymbol()
+    {
+        // PyTorch's x.view(x.size(0), -1): Shape → Gather(0) → Unsqueeze → Concat([n, -1]) → Reshape, then a Linear.
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 3, 4)
+            .Scalar("zero", 0).Longs("minus_one", -1).Longs("axes", 0).Floats("fc.weight", [2, 12], Range(24)).Floats("fc.bias", [2], 0.5f, -0.5f)
+            .Node("Shape", ["x"], "shape").Node("Gather", ["shape", "zero"], "n", ("axis", 0L)).Node("Unsqueeze", ["n", "axes"], "n1")
+            .Node("Concat", ["n1", "minus_one"], "target", ("axis", 0L)).Node("Reshape", ["x", "target"], "flat")
+            .Node("Gemm", ["flat", "fc.weight", "fc.bias"], "y", ("transB", 1L)).Output("y").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        Assert.Collection(model.Graph.Nodes, n => Assert.IsType<FlattenOp>(n.Op), n => Assert.Equal(new LinearOp(12, 2), n.Op));
+        Assert.Equal(["fc.weight", "fc.bias"], model.Graph.Parameters.Select(p => p.Name));
+        var x = Tensor<double>.RandomNormal(new Rng(1), 5, 3, 4);
+        var expected = x.Reshape(5, 12).MatMul(model["fc.weight"].Transpose()) + model["fc.bias"];
+        Assert.True(model.Predict(x)[0].MaxAbsDiff(expected) < 1e-12);
+    }
+
+    [Fact]
+    public void NhwcInputsWithALeadingTransposeImport()
+    {
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("image", 1, 6, 6, 2)
+            .Floats("conv.weight", [3, 2, 3, 3], Range(54)).Floats("conv.bias", [3], 0.1f, 0.2f, 0.3f)
+            .Node("Transpose", ["image"], "nchw", ("perm", new long[] { 0, 3, 1, 2 }))
+            .Node("Conv", ["nchw", "conv.weight", "conv.bias"], "conv", ("pads", new long[] { 1, 1, 1, 1 }))
+            .Node("Relu", ["conv"], "relu").Node("GlobalAveragePool", ["relu"], "gap").Node("Flatten", ["gap"], "y", ("axis", 1L)).Output("y").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        Assert.Equal([6, 6, 2], model.Graph.Inputs[0].Shape);
+        Assert.Equal([typeof(TransposeOp), typeof(Conv2dOp), typeof(ActivationOp), typeof(GlobalAvgPoolOp)], model.Graph.Nodes.Select(n => n.Op.GetType()));
+        // The same network built directly in the IR on NCHW data.
+        var b = new GraphBuilder();
+        var direct = b.Build(b.GlobalAvgPool(b.Activation(b.Conv2d(b.Input("x", 2, 6, 6), 3, 3, 1, 1, nodeName: "conv"), Activation.Relu)));
+        var reference = new Model<double>(direct, new Dictionary<string, Tensor<double>> { ["conv.weight"] = model["conv.weight"], ["conv.bias"] = model["conv.bias"] });
+        var nhwc = Tensor<double>.RandomNormal(new Rng(4), 3, 6, 6, 2);
+        Assert.True(model.Predict(nhwc)[0].MaxAbsDiff(reference.Predict(nhwc.Permute(0, 3, 1, 2).Contiguous())[0]) < 1e-12);
+    }
+
+    [Theory]
+    [InlineData("Transpose", "perm moves the batch axis")]
+    [InlineData("Softmax", "softmax over axis 0")]
+    [InlineData("Flatten", "axis 0")]
+    [InlineData("ReshapeMerge", "merges the batch size")]
+    public void OpsOnTheBatchAxisAreRejectedNamingTheNode(string kind, string expected)
+    {
+        var m = new OnnxModelBuilder().Input("x", -1, 3, 4);
+        m = kind switch
+        {
+            "Transpose" => m.Node("Transpose", ["x"], "y", ("perm", new long[] { 1, 0, 2 })),
+            "Softmax" => m.Node("Softmax", ["x"], "y", ("axis", 0L)),
+            "Flatten" => m.Node("Flatten", ["x"], "y", ("axis", 0L)),
+            _ => m.Longs("one", 1).Longs("minus_one", -1).Scalar("z", 0).Longs("axes", 0).Node("Shape", ["x"], "s").Node("Gather", ["s", "z"], "n", ("axis", 0L))
+                .Node("Unsqueeze", ["n", "axes"], "n1").Node("Concat", ["one", "n1", "minus_one"], "t", ("axis", 0L)).Node("Reshape", ["x", "t"], "y"),
+        };
+        using var dir = new TempDir();
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(m.Output("y").Save(dir)));
+        Assert.Equal(OnnxImportError.BatchAxis, e.Error);
+        Assert.Contains(expected.Split(' ')[0], e.Message);
+        Assert.Contains("node '", e.Message);
+    }
+
+    [Fact]
+    public void NonFloatInputsAreRejected()
+    {
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("ids", DataType.Int64, -1, 4).Node("Identity", ["ids"], "y").Output("y").Save(dir);
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(path));
+        Assert.Contains("'ids'", e.Message);
+        Assert.Contains("Int64", e.Message);
+    }
+
+    [Fact]
+    public void ModelFilesDispatchOnTheOnnxExtension()
+    {
+        using var dir = new TempDir();
+        var model = OnnxRoundTripTests.Perturbed(OnnxRoundTripTests.Build("mlp"));
+        ModelFiles.Save(model, dir.File("mlp.onnx"));
+        var back = ModelFiles.Load<double>(dir.File("mlp.onnx"));
+        Assert.Equal(model.Graph.Nodes, back.Graph.Nodes);
+        ModelFiles.Save(back, dir.File("mlp.safetensors"));
+        var x = Tensor<double>.RandomNormal(new Rng(3), 2, 12);
+        Assert.Equal(0.0, model.Predict(x)[0].MaxAbsDiff(ModelFiles.Load<double>(dir.File("mlp.safetensors")).Predict(x)[0]));
+    }
+}
