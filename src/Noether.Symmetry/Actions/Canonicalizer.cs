@@ -32,6 +32,7 @@ public static class Canonicalizer
                 && factor.Bindings.Where(b => b.Rule is AxisRule.Covariant or AxisRule.Relative).Take(1).Any(b => linearParameters.Contains(b.Parameter));
             var (next, action) = factor.Group switch
             {
+                MonomialGroup { Permutations: true, Diagonal: DiagonalKind.None } when factor.InvariantKey is { } key => SortByKey(work, factor, key),
                 _ when sharesWithLinear => (work, "left as is: its incoming weights are also moved by GL(n) factors, so no invariant sort key exists"),
                 MonomialGroup or ChannelGroup => Monomial(work, factor),
                 GeneralLinearGroup => Linear(work, factor),
@@ -117,6 +118,24 @@ public static class Canonicalizer
         return info.Parent is int parent && OnSegment(f, parent, source, element) is var up && !up.IsIdentity(0)
             ? info.Phi.Apply(up)
             : MonomialElement.Identity(f.Channels);
+    }
+
+    private static (Model<double>, string) SortByKey(Model<double> model, SymmetryFactor f, BilinearKey key)
+    {
+        var left = model[key.Left]; var right = model[key.Right];
+        int d = left.Dim(1);
+        var u = Enumerable.Range(0, d).Select(a => 1 + Math.Sin(1.3 * a + 0.2)).ToArray();
+        var v = Enumerable.Range(0, right.Dim(1)).Select(b => 1 + Math.Cos(0.7 * b + 0.5)).ToArray();
+        double[] Project(Tensor<double> p, int row, double[] w)
+        {
+            var r = new double[key.BlockRows];
+            for (int i = 0; i < key.BlockRows; i++) r[i] = p.Select(0, row + i).ToArray().Select((x, k) => x * w[k]).Sum();
+            return r;
+        }
+        var keys = Enumerable.Range(0, f.Channels).Select(c =>
+            key.LeftRowStarts[c].Sum(l => key.RightRowStarts[c].Sum(r => Project(left, l, u).Zip(Project(right, r, v), (a, b) => a * b).Sum()))).ToArray();
+        var perm = Enumerable.Range(0, f.Channels).OrderBy(c => keys[c]).ThenBy(c => c).ToArray();
+        return (GroupAction.ApplyPerSegment(model, f, _ => MonomialElement.FromPermutation(perm)), "sorted by the GL-invariant form uᵀ·W_Qᵀ·W_K·v");
     }
 
     private static (Model<double>, string) Linear(Model<double> model, SymmetryFactor f)

@@ -28,7 +28,12 @@ public static partial class SymmetryDeriver
                 .Concat(WithBias("v_proj", 0, at.KvHeads * dk, dk, AxisRule.Covariant))
                 .Append(B("o_proj.weight", 1, 0, at.Heads * dk, group * dk, AxisRule.Contravariant)).ToArray();
             yield return new SymmetryFactor($"{node}.heads", at.KvHeads, Group.Permutation(at.KvHeads), single, bindings,
-                [$"{node}: permuting K/V heads (with their query heads) permutes the concatenated outputs, which W_O's columns undo"]);
+                [$"{node}: permuting K/V heads (with their query heads) permutes the concatenated outputs, which W_O's columns undo"])
+            {
+                InvariantKey = new BilinearKey($"{node}.q_proj.weight", $"{node}.k_proj.weight",
+                    Enumerable.Range(0, at.KvHeads).Select(j => Enumerable.Range(0, group).Select(h => (j * group + h) * dk).ToArray()).ToArray(),
+                    Enumerable.Range(0, at.KvHeads).Select(j => new[] { j * dk }).ToArray(), dk),
+            };
         }
         for (int j = 0; j < at.KvHeads; j++)
         {
@@ -38,7 +43,12 @@ public static partial class SymmetryDeriver
                 var inGroup = WithBias("q_proj", q0, group * dk, dk, AxisRule.Covariant)
                     .Append(B("o_proj.weight", 1, q0, group * dk, dk, AxisRule.Contravariant)).ToArray();
                 yield return new SymmetryFactor($"{node}.kv{j}.query_heads", group, Group.Permutation(group), single, inGroup,
-                    [$"{node}: query heads sharing K/V head {j} may be permuted among themselves"]);
+                    [$"{node}: query heads sharing K/V head {j} may be permuted among themselves"])
+                {
+                    InvariantKey = new BilinearKey($"{node}.q_proj.weight", $"{node}.k_proj.weight",
+                        Enumerable.Range(0, group).Select(h => new[] { q0 + h * dk }).ToArray(),
+                        Enumerable.Range(0, group).Select(_ => new[] { j * dk }).ToArray(), dk),
+                };
             }
             var qk = Enumerable.Range(0, group).SelectMany(h => WithBias("q_proj", q0 + h * dk, dk, 1, AxisRule.Covariant))
                 .Concat(WithBias("k_proj", j * dk, dk, 1, AxisRule.Contravariant)).ToArray();
