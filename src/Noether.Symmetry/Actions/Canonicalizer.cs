@@ -45,14 +45,7 @@ public static class Canonicalizer
     }
 
     /// <summary>The rows [n, block·rest] of a binding's slice, as the action sees them.</summary>
-    private static Tensor<double> Rows(Model<double> m, AxisBinding b, int n)
-    {
-        var p = m[b.Parameter];
-        int rank = p.Rank;
-        var axes = new[] { b.Axis }.Concat(Enumerable.Range(0, rank).Where(a => a != b.Axis)).ToArray();
-        var moved = p.Permute(axes).Contiguous().Reshape(p.Dim(b.Axis), -1);
-        return moved.Slice(0, b.Offset, b.Offset + b.Length).Contiguous().Reshape(n, -1);
-    }
+    private static Tensor<double> Rows(Model<double> m, AxisBinding b, int n) => GroupAction.ChannelRows(m[b.Parameter], b, n);
 
     private static (Model<double>, string) Monomial(Model<double> model, SymmetryFactor f)
     {

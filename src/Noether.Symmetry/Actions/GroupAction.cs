@@ -52,16 +52,32 @@ public static class GroupAction
         return model.WithParameters(work.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
     }
 
+    /// <summary>
+    /// The parameter with the binding's axis moved first and flattened to [axis length, rest], and the axis order used.
+    /// </summary>
+    private static (Tensor<double> Moved, int[] Axes) AxisFirst(Tensor<double> parameter, AxisBinding b)
+    {
+        var axes = new[] { b.Axis }.Concat(Enumerable.Range(0, parameter.Rank).Where(a => a != b.Axis)).ToArray();
+        return (parameter.Permute(axes).Contiguous().Reshape(parameter.Dim(b.Axis), -1), axes);
+    }
+
+    /// <summary>The bound slice viewed as n channel rows of BlockSize·rest entries each (what the action transforms).</summary>
+    internal static Tensor<double> ChannelRows(Tensor<double> parameter, AxisBinding b, int n)
+    {
+        int len = parameter.Dim(b.Axis);
+        if (b.Offset < 0 || b.Offset + b.Length > len || b.Length != n * b.BlockSize)
+            throw new ShapeMismatchException($"GroupAction on '{b.Parameter}'", $"binding [{b.Offset}, {b.Offset + b.Length}) in blocks of {b.BlockSize} does not fit axis {b.Axis} for an element of size {n}", parameter.ShapeArray(), [n, b.BlockSize]);
+        var (moved, _) = AxisFirst(parameter, b);
+        return moved.Slice(0, b.Offset, b.Offset + b.Length).Contiguous().Reshape(n, -1);
+    }
+
     /// <summary>Transforms the bound slice of one axis of a parameter.</summary>
     internal static Tensor<double> ApplyToAxis(Tensor<double> parameter, AxisBinding b, GroupElement m, GroupElement? reference)
     {
-        int rank = parameter.Rank, len = parameter.Dim(b.Axis);
-        if (b.Offset < 0 || b.Offset + b.Length > len || b.Length != m.Size * b.BlockSize)
-            throw new ShapeMismatchException($"GroupAction on '{b.Parameter}'", $"binding [{b.Offset}, {b.Offset + b.Length}) in blocks of {b.BlockSize} does not fit axis {b.Axis} for an element of size {m.Size}", parameter.ShapeArray(), [m.Size, b.BlockSize]);
-        var axes = new[] { b.Axis }.Concat(Enumerable.Range(0, rank).Where(a => a != b.Axis)).ToArray();
-        var moved = parameter.Permute(axes).Contiguous().Reshape(len, -1);
+        int rank = parameter.Rank;
+        var region = ChannelRows(parameter, b, m.Size);
+        var (moved, axes) = AxisFirst(parameter, b);
         int rest = moved.Dim(1);
-        var region = moved.Slice(0, b.Offset, b.Offset + b.Length).Contiguous().Reshape(m.Size, b.BlockSize * rest);
         var result = Transform(region, b.Rule, m, reference).Reshape(b.Length, rest);
         var updated = moved.Clone();
         updated.Slice(0, b.Offset, b.Offset + b.Length).CopyFrom(result);
