@@ -62,12 +62,12 @@ public static class GroupAction
     }
 
     /// <summary>The bound slice viewed as n channel rows of BlockSize·rest entries each (what the action transforms).</summary>
-    internal static Tensor<double> ChannelRows(Tensor<double> parameter, AxisBinding b, int n)
+    internal static Tensor<double> ChannelRows(Tensor<double> parameter, AxisBinding b, int n) => Rows(AxisFirst(parameter, b).Moved, parameter, b, n);
+
+    private static Tensor<double> Rows(Tensor<double> moved, Tensor<double> parameter, AxisBinding b, int n)
     {
-        int len = parameter.Dim(b.Axis);
-        if (b.Offset < 0 || b.Offset + b.Length > len || b.Length != n * b.BlockSize)
+        if (b.Offset < 0 || b.Offset + b.Length > parameter.Dim(b.Axis) || b.Length != n * b.BlockSize)
             throw new ShapeMismatchException($"GroupAction on '{b.Parameter}'", $"binding [{b.Offset}, {b.Offset + b.Length}) in blocks of {b.BlockSize} does not fit axis {b.Axis} for an element of size {n}", parameter.ShapeArray(), [n, b.BlockSize]);
-        var (moved, _) = AxisFirst(parameter, b);
         return moved.Slice(0, b.Offset, b.Offset + b.Length).Contiguous().Reshape(n, -1);
     }
 
@@ -75,8 +75,8 @@ public static class GroupAction
     internal static Tensor<double> ApplyToAxis(Tensor<double> parameter, AxisBinding b, GroupElement m, GroupElement? reference)
     {
         int rank = parameter.Rank;
-        var region = ChannelRows(parameter, b, m.Size);
         var (moved, axes) = AxisFirst(parameter, b);
+        var region = Rows(moved, parameter, b, m.Size);
         int rest = moved.Dim(1);
         var result = Transform(region, b.Rule, m, reference).Reshape(b.Length, rest);
         var updated = moved.Clone();
