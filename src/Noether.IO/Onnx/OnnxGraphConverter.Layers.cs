@@ -111,6 +111,10 @@ internal sealed partial class OnnxGraphConverter
         var strides = Ints("strides")?.Select(v => (int)v).ToArray() ?? [1, 1];
         var dil = Ints("dilations")?.Select(v => (int)v).ToArray() ?? [1, 1];
         var pads = Ints("pads")?.Select(v => (int)v).ToArray() ?? [0, 0, 0, 0];
+        bool InRange(long[]? values, long min) => values is null || values.All(v => v >= min && v <= 1 << 20);
+        if (strides.Length != 2 || dil.Length != 2 || pads.Length != 4 || kernel.Any(k => k < 1)
+            || !InRange(Ints("strides"), 1) || !InRange(Ints("dilations"), 1) || !InRange(Ints("pads"), 0) || !InRange(Ints("kernel_shape"), 1))
+            throw Malformed($"invalid window: kernel {Shapes.Format(kernel)}, strides {Shapes.Format(strides)}, dilations {Shapes.Format(dil)}, pads {Shapes.Format(pads)}");
         var autoPad = Str("auto_pad", "NOTSET");
         if (autoPad is "SAME_UPPER" or "SAME_LOWER")
         {
@@ -144,7 +148,9 @@ internal sealed partial class OnnxGraphConverter
         var b = In(2) is null ? null : Const(2, "bias B");
         if (w.Shape.Length != 4) throw Fail(OnnxImportError.UnsupportedVariant, $"only 2-D convolutions are supported, got a weight of shape {Shapes.Format(w.Shape)}");
         var (kernel, strides, dil, pads) = Window(x, w.Shape[2..]);
-        int groups = (int)Int("group", 1);
+        long group = Int("group", 1);
+        if (group < 1 || group > w.Shape[0] || x.Shape[0] % group != 0) throw Malformed($"group {group} does not divide the {x.Shape[0]} input channels and {w.Shape[0]} filters");
+        int groups = (int)group;
         var (input, ph, pw) = SplitPads(x, pads, 0);
         var op = new Conv2dOp(x.Shape[0], w.Shape[0], kernel[0], kernel[1], new Conv2dOptions(strides[0], strides[1], ph, pw, dil[0], dil[1], groups), b is not null);
         var y = Emit(op, ParameterOwnerName(w, b), input);

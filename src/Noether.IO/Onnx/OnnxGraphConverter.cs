@@ -77,8 +77,13 @@ internal sealed partial class OnnxGraphConverter
             if (_fused.Contains(_index)) continue;
             _node = _graph.Node[_index];
             try { _handlers[_node.OpType](); }
-            catch (ShapeMismatchException e) { throw Fail(OnnxImportError.Malformed, e.Message, e); }
+            catch (OnnxImportException) { throw; }
             catch (InvalidOperationException e) { throw Fail(OnnxImportError.UnsupportedVariant, e.Message, e); }
+            // Anything else (shape misfits, out-of-range attributes, arithmetic on absurd sizes) is a malformed node.
+            catch (Exception e) when (e is ArgumentException or ArithmeticException or IndexOutOfRangeException or FormatException or KeyNotFoundException)
+            {
+                throw Fail(OnnxImportError.Malformed, e.Message, e);
+            }
         }
         var outputs = new List<string>();
         foreach (var o in _graph.Output)
