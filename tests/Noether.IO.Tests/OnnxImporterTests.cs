@@ -101,6 +101,34 @@ public class OnnxImporterTests
         Assert.True(model.Predict(nhwc)[0].MaxAbsDiff(reference.Predict(nhwc.Permute(0, 3, 1, 2).Contiguous())[0]) < 1e-12);
     }
 
+    [Fact]
+    public void OneDimensionalConvolutionsRunAsTwoDimensionalOnes()
+    {
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("signal", -1, 2, 9)
+            .Floats("conv.weight", [4, 2, 3], Range(24)).Floats("conv.bias", [4], 0.1f, 0.2f, 0.3f, 0.4f)
+            .Node("Conv", ["signal", "conv.weight", "conv.bias"], "y", ("strides", new long[] { 2 }), ("pads", new long[] { 1, 2 })).Output("y").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        Assert.Equal([4, 5], model.Graph.ShapeOf(model.Graph.Outputs[0]));
+        var x = Tensor<double>.RandomNormal(new Rng(5), 2, 2, 9);
+        var y = model.Predict(x)[0];
+        var w = model["conv.weight"];
+        // Direct evaluation: y[n, o, t] = b[o] + Σ_c Σ_k w[o, c, 0, k] · x[n, c, 2t − 1 + k] (zero outside [0, 9)).
+        for (int n = 0; n < 2; n++)
+            for (int o = 0; o < 4; o++)
+                for (int t = 0; t < 5; t++)
+                {
+                    double sum = model["conv.bias"][o];
+                    for (int c = 0; c < 2; c++)
+                        for (int k = 0; k < 3; k++)
+                        {
+                            int at = 2 * t - 1 + k;
+                            if (at >= 0 && at < 9) sum += w[o, c, 0, k] * x[n, c, at];
+                        }
+                    Assert.Equal(sum, y[n, o, t], 12);
+                }
+    }
+
     [Theory]
     [InlineData("Transpose", "perm moves the batch axis")]
     [InlineData("Softmax", "softmax over axis 0")]
