@@ -82,6 +82,51 @@ public class OnnxImporterTests
     }
 
     [Fact]
+    public void AClassTokenExpandedOverTheBatchBecomesABroadcastParameter()
+    {
+        // PyTorch's torch.cat([cls.expand(x.size(0), -1, -1), x], 1) + pos, exported at opset 13.
+        var one = OnnxTensors.Int64("one", 1);
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 4, 8)
+            .Floats("cls_token", [1, 1, 8], Range(8)).Floats("pos_embed", [1, 5, 8], Range(40, 0.01f))
+            .Scalar("zero", 0).Longs("axes", 0).Longs("minus", -1, -1).Longs("neg", -1)
+            .Node("Shape", ["x"], "s").Node("Gather", ["s", "zero"], "n", ("axis", 0L)).Node("Unsqueeze", ["n", "axes"], "n1")
+            .Node("Concat", ["n1", "minus"], "target", ("axis", 0L)).Node("Equal", ["target", "neg"], "is_neg")
+            .Node("Shape", ["target"], "target_shape").Node("ConstantOfShape", ["target_shape"], "ones", ("value", one))
+            .Node("Where", ["is_neg", "ones", "target"], "expand_to").Node("Expand", ["cls_token", "expand_to"], "cls")
+            .Node("Concat", ["cls", "x"], "tokens", ("axis", 1L)).Node("Add", ["tokens", "pos_embed"], "y").Output("y").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        Assert.Equal([typeof(BroadcastParameterOp), typeof(ConcatOp), typeof(ParameterBinaryOp)], model.Graph.Nodes.Select(n => n.Op.GetType()));
+        Assert.Equal(["cls_token.weight", "pos_embed.weight"], model.Graph.Parameters.Select(p => p.Name));
+        var x = Tensor<double>.RandomNormal(new Rng(8), 3, 4, 8);
+        var y = model.Predict(x)[0];
+        Assert.Equal([3, 5, 8], y.ShapeArray());
+        for (int n = 0; n < 3; n++)
+            for (int d = 0; d < 8; d++)
+            {
+                Assert.Equal(Range(8)[d] + Range(40, 0.01f)[d], y[n, 0, d], 6);
+                Assert.Equal(x[n, 1, d] + Range(40, 0.01f)[16 + d], y[n, 2, d], 6);
+            }
+    }
+
+    [Fact]
+    public void ZerosOfTheBatchSizeActAsPerSampleConstants()
+    {
+        var half = new TensorProto { Name = "v", DataType = (int)DataType.Float, Dims = { 1 }, FloatData = { 0.5f } };
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 3).Scalar("zero", 0).Longs("axes", 0).Longs("three", 3)
+            .Node("Shape", ["x"], "s").Node("Gather", ["s", "zero"], "n", ("axis", 0L)).Node("Unsqueeze", ["n", "axes"], "n1")
+            .Node("Concat", ["n1", "three"], "shape", ("axis", 0L)).Node("ConstantOfShape", ["shape"], "halves", ("value", half))
+            .Node("Mul", ["x", "halves"], "y").Output("y").Output("halves").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        var x = Tensor<double>.RandomNormal(new Rng(2), 4, 3);
+        var outputs = model.Predict(x);
+        Assert.True(outputs[0].MaxAbsDiff(x * 0.5) < 1e-15);
+        Assert.Equal(Tensor<double>.Full(0.5, 4, 3).ToArray(), outputs[1].ToArray());
+        Assert.All(model.Graph.Parameters, p => Assert.False(p.Trainable));
+    }
+
+    [Fact]
     public void NhwcInputsWithALeadingTransposeImport()
     {
         using var dir = new TempDir();

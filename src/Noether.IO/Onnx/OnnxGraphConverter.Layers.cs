@@ -24,7 +24,7 @@ internal sealed partial class OnnxGraphConverter
         ["Identity"] = Identity, ["Dropout"] = Dropout, ["Constant"] = Constant, ["Cast"] = Cast, ["Shape"] = Shape,
         ["Reshape"] = ReshapeNode, ["Squeeze"] = () => Squeeze(unsqueeze: false), ["Unsqueeze"] = () => Squeeze(unsqueeze: true),
         ["Transpose"] = Transpose, ["Concat"] = Concat, ["Gather"] = Gather, ["Slice"] = Slice, ["Pad"] = Pad,
-        ["Expand"] = Expand, ["ConstantOfShape"] = ConstantOfShape, ["ReduceMean"] = ReduceMean,
+        ["Expand"] = Expand, ["ConstantOfShape"] = ConstantOfShape, ["ReduceMean"] = ReduceMean, ["Equal"] = Equal,
     };
 
     // ---- linear layers -----------------------------------------------------------------------------------------
