@@ -127,6 +127,29 @@ public class OnnxImporterTests
     }
 
     [Fact]
+    public void MatMulPlusBiasAndASquaredLayerNormFuse()
+    {
+        // nn.Linear on a sequence (MatMul with a pre-transposed anonymous weight, then Add of the bias) and a LayerNorm
+        // without affine whose variance uses Mul(d, d) and whose ε is a Constant node placed just before its Add.
+        var eps = new TensorProto { Name = "e", DataType = (int)DataType.Float, FloatData = { 1e-5f } };
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 5, 6)
+            .Floats("onnx::MatMul_7", [6, 4], Range(24)).Floats("fc.bias", [4], 0.1f, -0.2f, 0.3f, 0f)
+            .Node("MatMul", ["x", "onnx::MatMul_7"], "mm").Node("Add", ["mm", "fc.bias"], "h")
+            .Node("ReduceMean", ["h"], "mean", ("axes", new long[] { -1 })).Node("Sub", ["h", "mean"], "d").Node("Mul", ["d", "d"], "d2")
+            .Node("ReduceMean", ["d2"], "var", ("axes", new long[] { -1 })).Node("Constant", [], "eps", ("value", eps))
+            .Node("Add", ["var", "eps"], "var_eps").Node("Sqrt", ["var_eps"], "std").Node("Div", ["d", "std"], "y").Output("y").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        Assert.Equal([new LinearOp(6, 4), new LayerNormOp(4, 1e-5, Affine: false)], model.Graph.Nodes.Select(n => n.Op));
+        Assert.Equal(["fc.weight", "fc.bias"], model.Graph.Parameters.Select(p => p.Name));
+        var b = new GraphBuilder();
+        var direct = b.Build(b.Add(new LayerNormOp(4, 1e-5, Affine: false), "ln", b.Linear(b.Input("x", 5, 6), 4, "fc")));
+        var reference = new Model<double>(direct, model.Parameters);
+        var x = Tensor<double>.RandomNormal(new Rng(6), 2, 5, 6);
+        Assert.True(model.Predict(x)[0].MaxAbsDiff(reference.Predict(x)[0]) < 1e-12);
+    }
+
+    [Fact]
     public void NhwcInputsWithALeadingTransposeImport()
     {
         using var dir = new TempDir();

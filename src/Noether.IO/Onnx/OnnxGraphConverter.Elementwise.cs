@@ -244,7 +244,9 @@ internal sealed partial class OnnxGraphConverter
         var sub = Next(_node.Output[0], "Sub");
         if (sub is null || sub.Input[0] != xName || sub.Input[1] != _node.Output[0]) return false;
         string centered = sub.Output[0];
-        if (_graphOutputs.Contains(centered) || !_consumers.TryGetValue(centered, out var users) || users.Count != 2) return false;
+        if (_graphOutputs.Contains(centered) || !_consumers.TryGetValue(centered, out var readers)) return false;
+        var users = readers.Distinct().ToList(); // Mul(d, d) reads d twice
+        if (users.Count != 2) return false;
         var square = _graph.Node[users[0]];
         var div = _graph.Node[users[1]];
         if (square.OpType == "Div") (square, div) = (div, square);

@@ -72,7 +72,7 @@ internal sealed partial class OnnxGraphConverter
             {
                 var add = _graph.Node[k];
                 var other = add.Input[0] == _node.Output[0] ? add.Input[1] : add.Input[0];
-                if (_values.GetValueOrDefault(other) is ConstValue c && Shapes.Size(c.Shape) == outF && c.Shape.Length >= 1 && c.Shape[^1] == outF && c.Shape.SkipLast(1).All(d => d == 1))
+                if (StaticConst(other) is ConstValue c && !c.DependsOnBatch && Shapes.Size(c.Shape) == outF && c.Shape.Length >= 1 && c.Shape[^1] == outF && c.Shape.SkipLast(1).All(d => d == 1))
                 {
                     _fused.Add(k);
                     var y = Emit(new LinearOp(weight.Dim(1), outF, true), ParameterOwnerName(c, w), x);
