@@ -25,6 +25,24 @@ public class OnnxConformanceTests(ITestOutputHelper output)
             Assert.Contains(passed, c => c.Op == op);
     }
 
+    /// <summary>PyTorch modules exported by torch.onnx (Debian libonnx-testdata's pytorch-converted and pytorch-operator).</summary>
+    [Theory]
+    [InlineData("pytorch-converted")]
+    [InlineData("pytorch-operator")]
+    public void EveryInScopePyTorchExportPasses(string suite)
+    {
+        var dir = Path.Combine(Path.GetDirectoryName(OnnxConformance.DefaultDirectory)!, suite);
+        if (!Directory.Exists(dir)) Assert.Fail($"ONNX test data missing at {dir}: install the Debian package {OnnxConformance.DebianPackage}");
+        var report = OnnxConformance.Run(dir);
+        output.WriteLine(report.FormatTable());
+        File.WriteAllText(Path.Combine(AppContext.BaseDirectory, $"onnx-{suite}.md"), report.FormatTable());
+        File.WriteAllLines(Path.Combine(AppContext.BaseDirectory, $"onnx-{suite}-cases.tsv"),
+            report.Cases.Select(c => $"{c.Test}\t{c.Op}\t{c.Outcome}\t{c.MaxError:E1}\t{c.Reason}"));
+        var failed = report.With(ConformanceOutcome.Failed).ToArray();
+        Assert.True(failed.Length == 0, $"{failed.Length} in-scope {suite} tests failed:\n" + string.Join("\n", failed.Select(f => $"  {f.Test} ({f.Op}): {f.Reason}")));
+        Assert.NotEmpty(report.With(ConformanceOutcome.Passed));
+    }
+
     [Fact]
     public void OutOfScopeCasesAreNeverCountedAsPasses()
     {

@@ -82,6 +82,74 @@ public class OnnxImporterTests
     }
 
     [Fact]
+    public void AClassTokenExpandedOverTheBatchBecomesABroadcastParameter()
+    {
+        // PyTorch's torch.cat([cls.expand(x.size(0), -1, -1), x], 1) + pos, exported at opset 13.
+        var one = OnnxTensors.Int64("one", 1);
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 4, 8)
+            .Floats("cls_token", [1, 1, 8], Range(8)).Floats("pos_embed", [1, 5, 8], Range(40, 0.01f))
+            .Scalar("zero", 0).Longs("axes", 0).Longs("minus", -1, -1).Longs("neg", -1)
+            .Node("Shape", ["x"], "s").Node("Gather", ["s", "zero"], "n", ("axis", 0L)).Node("Unsqueeze", ["n", "axes"], "n1")
+            .Node("Concat", ["n1", "minus"], "target", ("axis", 0L)).Node("Equal", ["target", "neg"], "is_neg")
+            .Node("Shape", ["target"], "target_shape").Node("ConstantOfShape", ["target_shape"], "ones", ("value", one))
+            .Node("Where", ["is_neg", "ones", "target"], "expand_to").Node("Expand", ["cls_token", "expand_to"], "cls")
+            .Node("Concat", ["cls", "x"], "tokens", ("axis", 1L)).Node("Add", ["tokens", "pos_embed"], "y").Output("y").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        Assert.Equal([typeof(BroadcastParameterOp), typeof(ConcatOp), typeof(ParameterBinaryOp)], model.Graph.Nodes.Select(n => n.Op.GetType()));
+        Assert.Equal(["cls_token.weight", "pos_embed.weight"], model.Graph.Parameters.Select(p => p.Name));
+        var x = Tensor<double>.RandomNormal(new Rng(8), 3, 4, 8);
+        var y = model.Predict(x)[0];
+        Assert.Equal([3, 5, 8], y.ShapeArray());
+        for (int n = 0; n < 3; n++)
+            for (int d = 0; d < 8; d++)
+            {
+                Assert.Equal(Range(8)[d] + Range(40, 0.01f)[d], y[n, 0, d], 6);
+                Assert.Equal(x[n, 1, d] + Range(40, 0.01f)[16 + d], y[n, 2, d], 6);
+            }
+    }
+
+    [Fact]
+    public void ZerosOfTheBatchSizeActAsPerSampleConstants()
+    {
+        var half = new TensorProto { Name = "v", DataType = (int)DataType.Float, Dims = { 1 }, FloatData = { 0.5f } };
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 3).Scalar("zero", 0).Longs("axes", 0).Longs("three", 3)
+            .Node("Shape", ["x"], "s").Node("Gather", ["s", "zero"], "n", ("axis", 0L)).Node("Unsqueeze", ["n", "axes"], "n1")
+            .Node("Concat", ["n1", "three"], "shape", ("axis", 0L)).Node("ConstantOfShape", ["shape"], "halves", ("value", half))
+            .Node("Mul", ["x", "halves"], "y").Output("y").Output("halves").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        var x = Tensor<double>.RandomNormal(new Rng(2), 4, 3);
+        var outputs = model.Predict(x);
+        Assert.True(outputs[0].MaxAbsDiff(x * 0.5) < 1e-15);
+        Assert.Equal(Tensor<double>.Full(0.5, 4, 3).ToArray(), outputs[1].ToArray());
+        Assert.All(model.Graph.Parameters, p => Assert.False(p.Trainable));
+    }
+
+    [Fact]
+    public void MatMulPlusBiasAndASquaredLayerNormFuse()
+    {
+        // nn.Linear on a sequence (MatMul with a pre-transposed anonymous weight, then Add of the bias) and a LayerNorm
+        // without affine whose variance uses Mul(d, d) and whose ε is a Constant node placed just before its Add.
+        var eps = new TensorProto { Name = "e", DataType = (int)DataType.Float, FloatData = { 1e-5f } };
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 5, 6)
+            .Floats("onnx::MatMul_7", [6, 4], Range(24)).Floats("fc.bias", [4], 0.1f, -0.2f, 0.3f, 0f)
+            .Node("MatMul", ["x", "onnx::MatMul_7"], "mm").Node("Add", ["mm", "fc.bias"], "h")
+            .Node("ReduceMean", ["h"], "mean", ("axes", new long[] { -1 })).Node("Sub", ["h", "mean"], "d").Node("Mul", ["d", "d"], "d2")
+            .Node("ReduceMean", ["d2"], "var", ("axes", new long[] { -1 })).Node("Constant", [], "eps", ("value", eps))
+            .Node("Add", ["var", "eps"], "var_eps").Node("Sqrt", ["var_eps"], "std").Node("Div", ["d", "std"], "y").Output("y").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        Assert.Equal([new LinearOp(6, 4), new LayerNormOp(4, 1e-5, Affine: false)], model.Graph.Nodes.Select(n => n.Op));
+        Assert.Equal(["fc.weight", "fc.bias"], model.Graph.Parameters.Select(p => p.Name));
+        var b = new GraphBuilder();
+        var direct = b.Build(b.Add(new LayerNormOp(4, 1e-5, Affine: false), "ln", b.Linear(b.Input("x", 5, 6), 4, "fc")));
+        var reference = new Model<double>(direct, model.Parameters);
+        var x = Tensor<double>.RandomNormal(new Rng(6), 2, 5, 6);
+        Assert.True(model.Predict(x)[0].MaxAbsDiff(reference.Predict(x)[0]) < 1e-12);
+    }
+
+    [Fact]
     public void NhwcInputsWithALeadingTransposeImport()
     {
         using var dir = new TempDir();
@@ -99,6 +167,34 @@ public class OnnxImporterTests
         var reference = new Model<double>(direct, new Dictionary<string, Tensor<double>> { ["conv.weight"] = model["conv.weight"], ["conv.bias"] = model["conv.bias"] });
         var nhwc = Tensor<double>.RandomNormal(new Rng(4), 3, 6, 6, 2);
         Assert.True(model.Predict(nhwc)[0].MaxAbsDiff(reference.Predict(nhwc.Permute(0, 3, 1, 2).Contiguous())[0]) < 1e-12);
+    }
+
+    [Fact]
+    public void OneDimensionalConvolutionsRunAsTwoDimensionalOnes()
+    {
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("signal", -1, 2, 9)
+            .Floats("conv.weight", [4, 2, 3], Range(24)).Floats("conv.bias", [4], 0.1f, 0.2f, 0.3f, 0.4f)
+            .Node("Conv", ["signal", "conv.weight", "conv.bias"], "y", ("strides", new long[] { 2 }), ("pads", new long[] { 1, 2 })).Output("y").Save(dir);
+        var model = OnnxImporter.Load<double>(path);
+        Assert.Equal([4, 5], model.Graph.ShapeOf(model.Graph.Outputs[0]));
+        var x = Tensor<double>.RandomNormal(new Rng(5), 2, 2, 9);
+        var y = model.Predict(x)[0];
+        var w = model["conv.weight"];
+        // Direct evaluation: y[n, o, t] = b[o] + Σ_c Σ_k w[o, c, 0, k] · x[n, c, 2t − 1 + k] (zero outside [0, 9)).
+        for (int n = 0; n < 2; n++)
+            for (int o = 0; o < 4; o++)
+                for (int t = 0; t < 5; t++)
+                {
+                    double sum = model["conv.bias"][o];
+                    for (int c = 0; c < 2; c++)
+                        for (int k = 0; k < 3; k++)
+                        {
+                            int at = 2 * t - 1 + k;
+                            if (at >= 0 && at < 9) sum += w[o, c, 0, k] * x[n, c, at];
+                        }
+                    Assert.Equal(sum, y[n, o, t], 12);
+                }
     }
 
     [Theory]

@@ -78,7 +78,7 @@ public class OnnxRoundTripTests
 
     public static TheoryData<string> GeneralOps => new()
     {
-        "binary-broadcast", "parameter-first", "scalar-pow", "unary-erf", "matmul", "transpose", "pad-reflect", "slice", "gather", "where", "expand", "softmax", "concat", "reduce-mean", "reshape",
+        "binary-broadcast", "parameter-first", "scalar-pow", "unary-erf", "matmul", "transpose", "pad-reflect", "slice", "gather", "where", "expand", "softmax", "concat", "reduce-mean", "reshape", "broadcast-parameter",
     };
 
     private static Graph GeneralOpGraph(string name)
@@ -101,9 +101,16 @@ public class OnnxRoundTripTests
             "concat" => b.Add(new ConcatOp(1), "op", b.Input("x", 2, 3), b.Input("y", 2, 2)),
             "reduce-mean" => b.Add(new ReduceMeanOp(1), "op", b.Input("x", 3, 4)),
             "reshape" => b.Add(new ReshapeOp([6, 2]), "op", b.Input("x", 3, 4)),
+            "broadcast-parameter" => ClassToken(b),
             _ => throw new ArgumentException(name),
         };
         return b.Build(v);
+    }
+
+    private static ValueId ClassToken(GraphBuilder b)
+    {
+        var x = b.Input("x", 3, 4);
+        return b.Add(new ConcatOp(0), "op", b.Add(new BroadcastParameterOp([1, 4]), "cls", x), x);
     }
 
     [Fact]

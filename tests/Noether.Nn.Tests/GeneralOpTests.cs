@@ -18,7 +18,7 @@ public class GeneralOpTests
         "ScalarPow", "ScalarAdd", "ScalarDivFirst", "ScalarPowFirst",
         "UnarySqrt", "UnaryExp", "UnaryLog", "UnaryNeg", "UnaryReciprocal", "UnaryErf", "UnarySin", "UnaryCos",
         "MatMul", "MatMulBroadcast", "Transpose", "PadConstant", "PadReflect", "PadEdgeCrop",
-        "Slice", "SliceNegativeStep", "Gather", "GatherScalarIndex", "Where", "WhereScalar", "Expand",
+        "Slice", "SliceNegativeStep", "Gather", "GatherScalarIndex", "Where", "WhereScalar", "Expand", "BroadcastParameter",
     };
 
     internal static Graph Single(string name)
@@ -60,6 +60,13 @@ public class GeneralOpTests
             case "Where": v = b.Add(new WhereOp([2, 3]), "op", b.Input("x", 2, 3), b.Input("y", 3)); break;
             case "WhereScalar": v = b.Add(new WhereOp([3], ScalarB: double.NegativeInfinity), "op", b.Input("x", 2, 3)); break;
             case "Expand": v = b.Add(new ExpandOp([3, 1, 4]), "op", b.Input("x", 2, 1)); break;
+            case "BroadcastParameter":
+                {
+                    // The broadcast token is concatenated with the input, as a ViT prepends its class token.
+                    var x = b.Input("x", 3, 4);
+                    v = b.Add(new ConcatOp(0), "op", b.Add(new BroadcastParameterOp([1, 4]), "cls", x), x);
+                    break;
+                }
             default: throw new ArgumentException(name);
         }
         return b.Build(v);

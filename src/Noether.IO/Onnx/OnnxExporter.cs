@@ -203,6 +203,12 @@ internal sealed class OnnxGraphWriter<T>(Model<T> model) where T : unmanaged, IF
                 int er = _graph.ShapeOf(y).Length;
                 Op("Expand", [Align(x, er), Longs([1, .. Enumerable.Repeat(1L, er - ex.Shape.Length), .. ex.Shape.Select(d => (long)d)])], y);
                 break;
+            case BroadcastParameterOp bp:
+                // Expand([1, …shape] parameter) to [N, …shape], N read from the reference input: the importer folds it back.
+                var weight = Initializer($"{n.Name}.weight", model[$"{n.Name}.weight"].Reshape([1, .. bp.Shape]));
+                var batch = Op("Slice", [Op("Shape", [x]), Longs(0), Longs(1)]);
+                Op("Expand", [weight, Op("Concat", [batch, Longs(bp.Shape.Select(d => (long)d).ToArray())], null, Attr("axis", 0L))], y);
+                break;
             case EmbeddingOp: throw new NotSupportedException("Embedding reads token ids stored as floats; ONNX Gather needs integer indices, so the layer cannot be exported");
             default: throw new NotSupportedException($"op {n.Op.Kind} has no ONNX mapping");
         }

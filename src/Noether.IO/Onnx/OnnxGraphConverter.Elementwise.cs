@@ -13,14 +13,14 @@ internal sealed partial class OnnxGraphConverter
         if (InputCount > 2 && f is BinaryFunction.Max or BinaryFunction.Min)
         {
             // Variadic Max/Min: a left fold over the operands.
-            var acc = In(0)!;
-            for (int i = 1; i < _node.Input.Count; i++) acc = Combine(f, acc, In(i) ?? throw Malformed($"operand {i} is missing"));
+            var acc = Raw(0)!;
+            for (int i = 1; i < _node.Input.Count; i++) acc = Combine(f, acc, Raw(i) ?? throw Malformed($"operand {i} is missing"));
             Set(0, acc);
             return;
         }
         if (InputCount != 2) throw Fail(OnnxImportError.UnsupportedVariant, $"{InputCount} operands; {f} takes two");
         if (f == BinaryFunction.Div && TryFuseGelu()) return;
-        Set(0, Combine(f, In(0)!, In(1)!));
+        Set(0, Combine(f, Raw(0)!, Raw(1)!));
     }
 
     private OnnxValue Combine(BinaryFunction f, OnnxValue a, OnnxValue b)
@@ -33,22 +33,50 @@ internal sealed partial class OnnxGraphConverter
                     throw BatchAxis($"broadcasting per-sample shapes {Shapes.Format(ra.Shape)} and {Shapes.Format(rb.Shape)} of different rank would align one operand's batch axis with a feature axis of the other");
                 // A sum of equal shapes is the residual AddOp the symmetry analysis knows; anything else stays general.
                 return Emit(f == BinaryFunction.Add && ra.Shape.SequenceEqual(rb.Shape) ? new AddOp() : new ElementwiseBinaryOp(f), BaseName(), ra, rb);
+            case (BatchConstValue ba, BatchConstValue bb):
+                if (ba.Shape.Length != bb.Shape.Length) throw BatchAxis("batch-repeated constants of different ranks would misalign their batch axes");
+                return new BatchConstValue(FoldBinary(f, new ConstValue(ba.PerSample), new ConstValue(bb.PerSample)).Tensor);
+            case (BatchConstValue bc, ConstValue cc): return new BatchConstValue(PerSampleFold(f, bc, cc, false));
+            case (ConstValue cc, BatchConstValue bc): return new BatchConstValue(PerSampleFold(f, bc, cc, true));
         }
-        bool constFirst = a is ConstValue;
+        bool constFirst = a is not RuntimeValue;
         var x = (RuntimeValue)(constFirst ? b : a);
-        var c = (ConstValue)(constFirst ? a : b);
+        var other = constFirst ? a : b;
+        if (other is BatchConstValue batchConst)
+        {
+            if (batchConst.Shape.Length != x.Shape.Length)
+                throw BatchAxis($"a batch-repeated constant of per-sample shape {Shapes.Format(batchConst.Shape)} and a value of per-sample shape {Shapes.Format(x.Shape)} have different ranks");
+            return WithConstant(f, x, batchConst.PerSample.Data, batchConst.Initializer, constFirst);
+        }
+        var c = (ConstValue)other;
         if (c.DependsOnBatch) throw Fail(OnnxImportError.UnsupportedVariant, "an operand computed from the batch size meets a graph value");
         var shape = c.Shape;
         while (shape.Length > x.Shape.Length && shape[0] == 1) shape = shape[1..];
         if (shape.Length > x.Shape.Length)
             throw BatchAxis($"the constant operand of shape {Shapes.Format(c.Shape)} varies along the batch axis of a value with per-sample shape {Shapes.Format(x.Shape)}");
-        var data = c.Tensor.Data.Reshape(shape);
+        return WithConstant(f, x, c.Tensor.Data.Reshape(shape), c.Initializer, constFirst);
+    }
+
+    /// <summary>f(x, c) for a per-sample constant: a ScalarBinaryOp for one element, else a ParameterBinaryOp.</summary>
+    private RuntimeValue WithConstant(BinaryFunction f, RuntimeValue x, Tensor<double> data, string? initializer, bool constFirst)
+    {
         if (data.Length == 1) return Emit(new ScalarBinaryOp(f, data.ToArray()[0], constFirst), BaseName(), x);
-        bool trainable = c.Initializer is not null;
-        string role = c.Initializer is { } init && init.LastIndexOf('.') is int dot && dot > 0 && dot < init.Length - 1 ? Sanitize(init[(dot + 1)..]) : trainable ? "weight" : "constant";
-        var y = Emit(new ParameterBinaryOp(f, shape, constFirst, role, trainable), trainable ? ParameterOwnerName(c) : BaseName(), x);
+        bool trainable = initializer is not null;
+        string role = initializer is { } init && init.LastIndexOf('.') is int dot && dot > 0 && dot < init.Length - 1 ? Sanitize(init[(dot + 1)..]) : trainable ? "weight" : "constant";
+        var y = Emit(new ParameterBinaryOp(f, data.ShapeArray(), constFirst, role, trainable), trainable ? OwnerName(initializer) : BaseName(), x);
         AddParameter(y, role, data);
         return y;
+    }
+
+    /// <summary>f of a batch-repeated constant [N, …s] and a constant, evaluated per sample.</summary>
+    private OnnxTensor PerSampleFold(BinaryFunction f, BatchConstValue b, ConstValue c, bool constFirst)
+    {
+        var shape = c.Shape;
+        while (shape.Length > b.Shape.Length && shape[0] == 1) shape = shape[1..];
+        if (shape.Length > b.Shape.Length || c.DependsOnBatch) throw BatchAxis($"the constant of shape {Shapes.Format(c.Shape)} varies along the batch axis");
+        var cs = new ConstValue(c.Tensor with { Data = c.Tensor.Data.Reshape(shape) });
+        var bs = new ConstValue(b.PerSample);
+        return (constFirst ? FoldBinary(f, cs, bs) : FoldBinary(f, bs, cs)).Tensor;
     }
 
     private ConstValue FoldBinary(BinaryFunction f, ConstValue a, ConstValue b)
@@ -92,10 +120,44 @@ internal sealed partial class OnnxGraphConverter
         }
     }
 
+    /// <summary>
+    /// Equality of constants only (shape logic such as PyTorch's expand(-1) → Where(Equal(shape, −1), 1, shape)); the
+    /// batch size N is positive, so it never equals a literal below 1.
+    /// </summary>
+    private void Equal()
+    {
+        if (In(0) is not ConstValue a || In(1) is not ConstValue b)
+            throw Fail(OnnxImportError.UnsupportedVariant, "comparing computed values yields booleans, which graph values cannot hold; only constant (shape) comparisons are folded");
+        var shape = Shapes.Broadcast(a.Shape, b.Shape, "Equal");
+        SymDim[] x = a.Dims, y = b.Dims;
+        var xs = Rearrange(new ConstValue(a.Tensor, null, a.Symbols), t => t.BroadcastTo(shape).Contiguous()).Dims;
+        var ys = Rearrange(new ConstValue(b.Tensor, null, b.Symbols), t => t.BroadcastTo(shape).Contiguous()).Dims;
+        var result = xs.Select((p, i) =>
+        {
+            var q = ys[i];
+            if (p.HasBatch == q.HasBatch) return p.Coefficient == q.Coefficient ? 1.0 : 0.0;
+            var literal = p.HasBatch ? q : p;
+            var batch = p.HasBatch ? p : q;
+            if (batch.Coefficient > 0 && literal.Coefficient < 1) return 0.0;
+            throw Fail(OnnxImportError.UnsupportedVariant, $"cannot decide whether {p} equals {q} for every batch size");
+        }).ToArray();
+        Set(0, ConstValue.Of(new Tensor<double>(result, shape), DataType.Bool));
+    }
+
     private void Where_()
     {
         var condition = Const(0, "condition");
         if (condition.DependsOnBatch) throw Fail(OnnxImportError.UnsupportedVariant, "the condition depends on the batch size");
+        if (Raw(1) is ConstValue symA && Raw(2) is ConstValue symB && (symA.Symbols is not null || symB.Symbols is not null))
+        {
+            // Shape logic: pick symbolic entries elementwise.
+            var shape = Shapes.Broadcast(Shapes.Broadcast(condition.Shape, symA.Shape, "Where"), symB.Shape, "Where");
+            var pick = condition.Tensor.Data.BroadcastTo(shape).ToArray();
+            var xa = Rearrange(symA, t => t.BroadcastTo(shape).Contiguous()).Dims;
+            var xb = Rearrange(symB, t => t.BroadcastTo(shape).Contiguous()).Dims;
+            Set(0, ConstValue.Symbolic(pick.Select((c, i) => c != 0 ? xa[i] : xb[i]).ToArray(), shape));
+            return;
+        }
         var (a, b) = (In(1) ?? throw Malformed("X is missing"), In(2) ?? throw Malformed("Y is missing"));
         if (a is ConstValue ca && b is ConstValue cb)
         {
@@ -182,7 +244,9 @@ internal sealed partial class OnnxGraphConverter
         var sub = Next(_node.Output[0], "Sub");
         if (sub is null || sub.Input[0] != xName || sub.Input[1] != _node.Output[0]) return false;
         string centered = sub.Output[0];
-        if (_graphOutputs.Contains(centered) || !_consumers.TryGetValue(centered, out var users) || users.Count != 2) return false;
+        if (_graphOutputs.Contains(centered) || !_consumers.TryGetValue(centered, out var readers)) return false;
+        var users = readers.Distinct().ToList(); // Mul(d, d) reads d twice
+        if (users.Count != 2) return false;
         var square = _graph.Node[users[0]];
         var div = _graph.Node[users[1]];
         if (square.OpType == "Div") (square, div) = (div, square);

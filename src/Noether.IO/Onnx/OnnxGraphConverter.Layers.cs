@@ -24,7 +24,7 @@ internal sealed partial class OnnxGraphConverter
         ["Identity"] = Identity, ["Dropout"] = Dropout, ["Constant"] = Constant, ["Cast"] = Cast, ["Shape"] = Shape,
         ["Reshape"] = ReshapeNode, ["Squeeze"] = () => Squeeze(unsqueeze: false), ["Unsqueeze"] = () => Squeeze(unsqueeze: true),
         ["Transpose"] = Transpose, ["Concat"] = Concat, ["Gather"] = Gather, ["Slice"] = Slice, ["Pad"] = Pad,
-        ["Expand"] = Expand, ["ConstantOfShape"] = ConstantOfShape, ["ReduceMean"] = ReduceMean,
+        ["Expand"] = Expand, ["ConstantOfShape"] = ConstantOfShape, ["ReduceMean"] = ReduceMean, ["Equal"] = Equal,
     };
 
     // ---- linear layers -----------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ internal sealed partial class OnnxGraphConverter
             {
                 var add = _graph.Node[k];
                 var other = add.Input[0] == _node.Output[0] ? add.Input[1] : add.Input[0];
-                if (_values.GetValueOrDefault(other) is ConstValue c && Shapes.Size(c.Shape) == outF && c.Shape.Length >= 1 && c.Shape[^1] == outF && c.Shape.SkipLast(1).All(d => d == 1))
+                if (StaticConst(other) is ConstValue c && !c.DependsOnBatch && Shapes.Size(c.Shape) == outF && c.Shape.Length >= 1 && c.Shape[^1] == outF && c.Shape.SkipLast(1).All(d => d == 1))
                 {
                     _fused.Add(k);
                     var y = Emit(new LinearOp(weight.Dim(1), outF, true), ParameterOwnerName(c, w), x);
@@ -101,31 +101,45 @@ internal sealed partial class OnnxGraphConverter
 
     // ---- convolution and pooling -------------------------------------------------------------------------------
 
-    /// <summary>Kernel geometry of Conv and the pools: pads as (top, left, bottom, right) after auto_pad.</summary>
-    private (int[] Kernel, int[] Strides, int[] Dilations, int[] Pads) Window(RuntimeValue x, int[]? kernel)
+    /// <summary>
+    /// Kernel geometry of Conv and the pools, pads as (top, left, bottom, right) after auto_pad. 1-D windows over
+    /// [C, L] are lifted to 2-D ones over [C, 1, L] (the caller drops the unit axis again with <see cref="Lower"/>).
+    /// </summary>
+    private (RuntimeValue X, int[] Kernel, int[] Strides, int[] Dilations, int[] Pads) Window(RuntimeValue x, int[]? kernel)
     {
-        if (x.Shape.Length != 3)
-            throw Fail(OnnxImportError.UnsupportedVariant, $"only 2-D windows over [N, C, H, W] are supported, got per-sample shape {Shapes.Format(x.Shape)}");
+        int n = x.Shape.Length - 1;
+        if (n is not (1 or 2))
+            throw Fail(OnnxImportError.UnsupportedVariant, $"only 1-D and 2-D windows ([N, C, L] or [N, C, H, W]) are supported, got per-sample shape {Shapes.Format(x.Shape)}");
+        bool InRange(long[]? values, long min) => values is null || values.All(v => v >= min && v <= 1 << 20);
+        if (!InRange(Ints("strides"), 1) || !InRange(Ints("dilations"), 1) || !InRange(Ints("pads"), 0) || !InRange(Ints("kernel_shape"), 1))
+            throw Malformed("window attributes (kernel_shape, strides, dilations, pads) are out of range");
         kernel ??= Ints("kernel_shape")?.Select(v => (int)v).ToArray() ?? throw Malformed("kernel_shape is missing");
-        if (kernel.Length != 2) throw Malformed($"kernel_shape {Shapes.Format(kernel)} is not 2-D");
-        var strides = Ints("strides")?.Select(v => (int)v).ToArray() ?? [1, 1];
-        var dil = Ints("dilations")?.Select(v => (int)v).ToArray() ?? [1, 1];
-        var pads = Ints("pads")?.Select(v => (int)v).ToArray() ?? [0, 0, 0, 0];
+        var strides = Ints("strides")?.Select(v => (int)v).ToArray() ?? Enumerable.Repeat(1, n).ToArray();
+        var dil = Ints("dilations")?.Select(v => (int)v).ToArray() ?? Enumerable.Repeat(1, n).ToArray();
+        var pads = Ints("pads")?.Select(v => (int)v).ToArray() ?? new int[2 * n];
+        if (kernel.Length != n || strides.Length != n || dil.Length != n || pads.Length != 2 * n || kernel.Any(k => k < 1))
+            throw Malformed($"invalid {n}-D window: kernel {Shapes.Format(kernel)}, strides {Shapes.Format(strides)}, dilations {Shapes.Format(dil)}, pads {Shapes.Format(pads)}");
         var autoPad = Str("auto_pad", "NOTSET");
         if (autoPad is "SAME_UPPER" or "SAME_LOWER")
         {
-            for (int a = 0; a < 2; a++)
+            for (int a = 0; a < n; a++)
             {
                 int input = x.Shape[a + 1], output = (input + strides[a] - 1) / strides[a];
                 int total = Math.Max(0, (output - 1) * strides[a] + (kernel[a] - 1) * dil[a] + 1 - input);
                 int small = total / 2, large = total - small;
-                (pads[a], pads[a + 2]) = autoPad == "SAME_UPPER" ? (small, large) : (large, small);
+                (pads[a], pads[a + n]) = autoPad == "SAME_UPPER" ? (small, large) : (large, small);
             }
         }
-        else if (autoPad == "VALID") pads = [0, 0, 0, 0];
+        else if (autoPad == "VALID") pads = new int[2 * n];
         else if (autoPad != "NOTSET") throw Malformed($"auto_pad '{autoPad}' is unknown");
-        return (kernel, strides, dil, pads);
+        if (n == 2) return (x, kernel, strides, dil, pads);
+        var lifted = Reshape(x, [x.Shape[0], 1, x.Shape[1]], BaseName() + ".to2d");
+        return (lifted, [1, kernel[0]], [1, strides[0]], [1, dil[0]], [0, pads[0], 0, pads[1]]);
     }
+
+    /// <summary>Undoes the lift of a 1-D window: [C, 1, L] back to [C, L].</summary>
+    private RuntimeValue Lower(RuntimeValue y, RuntimeValue original)
+        => original.Shape.Length == 2 ? Reshape(y, [y.Shape[0], y.Shape[2]], BaseName() + ".to1d") : y;
 
     /// <summary>Applies asymmetric padding as an explicit Pad node; returns the input and the symmetric remainder.</summary>
     private (RuntimeValue X, int PadH, int PadW) SplitPads(RuntimeValue x, int[] pads, double fill, int[]? poolKernel = null)
@@ -142,41 +156,66 @@ internal sealed partial class OnnxGraphConverter
         var x = Runtime(0);
         var w = In(1) as ConstValue ?? throw Fail(OnnxImportError.UnsupportedVariant, "the weight W is computed at run time; it must be an initializer");
         var b = In(2) is null ? null : Const(2, "bias B");
-        if (w.Shape.Length != 4) throw Fail(OnnxImportError.UnsupportedVariant, $"only 2-D convolutions are supported, got a weight of shape {Shapes.Format(w.Shape)}");
-        var (kernel, strides, dil, pads) = Window(x, w.Shape[2..]);
-        int groups = (int)Int("group", 1);
-        var (input, ph, pw) = SplitPads(x, pads, 0);
-        var op = new Conv2dOp(x.Shape[0], w.Shape[0], kernel[0], kernel[1], new Conv2dOptions(strides[0], strides[1], ph, pw, dil[0], dil[1], groups), b is not null);
-        var y = Emit(op, ParameterOwnerName(w, b), input);
-        AddParameter(y, "weight", w.Tensor.Data);
+        if (w.Shape.Length != x.Shape.Length + 1 || w.Shape.Length is not (3 or 4))
+            throw Fail(OnnxImportError.UnsupportedVariant, $"only 1-D and 2-D convolutions are supported, got input {Shapes.Format(x.Shape)} and weight {Shapes.Format(w.Shape)}");
+        var (input, kernel, strides, dil, pads) = Window(x, w.Shape[2..]);
+        long group = Int("group", 1);
+        if (group < 1 || group > w.Shape[0] || x.Shape[0] % group != 0) throw Malformed($"group {group} does not divide the {x.Shape[0]} input channels and {w.Shape[0]} filters");
+        var (padded, ph, pw) = SplitPads(input, pads, 0);
+        var op = new Conv2dOp(x.Shape[0], w.Shape[0], kernel[0], kernel[1], new Conv2dOptions(strides[0], strides[1], ph, pw, dil[0], dil[1], (int)group), b is not null);
+        var y = Emit(op, ParameterOwnerName(w, b), padded);
+        AddParameter(y, "weight", w.Tensor.Data.Reshape([w.Shape[0], w.Shape[1], kernel[0], kernel[1]]));
         if (b is not null) AddParameter(y, "bias", b.Tensor.Data);
-        Set(0, y);
+        Set(0, Lower(y, x));
     }
 
     private void Pool(bool max)
     {
         var x = Runtime(0);
         OnlyFirstOutput("argmax indices");
-        var (kernel, strides, dil, pads) = Window(x, null);
+        var (input, kernel, strides, dil, pads) = Window(x, null);
         if (dil.Any(d => d != 1)) throw Fail(OnnxImportError.UnsupportedVariant, $"dilated pooling (dilations {Shapes.Format(dil)}) is not supported");
         bool includePad = Int("count_include_pad", 0) != 0;
+        int[] size = input.Shape[1..];
         if (Int("ceil_mode", 0) != 0)
         {
             // Ceil mode adds a partial window at the end: extend the end padding so that floor division reaches it.
             for (int a = 0; a < 2; a++)
             {
-                int span = x.Shape[a + 1] + pads[a] + pads[a + 2] - kernel[a];
+                int span = size[a] + pads[a] + pads[a + 2] - kernel[a];
                 int ceilOut = (span + strides[a] - 1) / strides[a] + 1, floorOut = span / strides[a] + 1;
-                if (ceilOut != floorOut && (!max || includePad))
-                    throw Fail(OnnxImportError.UnsupportedVariant, "ceil_mode = 1 with a partial last window is supported for MaxPool only");
+                if (ceilOut != floorOut && !max && includePad)
+                    throw Fail(OnnxImportError.UnsupportedVariant, "ceil_mode = 1 with a partial last window and count_include_pad = 1 is not supported");
                 pads[a + 2] += (ceilOut - floorOut) * strides[a];
             }
         }
-        if (!max && !includePad && (pads[0] != pads[2] || pads[1] != pads[3] || 2 * pads[0] > kernel[0] || 2 * pads[1] > kernel[1]))
-            throw Fail(OnnxImportError.UnsupportedVariant, $"pads {Shapes.Format(pads)} (asymmetric or over half the window) with count_include_pad = 0 are not supported");
-        var (input, ph, pw) = SplitPads(x, pads, max ? double.NegativeInfinity : 0, kernel);
+        bool symmetric = pads[0] == pads[2] && pads[1] == pads[3] && 2 * pads[0] <= kernel[0] && 2 * pads[1] <= kernel[1];
+        if (!max && !includePad && !symmetric) { Set(0, Lower(AveragePoolExcludingPads(input, kernel, strides, pads), x)); return; }
+        var (padded, ph, pw) = SplitPads(input, pads, max ? double.NegativeInfinity : 0, kernel);
         var options = new Pool2dOptions(kernel[0], kernel[1], strides[0], strides[1], ph, pw, includePad);
-        Set(0, Emit(max ? new MaxPool2dOp(options) : new AvgPool2dOp(options), BaseName(), input));
+        Set(0, Lower(Emit(max ? new MaxPool2dOp(options) : new AvgPool2dOp(options), BaseName(), padded), x));
+    }
+
+    /// <summary>
+    /// Average pooling whose divisor counts only input elements, for paddings the pooling kernel cannot take: pad with
+    /// zeros, average over whole windows, then rescale each output position by window size / elements inside the input.
+    /// </summary>
+    private RuntimeValue AveragePoolExcludingPads(RuntimeValue x, int[] kernel, int[] strides, int[] pads)
+    {
+        var padded = Emit(new PadOp([0, pads[0], pads[1], 0, pads[2], pads[3]], PadMode.Constant, 0), BaseName() + ".pad", x);
+        var avg = Emit(new AvgPool2dOp(new Pool2dOptions(kernel[0], kernel[1], strides[0], strides[1], 0, 0, true)), BaseName(), padded);
+        int oh = avg.Shape[1], ow = avg.Shape[2], h = x.Shape[1], w = x.Shape[2];
+        var scale = new Tensor<double>(1, oh, ow);
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++)
+            {
+                int y0 = i * strides[0] - pads[0], x0 = j * strides[1] - pads[1];
+                int rows = Math.Min(h, y0 + kernel[0]) - Math.Max(0, y0), cols = Math.Min(w, x0 + kernel[1]) - Math.Max(0, x0);
+                scale[0, i, j] = rows > 0 && cols > 0 ? (double)(kernel[0] * kernel[1]) / (rows * cols) : 0;
+            }
+        var y = Emit(new ParameterBinaryOp(BinaryFunction.Mul, [1, oh, ow], Role: "divisor_scale", Trainable: false), BaseName() + ".exclude_pad", avg);
+        AddParameter(y, "divisor_scale", scale);
+        return y;
     }
 
     private void GlobalAveragePool()

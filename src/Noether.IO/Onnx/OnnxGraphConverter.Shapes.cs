@@ -278,8 +278,20 @@ internal sealed partial class OnnxGraphConverter
     private void Expand()
     {
         var shape = Const(1, "shape").Dims;
-        if (In(0) is ConstValue c)
+        if (Raw(0) is ConstValue c && !c.DependsOnBatch && shape.Length >= c.Shape.Length && shape.Length > 0 && shape[0].IsBatch && !shape.Skip(1).Any(s => s.HasBatch))
         {
+            // A constant repeated over the batch (a class token expanded to [N, 1, D]).
+            int[] full = [.. Enumerable.Repeat(1, shape.Length - c.Shape.Length), .. c.Shape];
+            if (full[0] != 1) throw BatchAxis($"expanding a constant of shape {Shapes.Format(c.Shape)} whose first axis is not 1 over the batch");
+            var perSample = Shapes.Broadcast(full[1..], shape.Skip(1).Select(d => (int)d.Value).ToArray(), "Expand");
+            var data = c.Tensor.Data.Reshape(full[1..]);
+            bool repeated = !data.Shape.SequenceEqual(perSample);
+            Set(0, new BatchConstValue(new OnnxTensor(c.Tensor.Type, repeated ? data.BroadcastTo(perSample).Contiguous() : data), repeated ? null : c.Initializer));
+            return;
+        }
+        if (In(0) is ConstValue)
+        {
+            c = (ConstValue)In(0)!;
             if (shape.Any(s => s.HasBatch)) throw Fail(OnnxImportError.UnsupportedVariant, "expands a constant to a batch-dependent shape");
             var target = Shapes.Broadcast(c.Shape, shape.Select(s => (int)s.Value).ToArray(), "Expand");
             Set(0, Rearrange(c, t => t.BroadcastTo(target).Contiguous()));
@@ -299,12 +311,19 @@ internal sealed partial class OnnxGraphConverter
     private void ConstantOfShape()
     {
         var shape = Const(0, "shape");
-        if (shape.DependsOnBatch)
-            throw Fail(OnnxImportError.UnsupportedVariant, $"ConstantOfShape over the batch-dependent shape [{string.Join(", ", shape.Dims)}] would create a per-batch constant");
         var a = Attr("value");
         var fill = a is null ? new OnnxTensor(DataType.Float, Tensor<double>.Scalar(0)) : OnnxTensors.Decode(a.T, _source);
-        var dims = shape.Longs.Select(d => (int)d).ToArray();
-        Set(0, ConstValue.Of(Tensor<double>.Full(fill.Data.ToArray().FirstOrDefault(), dims), fill.Type));
+        double value = fill.Data.ToArray().FirstOrDefault();
+        if (shape.DependsOnBatch)
+        {
+            // zeros(N, d, …): the same constant for every sample.
+            var dims = shape.Dims;
+            if (!dims[0].IsBatch || dims.Skip(1).Any(d => d.HasBatch))
+                throw BatchAxis($"ConstantOfShape over [{string.Join(", ", dims)}] puts the batch size on a feature axis");
+            Set(0, new BatchConstValue(new OnnxTensor(fill.Type, Tensor<double>.Full(value, dims.Skip(1).Select(d => (int)d.Value).ToArray()))));
+            return;
+        }
+        Set(0, ConstValue.Of(Tensor<double>.Full(value, shape.Longs.Select(d => (int)d).ToArray()), fill.Type));
     }
 
     private void ReduceMean()

@@ -27,6 +27,8 @@ internal sealed partial class OnnxGraphConverter
     private readonly HashSet<string> _graphOutputs;
     private readonly HashSet<int> _fused = new();
     private readonly Dictionary<string, RuntimeValue> _reshapeSource = new();
+    private readonly Dictionary<BatchConstValue, RuntimeValue> _materialized = new(ReferenceEqualityComparer.Instance);
+    private RuntimeValue? _batchReference;
     private readonly Dictionary<string, Action> _handlers;
     private readonly int? _declaredBatch;
     private NodeProto _node = new();
@@ -63,7 +65,9 @@ internal sealed partial class OnnxGraphConverter
         foreach (var input in _graph.Input)
         {
             if (_values.ContainsKey(input.Name)) continue; // an initializer with a default value for an optional input
-            _values[input.Name] = DeclareInput(input);
+            var declared = DeclareInput(input);
+            _batchReference ??= declared;
+            _values[input.Name] = declared;
         }
         for (int i = 0; i < _graph.Node.Count; i++)
         {
@@ -77,13 +81,19 @@ internal sealed partial class OnnxGraphConverter
             if (_fused.Contains(_index)) continue;
             _node = _graph.Node[_index];
             try { _handlers[_node.OpType](); }
-            catch (ShapeMismatchException e) { throw Fail(OnnxImportError.Malformed, e.Message, e); }
+            catch (OnnxImportException) { throw; }
             catch (InvalidOperationException e) { throw Fail(OnnxImportError.UnsupportedVariant, e.Message, e); }
+            // Anything else (shape misfits, out-of-range attributes, arithmetic on absurd sizes) is a malformed node.
+            catch (Exception e) when (e is ArgumentException or ArithmeticException or IndexOutOfRangeException or FormatException or KeyNotFoundException)
+            {
+                throw Fail(OnnxImportError.Malformed, e.Message, e);
+            }
         }
         var outputs = new List<string>();
         foreach (var o in _graph.Output)
         {
             var v = _values.GetValueOrDefault(o.Name) ?? throw Malformed($"graph output '{o.Name}' is never computed");
+            if (v is BatchConstValue b) v = Materialize(b, Sanitize(o.Name));
             if (v is not RuntimeValue r)
                 throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph output '{o.Name}' does not depend on the inputs (it is a constant); the graph IR computes outputs per sample");
             outputs.Add(r.Id);
@@ -145,8 +155,24 @@ internal sealed partial class OnnxGraphConverter
 
     private OnnxValue Get(string name) => _values.TryGetValue(name, out var v) ? v : throw Malformed($"reads '{name}', which is not defined before it");
 
-    /// <summary>Input <paramref name="i"/> of the current node, or null when absent (optional inputs).</summary>
-    private OnnxValue? In(int i) => i < _node.Input.Count && _node.Input[i].Length > 0 ? Get(_node.Input[i]) : null;
+    /// <summary>
+    /// Input <paramref name="i"/> of the current node, or null when absent (optional inputs). Constants repeated over
+    /// the batch come back as runtime values; <see cref="Raw"/> keeps them as they are.
+    /// </summary>
+    private OnnxValue? In(int i) => Raw(i) is BatchConstValue b ? Materialize(b, BaseName() + ".broadcast") : Raw(i);
+
+    private OnnxValue? Raw(int i) => i < _node.Input.Count && _node.Input[i].Length > 0 ? Get(_node.Input[i]) : null;
+
+    /// <summary>A batch-repeated constant as a runtime value [N, …]; initializers stay trainable parameters.</summary>
+    private RuntimeValue Materialize(BatchConstValue b, string fallbackName)
+    {
+        if (_materialized.TryGetValue(b, out var done)) return done;
+        var reference = _batchReference ?? throw Malformed("a constant is repeated over the batch, but the graph has no input to take the batch size from");
+        var name = b.Initializer is not null ? OwnerName(b.Initializer) : fallbackName;
+        var y = Emit(new BroadcastParameterOp(b.Shape, Trainable: b.Initializer is not null), name, reference);
+        AddParameter(y, "weight", b.PerSample.Data);
+        return _materialized[b] = y;
+    }
 
     private int InputCount => _node.Input.Count(n => n.Length > 0);
 
@@ -214,20 +240,20 @@ internal sealed partial class OnnxGraphConverter
 
     /// <summary>
     /// The IR name for a node owning parameters: the common prefix of a PyTorch-style initializer name
-    /// (<c>layer1.weight</c> → <c>layer1</c>), so parameter names survive the round trip; else <see cref="BaseName"/>.
+    /// (<c>layer1.weight</c> → <c>layer1</c>, <c>pos_embed</c> → <c>pos_embed</c>), so parameter names stay
+    /// recognisable; else <see cref="BaseName"/>.
     /// </summary>
-    private string ParameterOwnerName(params ConstValue?[] parameters)
+    private string ParameterOwnerName(params ConstValue?[] parameters) => OwnerName(parameters.Select(p => p?.Initializer).ToArray());
+
+    private string OwnerName(params string?[] initializers)
     {
-        foreach (var p in parameters)
+        foreach (var init in initializers)
         {
-            var init = p?.Initializer;
             if (init is null || init.StartsWith("onnx::", StringComparison.Ordinal)) continue;
+            // "layer1.weight" is owned by "layer1"; a name without a role ("pos_embed") owns itself.
             int dot = init.LastIndexOf('.');
-            if (dot > 0)
-            {
-                var prefix = Sanitize(init[..dot]);
-                if (prefix.Length > 0 && !_names.Contains(prefix)) return prefix;
-            }
+            var prefix = Sanitize(dot > 0 ? init[..dot] : init);
+            if (prefix.Length > 0 && !_names.Contains(prefix)) return prefix;
         }
         return BaseName();
     }

@@ -24,9 +24,9 @@ public static class OnnxImporter
 
     internal static Model<T> Import<T>(ModelProto model, string source) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (graph, parameters) = new OnnxGraphConverter(model, source).Convert();
         try
         {
+            var (graph, parameters) = new OnnxGraphConverter(model, source).Convert();
             return new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
         }
         catch (ArgumentException e)

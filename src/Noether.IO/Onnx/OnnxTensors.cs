@@ -23,8 +23,9 @@ internal static class OnnxTensors
     public const long MaxElements = 1L << 28;
 
     /// <summary>Decodes a tensor; <paramref name="where"/> names it in errors (file and tensor).</summary>
-    public static OnnxTensor Decode(TensorProto t, string where)
+    public static OnnxTensor Decode(TensorProto? t, string where)
     {
+        if (t is null) throw new OnnxImportException(OnnxImportError.Malformed, where, $"{where}: a tensor attribute holds no tensor");
         if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
             throw new OnnxImportException(OnnxImportError.UnsupportedVariant, where,
                 $"{where}: tensor '{t.Name}' keeps its data in an external file ({string.Join(", ", t.ExternalData.Select(e => $"{e.Key}={e.Value}"))}); external data is not supported — re-save the model with all tensors inside the .onnx file");

@@ -9,6 +9,17 @@ internal abstract record OnnxValue;
 internal sealed record RuntimeValue(string Id, int[] Shape) : OnnxValue;
 
 /// <summary>
+/// A constant repeated over the batch: the full value is [N, …] with every sample equal to <see cref="PerSample"/>
+/// (ConstantOfShape or Expand to a shape that starts with the batch size N). Where a runtime value is needed it
+/// becomes a BroadcastParameterOp node; in arithmetic with runtime values it acts as a per-sample constant.
+/// </summary>
+internal sealed record BatchConstValue(OnnxTensor PerSample, string? Initializer = null) : OnnxValue
+{
+    /// <summary>The per-sample shape.</summary>
+    public int[] Shape => PerSample.Shape;
+}
+
+/// <summary>
 /// A value known at import time (an initializer, a Constant, or a folded computation), with its full shape. Integer
 /// vectors that depend on the batch size carry <see cref="Symbols"/>; their <see cref="Tensor"/> then holds
 /// only the coefficients.

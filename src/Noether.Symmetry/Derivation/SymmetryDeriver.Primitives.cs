@@ -53,6 +53,12 @@ public static partial class SymmetryDeriver
                     bool linear = sb.Function is BinaryFunction.Mul || (sb.Function is BinaryFunction.Div && !sb.ScalarFirst);
                     if (!linear) Constrain(x, Group.Permutation, $"{o} ({sb.Describe()}): a fixed scalar offset or nonlinear map commutes with permutations only");
                     return true;
+                case BroadcastParameterOp bp:
+                    // A learned value repeated per sample (a class token): its features are a new space the parameter spans.
+                    Declare(o, DefaultInfo(bp.Shape));
+                    if (bp.Trainable) Bind(o, $"{o}.weight", _info[o].Axis, AxisRule.Covariant);
+                    else Constrain(o, null, $"{o}: a fixed broadcast constant pins its features");
+                    return true;
                 case ParameterBinaryOp pb:
                     return VisitParameterBinary(node, pb);
                 case ElementwiseBinaryOp eb:
