@@ -11,6 +11,10 @@ public static class NoetherApp
     {
         var root = new RootCommand("Noether: the parameter symmetries of neural networks, made usable.");
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SymmetryCommands.Inspect());
+        root.Subcommands.Add(SymmetryCommands.Transform());
+        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(SymmetryCommands.Canonicalize());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(RunCommand.Create());

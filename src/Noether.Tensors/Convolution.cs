@@ -32,6 +32,14 @@ public static class Convolution
     public static (Tensor<T> Input, Tensor<T> Weight, Tensor<T>? Bias) Conv2dBackward<T>(Tensor<T> input, Tensor<T> weight, bool hasBias, Tensor<T> gradOutput, Conv2dOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (gx, gw, gb) = Conv2dBackward(input, weight, hasBias, gradOutput, options, needInput: true);
+        return (gx!, gw, gb);
+    }
+
+    /// <summary>As above; with <paramref name="needInput"/> false the input gradient is skipped (returned as null).</summary>
+    public static (Tensor<T>? Input, Tensor<T> Weight, Tensor<T>? Bias) Conv2dBackward<T>(Tensor<T> input, Tensor<T> weight, bool hasBias, Tensor<T> gradOutput, Conv2dOptions options, bool needInput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var (n, c, h, w, o, cg, og, geo) = Check(input, weight, null, options);
         int plane = geo.OutH * geo.OutW, kdim = cg * geo.KernelH * geo.KernelW;
         var expected = new[] { n, o, geo.OutH, geo.OutW };
@@ -58,6 +66,7 @@ public static class Convolution
                     // dW_g += dY_g · colᵀ
                     Im2Col.Unfold<T>(xm.Span.Slice((img * c + g * cg) * h * w, cg * h * w), cg, h, w, geo, col);
                     Gemm.Multiply<T>(og, kdim, plane, gyg, plane, 1, col, 1, plane, local.AsSpan(g * og * kdim, og * kdim), kdim, true, 1);
+                    if (!needInput) continue;
                     // dcol = W_gᵀ · dY_g, folded into dX
                     Gemm.Multiply<T>(kdim, plane, og, wm.Span.Slice(g * og * kdim), 1, kdim, gyg, plane, 1, col, plane, false, 1);
                     Im2Col.Fold<T>(col, cg, h, w, geo, gxm.Span.Slice((img * c + g * cg) * h * w, cg * h * w));
@@ -66,7 +75,7 @@ public static class Convolution
         });
         foreach (var local in partial) System.Numerics.Tensors.TensorPrimitives.Add<T>(gw.Span, local, gw.Span);
         Tensor<T>? gb = hasBias ? gy.Sum(3).Sum(2).Sum(0) : null;
-        return (gx, gw, gb);
+        return (needInput ? gx : null, gw, gb);
     }
 
     private static (int N, int C, int H, int W, int O, int Cg, int Og, Conv2dGeometry Geo) Check<T>(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, Conv2dOptions options)

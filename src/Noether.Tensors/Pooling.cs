@@ -22,6 +22,7 @@ public static class Pooling
         var x = input.Contiguous().Span;
         var y = new Tensor<T>(n, c, g.OutH, g.OutW); var ys = y.Span;
         var arg = new int[ys.Length];
+        if (g.PadH == 0 && g.PadW == 0) { MaxPoolUnpadded(x, ys, arg, n * c, h, w, g); return (y, arg); }
         int o = 0;
         for (int p = 0; p < n * c; p++)
         {
@@ -46,6 +47,35 @@ public static class Pooling
                 }
         }
         return (y, arg);
+    }
+
+    /// <summary>Max pooling when every window lies inside the image: no bounds checks in the inner loops.</summary>
+    private static void MaxPoolUnpadded<T>(ReadOnlySpan<T> x, Span<T> ys, int[] arg, int planes, int h, int w, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int o = 0;
+        for (int p = 0; p < planes; p++)
+        {
+            int planeBase = p * h * w;
+            for (int oy = 0; oy < g.OutH; oy++)
+            {
+                int rowBase = planeBase + oy * g.StrideH * w;
+                for (int ox = 0; ox < g.OutW; ox++, o++)
+                {
+                    int start = rowBase + ox * g.StrideW;
+                    T best = x[start]; int bi = start;
+                    for (int i = 0; i < g.KernelH; i++)
+                    {
+                        int r = start + i * w;
+                        for (int j = 0; j < g.KernelW; j++)
+                        {
+                            T v = x[r + j];
+                            if (v > best || (T.IsNaN(v) && !T.IsNaN(best))) { best = v; bi = r + j; }
+                        }
+                    }
+                    ys[o] = best; arg[o] = bi;
+                }
+            }
+        }
     }
 
     /// <summary>Gradient of max pooling: routes each output gradient to its winning input.</summary>

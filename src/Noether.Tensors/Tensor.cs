@@ -123,7 +123,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
 
     private static bool ComputeContiguous(int[] shape, int[] strides)
     {
-        if (shape.Contains(0)) return true; // no elements: any strides describe the same (empty) layout
+        if (shape.Contains(0)) return true; // an empty tensor has no layout to violate
         int expected = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {

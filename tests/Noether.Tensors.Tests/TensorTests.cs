@@ -56,6 +56,17 @@ public class TensorTests
     }
 
     [Fact]
+    public void ZeroSizeTensorsAreContiguousAndUsable()
+    {
+        var z = Tensor<double>.Zeros(3, 0, 2);
+        Assert.True(z.IsContiguous);
+        Assert.Equal(0, z.Span.Length);
+        Assert.Equal(0, Tensor<float>.Ones(0, 4).Length);
+        Assert.Equal(new[] { 3, 2 }, z.Sum(1).ShapeArray());
+        Assert.Equal(0, (z + 1.0).Length);
+    }
+
+    [Fact]
     public void SeededRandomIsReproducibleAndWellDistributed()
     {
         var a = Tensor<double>.RandomNormal(new Rng(11), 20000).ToArray();

@@ -8,7 +8,12 @@ public static class Builders
     /// <summary>
     /// Multi-layer perceptron: Linear → act (→ norm) → … → Linear, nodes named <c>layers.i</c> like nn.Sequential.
     /// </summary>
+    /// <param name="inputs">Input features.</param>
+    /// <param name="hidden">Widths of the hidden layers.</param>
+    /// <param name="outputs">Output features (logits).</param>
+    /// <param name="activation">Hidden activation (default ReLU).</param>
     /// <param name="norm">"none", "layernorm" (after each hidden Linear, before the activation) or "batchnorm".</param>
+    /// <param name="name">Graph name.</param>
     public static Graph Mlp(int inputs, IReadOnlyList<int> hidden, int outputs, Activation? activation = null, string norm = "none", string name = "mlp")
     {
         activation ??= Activation.Relu;
@@ -84,7 +89,18 @@ public static class Builders
     /// Linear embedding + learned positions, <paramref name="layers"/> blocks of x + Attn(Norm(x)), x + MLP(Norm(x)),
     /// a final norm, mean pooling over tokens and a Linear head.
     /// </summary>
+    /// <param name="sequence">Tokens per sample.</param>
+    /// <param name="tokenDim">Features per input token.</param>
+    /// <param name="classes">Output logits.</param>
+    /// <param name="model">Residual stream width.</param>
+    /// <param name="heads">Query heads.</param>
+    /// <param name="kvHeads">Key/value heads (divides <paramref name="heads"/>; fewer means grouped-query attention).</param>
+    /// <param name="layers">Transformer blocks.</param>
+    /// <param name="mlpRatio">MLP hidden width as a multiple of <paramref name="model"/>.</param>
+    /// <param name="causal">Mask attention to earlier tokens.</param>
     /// <param name="norm">"layernorm" or "rmsnorm".</param>
+    /// <param name="activation">MLP activation (default GELU).</param>
+    /// <param name="name">Graph name.</param>
     public static Graph Transformer(int sequence, int tokenDim, int classes, int model = 32, int heads = 4, int kvHeads = 4, int layers = 2,
         int mlpRatio = 2, bool causal = false, string norm = "layernorm", Activation? activation = null, string name = "transformer")
     {

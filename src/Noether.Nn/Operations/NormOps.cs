@@ -85,11 +85,14 @@ public sealed record LayerNormOp(int Features, double Eps = 1e-5, bool Affine = 
     public override string Describe() => $"LayerNorm({Features}, eps {Eps}{(Affine ? "" : ", no affine")})";
 }
 
-/// <summary>RMS normalisation over the last axis: x / √(mean(x²) + ε) · weight.</summary>
-public sealed record RmsNormOp(int Features, double Eps = 1e-6) : Op
+/// <summary>
+/// RMS normalisation over the last axis: x / √(mean(x²) + ε) · weight. Without <see cref="Affine"/> there is no gain
+/// (as after folding it into the next layer), and the op commutes with every orthogonal map of its features.
+/// </summary>
+public sealed record RmsNormOp(int Features, double Eps = 1e-6, bool Affine = true) : Op
 {
     public override string Kind => "RMSNorm";
-    public override IReadOnlyList<ParameterSlot> Parameters => [new("weight", [Features], Initializer.Ones)];
+    public override IReadOnlyList<ParameterSlot> Parameters => Affine ? [new("weight", [Features], Initializer.Ones)] : [];
 
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
     {
@@ -101,8 +104,8 @@ public sealed record RmsNormOp(int Features, double Eps = 1e-6) : Op
     {
         var x = inputs[0];
         var rms = Ops.Sqrt(Ops.Mean(Ops.Square(x), -1, keepDims: true) + T.CreateChecked(Eps));
-        return x / rms * c.Parameter("weight");
+        return Affine ? x / rms * c.Parameter("weight") : x / rms;
     }
 
-    public override string Describe() => $"RMSNorm({Features}, eps {Eps})";
+    public override string Describe() => $"RMSNorm({Features}, eps {Eps}{(Affine ? "" : ", no gain")})";
 }

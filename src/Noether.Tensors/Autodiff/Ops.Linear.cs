@@ -16,7 +16,7 @@ public static partial class Ops
         Variable<T>[] parents = bias is null ? [input, weight] : [input, weight, bias];
         return Make(y, "Conv2d", parents, g =>
         {
-            var (gx, gw, gb) = Convolution.Conv2dBackward(input.Value, weight.Value, bias is not null, g, options);
+            var (gx, gw, gb) = Convolution.Conv2dBackward(input.Value, weight.Value, bias is not null, g, options, needInput: input.RequiresGrad);
             return bias is null ? [gx, gw] : [gx, gw, gb];
         });
     }

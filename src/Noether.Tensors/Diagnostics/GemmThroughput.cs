@@ -8,6 +8,7 @@ namespace Noether.Tensors.Diagnostics;
 /// <param name="Size">n for an n×n×n product.</param>
 /// <param name="Threads">Thread limit passed to the kernel.</param>
 /// <param name="Kernel">"packed" (Noether's GEMM) or "dot-baseline" (one TensorPrimitives dot per output).</param>
+/// <param name="ElementType">float or double.</param>
 /// <param name="GFlops">Billions of floating-point operations per second (2n³ per product).</param>
 /// <param name="Seconds">Mean wall time of one product.</param>
 /// <param name="Repetitions">Timed repetitions after one warm-up.</param>

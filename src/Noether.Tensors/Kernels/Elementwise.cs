@@ -23,8 +23,10 @@ internal static class Elementwise
         if (aFull && b.Length == 1) { TOp.Apply(a.Span, b.Storage.Span[b.Offset], dst); return result; }
         if (bFull && a.Length == 1) { TOp.Apply(a.Storage.Span[a.Offset], b.Span, dst); return result; }
         if (result.Length == 0) return result;
-        var av = a.BroadcastTo(shape);
-        var bv = b.BroadcastTo(shape);
+        var (cshape, stA, stB) = Coalesce(shape, a.BroadcastTo(shape).Strides.ToArray(), b.BroadcastTo(shape).Strides.ToArray());
+        var av = new Tensor<T>(a.Storage, a.Offset, cshape, stA);
+        var bv = new Tensor<T>(b.Storage, b.Offset, cshape, stB);
+        shape = cshape;
         var sa = a.Storage.Span; var sb = b.Storage.Span;
         int rank = shape.Length;
         if (rank == 0) { dst[0] = TOp.Apply(sa[a.Offset], sb[b.Offset]); return result; }
@@ -47,5 +49,26 @@ internal static class Elementwise
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// Merges adjacent dimensions that both operands traverse as one (stride[i] = stride[i+1]·shape[i+1], or both 0),
+    /// so inner loops run over long rows (e.g. a per-channel bias over H·W pixels becomes one row per channel).
+    /// </summary>
+    internal static (int[] Shape, int[] StridesA, int[] StridesB) Coalesce(int[] shape, int[] sa, int[] sb)
+    {
+        var s = new List<int>(); var a = new List<int>(); var b = new List<int>();
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] == 1 && shape.Length > 1) continue;   // size-1 axes carry nothing
+            if (s.Count > 0 && sa[i] * shape[i] == a[^1] && sb[i] * shape[i] == b[^1])
+            {
+                s[^1] *= shape[i]; a[^1] = sa[i]; b[^1] = sb[i];
+                continue;
+            }
+            s.Add(shape[i]); a.Add(sa[i]); b.Add(sb[i]);
+        }
+        if (s.Count == 0) { s.Add(1); a.Add(0); b.Add(0); }
+        return (s.ToArray(), a.ToArray(), b.ToArray());
     }
 }

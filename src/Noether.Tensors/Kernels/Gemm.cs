@@ -23,6 +23,18 @@ public static unsafe class Gemm
     /// <summary>
     /// C[i, j] (+)= Σ_k A[i, k]·B[k, j], where A[i, k] = a[i·rsA + k·csA], B[k, j] = b[k·rsB + j·csB], C[i, j] = c[i·ldc + j].
     /// </summary>
+    /// <param name="m">Rows of A and C.</param>
+    /// <param name="n">Columns of B and C.</param>
+    /// <param name="k">Columns of A, rows of B.</param>
+    /// <param name="a">A's elements.</param>
+    /// <param name="rsA">A's row stride.</param>
+    /// <param name="csA">A's column stride.</param>
+    /// <param name="b">B's elements.</param>
+    /// <param name="rsB">B's row stride.</param>
+    /// <param name="csB">B's column stride.</param>
+    /// <param name="c">C's elements (row-major with row stride <paramref name="ldc"/>).</param>
+    /// <param name="ldc">C's row stride.</param>
+    /// <param name="accumulate">Add to C instead of overwriting it.</param>
     /// <param name="maxThreads">Upper bound on threads; 0 uses every core.</param>
     public static void Multiply<T>(int m, int n, int k,
         ReadOnlySpan<T> a, int rsA, int csA,

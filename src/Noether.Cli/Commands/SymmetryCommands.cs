@@ -1,0 +1,112 @@
+using System.CommandLine;
+using Noether.Symmetry.Actions;
+using Noether.Symmetry.Derivation;
+using Noether.Symmetry.Groups;
+using Noether.Tensors;
+using Spectre.Console;
+
+namespace Noether.Cli.Commands;
+
+/// <summary><c>inspect</c>, <c>transform</c>, <c>canonicalize</c>: the derived symmetry group of a model file and its action.</summary>
+internal static class SymmetryCommands
+{
+    private static Option<bool> AffineOption() => new("--allow-affine") { Description = "Admit sign flips of sigmoid units absorbed by the next bias (σ(−x) = 1 − σ(x))." };
+    private static Option<bool> FoldOption() => new("--fold-norms") { Description = "Fold RMSNorm gains into the next layers first (same function; the residual stream then admits O(d))." };
+    private static Option<bool> StrictOption() => new("--strict") { Description = "Fail on ops without a known symmetry rule instead of fixing the spaces they touch." };
+
+    public static Command Inspect()
+    {
+        var model = new Argument<string>("model") { Description = "Model file (.safetensors with architecture)." };
+        var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var json = CliOutput.JsonOption();
+        var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, json };
+        cmd.SetAction((parse, _) =>
+        {
+            var (m, precision) = ModelArguments.Load(parse.GetValue(model)!);
+            if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
+            var spec = SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)));
+            if (parse.GetValue(json))
+            {
+                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
+                {
+                    model = parse.GetValue(model), name = m.Graph.Name, precision, parameters = m.Graph.TrainableParameterCount,
+                    continuous_dimension = spec.ContinuousDimension, log10_finite_order = spec.Log10FiniteOrder,
+                    factors = spec.Factors.Select(f => new
+                    {
+                        name = f.Name, channels = f.Channels, group = f.Group.Name, continuous_dimension = f.Group.ContinuousDimension,
+                        log10_finite_order = f.Group.Log10FiniteOrder, segments = f.Segments.Select(s => new { values = s.Values, depends_on = s.Parent, phi = s.Phi.ToString() }),
+                        bindings = f.Bindings.Select(b => b.ToString()), reasons = f.Reasons,
+                    }),
+                    notes = spec.Notes,
+                });
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(m.Graph.Name)}[/]: {m.Graph.TrainableParameterCount:N0} parameters ({precision}), {m.Graph.Nodes.Count} nodes");
+            var table = new Table().AddColumns("space", "channels", "group", "continuous dim", "log10 |finite part|", "parameter axes");
+            foreach (var f in spec.Factors)
+                table.AddRow(Markup.Escape(f.Name), f.Channels.ToString(), Markup.Escape(f.Group.Name), f.Group.ContinuousDimension.ToString("N0"), f.Group.Log10FiniteOrder.ToString("F2"), f.Bindings.Count.ToString());
+            table.AddRow("[bold]total[/]", "", "", $"[bold]{spec.ContinuousDimension:N0}[/]", $"[bold]{spec.Log10FiniteOrder:F2}[/]", "");
+            AnsiConsole.Write(table);
+            foreach (var f in spec.Factors.Where(f => f.Reasons.Count > 0))
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(f.Name)}: {Markup.Escape(string.Join("; ", f.Reasons))}[/]");
+            foreach (var n in spec.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    public static Command Transform()
+    {
+        var model = new Argument<string>("model") { Description = "Model file." };
+        var random = new Option<bool>("--random") { Description = "Apply a random element of the derived group (the only mode for now).", Required = true };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the random element.", DefaultValueFactory = _ => 0UL };
+        var output = new Option<string>("--out") { Description = "Where to write the transformed model (same format as MODEL).", Required = true };
+        var fold = FoldOption();
+        var json = CliOutput.JsonOption();
+        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, fold, json };
+        cmd.SetAction((parse, _) =>
+        {
+            string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            var (m, precision) = ModelArguments.Load(path);
+            if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
+            var spec = SymmetryDeriver.Derive(m.Graph);
+            var element = spec.Random(new Rng(parse.GetValue(seed)));
+            var moved = GroupAction.Apply(m, spec, element);
+            ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path);
+            double change = m.Parameters.Max(p => p.Value.MaxAbsDiff(moved[p.Key]));
+            if (parse.GetValue(json))
+                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change });
+            else AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}: a random element of {Markup.Escape(Shorten(spec.Group.Name))} moved the weights by up to {change:G4}");
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    public static Command Canonicalize()
+    {
+        var model = new Argument<string>("model") { Description = "Model file." };
+        var output = new Option<string>("--out") { Description = "Where to write the canonical model.", Required = true };
+        var json = CliOutput.JsonOption();
+        var cmd = new Command("canonicalize", "Map weights to the unique representative of their symmetry orbit.") { model, output, json };
+        cmd.SetAction((parse, _) =>
+        {
+            string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            var (m, precision) = ModelArguments.Load(path);
+            var spec = SymmetryDeriver.Derive(m.Graph);
+            var (canon, steps) = Canonicalizer.Canonicalize(m, spec);
+            ModelArguments.Save(canon, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path);
+            if (parse.GetValue(json))
+                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, steps = steps.Select(s => new { factor = s.Factor, action = s.Action }) });
+            else
+            {
+                var table = new Table().AddColumns("space", "what was fixed");
+                foreach (var s in steps) table.AddRow(Markup.Escape(s.Factor), Markup.Escape(s.Action));
+                AnsiConsole.Write(table);
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}");
+            }
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    private static string Shorten(string s) => s.Length > 120 ? s[..117] + "…" : s;
+}

@@ -1,0 +1,149 @@
+using System.Numerics;
+using Noether.Nn;
+using Noether.Symmetry.Derivation;
+using Noether.Symmetry.Groups;
+using Noether.Tensors;
+
+namespace Noether.Symmetry.Actions;
+
+/// <summary>What canonicalisation did to one factor.</summary>
+public sealed record CanonicalStep(string Factor, string Action);
+
+/// <summary>
+/// Maps weights to a unique representative of their orbit under the derived group, factor by factor in graph order:
+/// each channel's incoming weights (the factor's first covariant binding, whose other axes belong to spaces already
+/// canonical) are normalised to unit norm where positive scales are free and made to have a positive largest entry
+/// where signs are free; then channels are sorted by a fixed linear functional of those rows. GL(n) factors are
+/// brought to reduced row-echelon form (their first covariant block's leading n×n block becomes I).
+/// The result is idempotent and invariant on orbits, and computes the same function.
+/// </summary>
+public static class Canonicalizer
+{
+    /// <summary>Canonical weights and a log of what each factor did.</summary>
+    public static (Model<T> Model, IReadOnlyList<CanonicalStep> Steps) Canonicalize<T>(Model<T> model, WeightSpaceSpec spec)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var work = model.Cast<double>();
+        var steps = new List<CanonicalStep>();
+        var linearParameters = spec.Factors.Where(f => f.Group is GeneralLinearGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
+        foreach (var factor in spec.Factors)
+        {
+            bool sharesWithLinear = factor.Group is not GeneralLinearGroup && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
+                && factor.Bindings.Where(b => b.Rule is AxisRule.Covariant or AxisRule.Relative).Take(1).Any(b => linearParameters.Contains(b.Parameter));
+            var (next, action) = factor.Group switch
+            {
+                MonomialGroup { Permutations: true, Diagonal: DiagonalKind.None } when factor.InvariantKey is { } key => SortByKey(work, factor, key),
+                _ when sharesWithLinear => (work, "left as is: its incoming weights are also moved by GL(n) factors, so no invariant sort key exists"),
+                MonomialGroup or ChannelGroup => Monomial(work, factor),
+                GeneralLinearGroup => Linear(work, factor),
+                _ => (work, $"left as is: no canonical form for {factor.Group.Name}"),
+            };
+            work = next;
+            steps.Add(new CanonicalStep(factor.Name, action));
+        }
+        return (work.Cast<T>(), steps);
+    }
+
+    /// <summary>The rows [n, block·rest] of a binding's slice, as the action sees them.</summary>
+    private static Tensor<double> Rows(Model<double> m, AxisBinding b, int n) => GroupAction.ChannelRows(m[b.Parameter], b, n);
+
+    private static (Model<double>, string) Monomial(Model<double> model, SymmetryFactor f)
+    {
+        int n = f.Channels;
+        bool permutations = f.Group is MonomialGroup { Permutations: true } or ChannelGroup { Permutations: true };
+        var kinds = f.Group is ChannelGroup c ? c.SegmentDiagonals : [((MonomialGroup)f.Group).Diagonal];
+        var independent = f.Segments.Where(s => s.Parent is null).Select(s => s.Index).ToList();
+        var actions = new List<string>();
+        // 1. Fix the free diagonal of each independent segment from its first covariant (or relative) binding.
+        //    Segments that others are relative to (a norm's input) go first, so later gains are measured against them.
+        var referenced = f.Bindings.Where(b => b.ReferenceSegment is not null).Select(b => b.ReferenceSegment!.Value).ToHashSet();
+        foreach (int k in Enumerable.Range(0, independent.Count).OrderBy(k => referenced.Contains(independent[k]) ? 0 : 1))
+        {
+            var kind = kinds[k];
+            if (kind == DiagonalKind.None) continue;
+            int seg = independent[k];
+            var binding = f.Bindings.FirstOrDefault(b => b.Segment == seg && b.Rule is AxisRule.Covariant or AxisRule.Relative);
+            if (binding is null) { actions.Add($"segment {seg}: no incoming weights, scale left free"); continue; }
+            var rows = Rows(model, binding, n);
+            var scale = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                var row = rows.Select(0, i).ToArray();
+                double norm = Math.Sqrt(row.Sum(v => v * v));
+                double largest = row.Length == 0 ? 1 : row.MaxBy(Math.Abs);
+                double sign = largest < 0 ? -1 : 1;
+                scale[i] = kind switch
+                {
+                    DiagonalKind.Positive => norm > 0 ? 1 / norm : 1,
+                    DiagonalKind.Sign => sign,
+                    _ => norm > 0 ? sign / norm : sign,
+                };
+            }
+            var d = MonomialElement.FromDiagonal(scale);
+            model = GroupAction.ApplyPerSegment(model, f, s => OnSegment(f, s, seg, d));
+            actions.Add($"segment {seg}: {(kind == DiagonalKind.Sign ? "signs fixed" : "incoming norms set to 1")}");
+        }
+        // 2. Sort channels by a fixed functional of the first covariant binding's rows.
+        if (permutations)
+        {
+            var binding = f.Bindings.FirstOrDefault(b => b.Rule is AxisRule.Covariant or AxisRule.Relative);
+            if (binding is not null)
+            {
+                var rows = Rows(model, binding, n);
+                int width = rows.Dim(1);
+                var weights = new double[width];
+                for (int j = 0; j < width; j++) weights[j] = 1 + Math.Sin(1.7 * j + 0.3); // fixed, generic, positive
+                var keys = Enumerable.Range(0, n).Select(i => rows.Select(0, i).ToArray().Select((v, j) => v * weights[j]).Sum()).ToArray();
+                var perm = Enumerable.Range(0, n).OrderBy(i => keys[i]).ThenBy(i => i).ToArray();
+                model = GroupAction.ApplyPerSegment(model, f, _ => MonomialElement.FromPermutation(perm));
+                actions.Add("channels sorted");
+            }
+        }
+        return (model, actions.Count == 0 ? "nothing free" : string.Join("; ", actions));
+    }
+
+    /// <summary>The element for <paramref name="segment"/> when <paramref name="source"/> gets <paramref name="element"/>: φ-images
+    /// for segments that depend on it, the identity elsewhere.</summary>
+    private static GroupElement OnSegment(SymmetryFactor f, int segment, int source, GroupElement element)
+    {
+        if (segment == source) return element;
+        var info = f.Segments[segment];
+        return info.Parent is int parent && OnSegment(f, parent, source, element) is var up && !up.IsIdentity(0)
+            ? info.Phi.Apply(up)
+            : MonomialElement.Identity(f.Channels);
+    }
+
+    private static (Model<double>, string) SortByKey(Model<double> model, SymmetryFactor f, BilinearKey key)
+    {
+        var left = model[key.Left]; var right = model[key.Right];
+        int d = left.Dim(1);
+        var u = Enumerable.Range(0, d).Select(a => 1 + Math.Sin(1.3 * a + 0.2)).ToArray();
+        var v = Enumerable.Range(0, right.Dim(1)).Select(b => 1 + Math.Cos(0.7 * b + 0.5)).ToArray();
+        double[] Project(Tensor<double> p, int row, double[] w)
+        {
+            var r = new double[key.BlockRows];
+            for (int i = 0; i < key.BlockRows; i++) r[i] = p.Select(0, row + i).ToArray().Select((x, k) => x * w[k]).Sum();
+            return r;
+        }
+        var keys = Enumerable.Range(0, f.Channels).Select(c =>
+            key.LeftRowStarts[c].Sum(l => key.RightRowStarts[c].Sum(r => Project(left, l, u).Zip(Project(right, r, v), (a, b) => a * b).Sum()))).ToArray();
+        var perm = Enumerable.Range(0, f.Channels).OrderBy(c => keys[c]).ThenBy(c => c).ToArray();
+        return (GroupAction.ApplyPerSegment(model, f, _ => MonomialElement.FromPermutation(perm)), "sorted by the GL-invariant form uᵀ·W_Qᵀ·W_K·v");
+    }
+
+    private static (Model<double>, string) Linear(Model<double> model, SymmetryFactor f)
+    {
+        int n = f.Channels;
+        var binding = f.Bindings.FirstOrDefault(b => b.Rule == AxisRule.Covariant);
+        if (binding is null) return (model, "left as is: no covariant weights");
+        var rows = Rows(model, binding, n);
+        if (rows.Dim(1) < n) return (model, $"left as is: the {n} rows have only {rows.Dim(1)} entries");
+        var lead = rows.Slice(1, 0, n).Contiguous();
+        var (_, s, _) = Tensors.Linalg.Linalg.Svd(lead);
+        var sv = s.ToArray();
+        if (sv[^1] <= 1e-10 * sv[0]) return (model, "left as is: the leading block is singular");
+        var a = new MatrixElement(Tensors.Linalg.Linalg.Inverse(lead));
+        var spec = new WeightSpaceSpec("", [f], []);
+        return (GroupAction.Apply(model, spec, new ProductElement([a]), checkMembership: false), "leading block set to I (row-echelon form)");
+    }
+}

@@ -1,0 +1,36 @@
+using System.Numerics;
+using Noether.Nn;
+using Noether.Tensors;
+
+namespace Noether.Symmetry.Actions;
+
+/// <summary>How far two models' outputs are apart on the same inputs.</summary>
+/// <param name="MaxAbsDiff">max over outputs and elements of |a − b|.</param>
+/// <param name="MaxRelDiff">max over outputs of max|a − b| / max|a| (norm-wise relative difference).</param>
+/// <param name="Outputs">Number of graph outputs compared.</param>
+/// <param name="Elements">Number of output values compared.</param>
+public sealed record FunctionComparison(double MaxAbsDiff, double MaxRelDiff, int Outputs, int Elements)
+{
+    /// <summary>True when the relative difference is within <paramref name="tolerance"/>.</summary>
+    public bool Within(double tolerance) => MaxRelDiff <= tolerance;
+
+    /// <summary>Runs both models (evaluation mode) on the inputs and compares every output.</summary>
+    public static FunctionComparison Of<T>(Model<T> a, Model<T> b, params Tensor<T>[] inputs) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var ya = a.Predict(inputs); var yb = b.Predict(inputs);
+        if (ya.Length != yb.Length) throw new ArgumentException($"The models have {ya.Length} and {yb.Length} outputs");
+        double abs = 0, rel = 0; int elements = 0;
+        for (int i = 0; i < ya.Length; i++)
+        {
+            if (!Shapes.Equal(ya[i].Shape, yb[i].Shape))
+                throw new ShapeMismatchException("FunctionComparison", $"output {i} differs in shape", ya[i].ShapeArray(), yb[i].ShapeArray());
+            double d = double.CreateTruncating(ya[i].MaxAbsDiff(yb[i]));
+            double scale = double.CreateTruncating(ya[i].Abs().Max());
+            if (double.IsNaN(d)) d = double.PositiveInfinity;
+            abs = Math.Max(abs, d);
+            rel = Math.Max(rel, d / Math.Max(scale, double.Epsilon));
+            elements += ya[i].Length;
+        }
+        return new FunctionComparison(abs, rel, ya.Length, elements);
+    }
+}

@@ -1,0 +1,165 @@
+using Noether.Nn;
+using Noether.Nn.Operations;
+using Noether.Symmetry.Groups;
+using Noether.Symmetry.Intertwiners;
+
+namespace Noether.Symmetry.Derivation;
+
+public static partial class SymmetryDeriver
+{
+    private sealed partial class State
+    {
+        /// <summary>Applies the symmetry rule of one op: declare its output's channels, link spaces, constrain, bind parameters.</summary>
+        public void Visit(Node node)
+        {
+            if (VisitPrimitive(node)) return;
+            string o = node.Name, x = node.Inputs[0];
+            var outShape = graph.ShapeOf(o);
+            var xi = _info[x];
+            switch (node.Op)
+            {
+                case LinearOp l:
+                    Declare(o, new(outShape.Length - 1, l.Out, 1));
+                    Bind(o, $"{o}.weight", 0, AxisRule.Covariant);
+                    if (l.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
+                    if (xi.HasChannels && xi.Axis != graph.ShapeOf(x).Length - 1) { Fallback(node, "a Linear over a non-channel axis"); break; }
+                    Bind(x, $"{o}.weight", 1, AxisRule.Contravariant);
+                    break;
+                case Conv2dOp c:
+                    Declare(o, new(0, c.Out, 1));
+                    if (c.Options.Groups == 1)
+                    {
+                        Bind(o, $"{o}.weight", 0, AxisRule.Covariant);
+                        if (c.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
+                        Bind(x, $"{o}.weight", 1, AxisRule.Contravariant);
+                    }
+                    else if (c.Options.Groups == c.In && c.In == c.Out)
+                    {
+                        // Depthwise: output channel i reads input channel i only, so both sides share a permutation
+                        // and each side may be rescaled independently (the kernel absorbs the ratio).
+                        Link(x, o, sameSegment: false, $"depthwise conv '{o}'");
+                        Constrain(x, Group.InvertibleMonomial, $"{o}: depthwise conv is channel-wise");
+                        Constrain(o, Group.InvertibleMonomial, $"{o}: depthwise conv is channel-wise");
+                        Bind(o, $"{o}.weight", 0, AxisRule.Relative, reference: x);
+                        if (c.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
+                    }
+                    else Fallback(node, $"grouped convolution with {c.Options.Groups} groups");
+                    break;
+                case ActivationOp a:
+                    Declare(o, xi);
+                    if (!xi.HasChannels) break;
+                    var it = IntertwinerGroups.Of(a.Function, xi.Channels, options.AllowAffineIntertwiners);
+                    if (it.AffineOffset is not null)
+                    {
+                        _notes.Add($"{o} ({a.Function}): affine sign flips were requested but their bias correction is not applied by actions; the strictly linear group is used");
+                        it = IntertwinerGroups.Of(a.Function, xi.Channels);
+                    }
+                    var act = a.Function;
+                    Link(x, o, sameSegment: it.Phi is IdentityPhi, $"activation '{o}'");
+                    Constrain(x, n => IntertwinerGroups.Of(act, n).Group, $"{o} ({act}): G_σ = {it.Group.Name} — {it.Reason}");
+                    if (it.Phi is not IdentityPhi) _dependencies.Add(new(o, x, it.Phi, $"{o} ({act}): φ(A) = {it.Phi}"));
+                    break;
+                case DropoutOp or AvgPool2dOp or GlobalAvgPoolOp:
+                    Declare(o, node.Op is GlobalAvgPoolOp ? new ChannelInfo(0, xi.Channels, 1) : xi);
+                    Link(x, o, sameSegment: true, $"'{o}'");
+                    break;
+                case MaxPool2dOp:
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"max pool '{o}'");
+                    Constrain(x, Group.Monomial, $"{o} (max pool): commutes with P·D, D > 0 only");
+                    break;
+                case FlattenOp:
+                    var xs = graph.ShapeOf(x);
+                    if (xs.Length == 3 && xi.Axis == 0) Declare(o, new(0, xi.Channels, xi.Block * xs[1] * xs[2]));
+                    else if (xs.Length == 1) Declare(o, xi);
+                    else { Declare(o, DefaultInfo(outShape)); Fallback(node, "flattening interleaves the channel axis"); break; }
+                    Link(x, o, sameSegment: true, $"flatten '{o}'");
+                    break;
+                case AddOp:
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"residual '{o}'");
+                    Link(node.Inputs[1], o, sameSegment: true, $"residual '{o}'");
+                    break;
+                case ConcatOp cc:
+                    Declare(o, DefaultInfo(outShape));
+                    if (xi.HasChannels && cc.Axis != xi.Axis && _info[o].Axis == xi.Axis)
+                        foreach (var v in node.Inputs) Link(v, o, sameSegment: true, $"concat '{o}'");
+                    else Fallback(node, "concatenation along the channel axis");
+                    break;
+                case BatchNormOp:
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: false, $"batch norm '{o}'");
+                    Constrain(x, Group.Permutation, $"{o} (batch norm): normalises each input channel, absorbing its scale");
+                    Constrain(o, Group.InvertibleMonomial, $"{o} (batch norm): affine γ, β absorb an output diagonal");
+                    Bind(o, $"{o}.weight", 0, AxisRule.Relative, reference: x);
+                    Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
+                    Bind(x, $"{o}.running_mean", 0, AxisRule.PermutationOnly);
+                    Bind(x, $"{o}.running_var", 0, AxisRule.PermutationOnly);
+                    break;
+                case LayerNormOp ln:
+                    Declare(o, xi);
+                    if (xi.Axis != graph.ShapeOf(x).Length - 1) { Fallback(node, "layer norm over a non-channel axis"); break; }
+                    Link(x, o, sameSegment: false, $"layer norm '{o}'");
+                    Constrain(x, Group.Permutation, $"{o} (layer norm): mean and variance over channels admit permutations only");
+                    if (ln.Affine)
+                    {
+                        Constrain(o, Group.InvertibleMonomial, $"{o} (layer norm): affine γ, β absorb an output diagonal");
+                        Bind(o, $"{o}.weight", 0, AxisRule.Relative, reference: x);
+                        Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
+                    }
+                    else Constrain(o, Group.Permutation, $"{o} (layer norm without affine): no output scale can be absorbed");
+                    break;
+                case RmsNormOp { Affine: false }:
+                    Declare(o, xi);
+                    if (xi.Axis != graph.ShapeOf(x).Length - 1) { Fallback(node, "RMS norm over a non-channel axis"); break; }
+                    Link(x, o, sameSegment: true, $"RMS norm '{o}'");
+                    Constrain(x, Group.Orthogonal, $"{o} (RMS norm without gain): x/rms(x) commutes with every orthogonal map");
+                    break;
+                case RmsNormOp:
+                    Declare(o, xi);
+                    if (xi.Axis != graph.ShapeOf(x).Length - 1) { Fallback(node, "RMS norm over a non-channel axis"); break; }
+                    Link(x, o, sameSegment: false, $"RMS norm '{o}'");
+                    Constrain(x, Group.SignedPermutation, $"{o} (RMS norm): the RMS is invariant to signed permutations (O(d) once the gain is folded into the next weights)");
+                    Constrain(o, Group.InvertibleMonomial, $"{o} (RMS norm): the gain absorbs an output diagonal");
+                    Bind(o, $"{o}.weight", 0, AxisRule.Relative, reference: x);
+                    break;
+                case SoftmaxOp s:
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"softmax '{o}'");
+                    int sAxis = s.Axis < 0 ? graph.ShapeOf(x).Length + s.Axis : s.Axis;
+                    if (sAxis == xi.Axis) Constrain(x, Group.Permutation, $"{o} (softmax over channels): permutations only");
+                    break;
+                case ReduceMeanOp r:
+                    if (r.Axis == xi.Axis)
+                    {
+                        Declare(o, DefaultInfo(outShape));
+                        Constrain(x, Group.Permutation, $"{o} (mean over channels): permutations only");
+                        break;
+                    }
+                    Declare(o, new(xi.Axis - (r.Axis < xi.Axis ? 1 : 0), xi.Channels, xi.Block));
+                    Link(x, o, sameSegment: true, $"mean '{o}'");
+                    break;
+                case LearnedBiasOp:
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"learned bias '{o}'");
+                    Bind(x, $"{o}.weight", xi.Axis, AxisRule.Covariant);
+                    break;
+                case EmbeddingOp e:
+                    Declare(o, new(outShape.Length - 1, e.Dim, 1));
+                    Bind(o, $"{o}.weight", 1, AxisRule.Covariant);
+                    break;
+                case AttentionOp at:
+                    Declare(o, new(outShape.Length - 1, at.Model, 1));
+                    foreach (var p in new[] { "q_proj", "k_proj", "v_proj" }) Bind(x, $"{o}.{p}.weight", 1, AxisRule.Contravariant);
+                    Bind(o, $"{o}.o_proj.weight", 0, AxisRule.Covariant);
+                    if (at.Bias) Bind(o, $"{o}.o_proj.bias", 0, AxisRule.Covariant);
+                    _extraFactors.AddRange(AttentionFactors(o, at));
+                    break;
+                default:
+                    Declare(o, DefaultInfo(outShape));
+                    Fallback(node, "no symmetry rule is known for this op");
+                    break;
+            }
+        }
+    }
+}
