@@ -43,6 +43,9 @@ public class OnnxRoundTripTests
         var x = Tensor<double>.RandomNormal(new Rng(9), [4, .. graph.Inputs[0].Shape]);
         double diff = model.Predict(x)[0].MaxAbsDiff(back.Predict(x)[0]);
         Assert.True(diff <= 1e-12, $"{name}: outputs differ by {diff:E2} after the round trip");
+        // The imported graph (decomposed attention included) also survives safetensors with its JSON architecture.
+        ModelFiles.Save(back, dir.File("imported.safetensors"));
+        Assert.Equal(0.0, back.Predict(x)[0].MaxAbsDiff(ModelFiles.Load<double>(dir.File("imported.safetensors")).Predict(x)[0]));
         if (!name.StartsWith("transformer"))
         {
             // Without attention, the round trip restores the very same graph and parameter names.
