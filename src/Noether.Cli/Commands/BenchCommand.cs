@@ -48,8 +48,8 @@ internal static class BenchCommand
             foreach (var r in results)
             {
                 var b = results.FirstOrDefault(x => x.Size == r.Size && x.Kernel == "dot-baseline");
-                table.AddRow(r.Size.ToString(), r.Kernel, r.Threads.ToString(), r.GFlops.ToString("F1"), (r.Seconds * 1e3).ToString("F2"),
-                    b is null ? "-" : (r.GFlops / b.GFlops).ToString("F1"));
+                table.AddRow(r.Size.ToString(), r.Kernel, r.Threads.ToString(), r.Gflops.ToString("F1"), (r.Seconds * 1e3).ToString("F2"),
+                    b is null ? "-" : (r.Gflops / b.Gflops).ToString("F1"));
             }
             AnsiConsole.Write(table);
             return Task.FromResult(ExitCodes.Ok);

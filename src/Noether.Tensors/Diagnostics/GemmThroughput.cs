@@ -9,10 +9,10 @@ namespace Noether.Tensors.Diagnostics;
 /// <param name="Threads">Thread limit passed to the kernel.</param>
 /// <param name="Kernel">"packed" (Noether's GEMM) or "dot-baseline" (one TensorPrimitives dot per output).</param>
 /// <param name="ElementType">float or double.</param>
-/// <param name="GFlops">Billions of floating-point operations per second (2n³ per product).</param>
+/// <param name="Gflops">Billions of floating-point operations per second (2n³ per product).</param>
 /// <param name="Seconds">Mean wall time of one product.</param>
 /// <param name="Repetitions">Timed repetitions after one warm-up.</param>
-public sealed record GemmMeasurement(int Size, int Threads, string Kernel, string ElementType, double GFlops, double Seconds, int Repetitions);
+public sealed record GemmMeasurement(int Size, int Threads, string Kernel, string ElementType, double Gflops, double Seconds, int Repetitions);
 
 /// <summary>Measures GEMM throughput against a simple vectorised baseline run in the same process.</summary>
 public static class GemmThroughput
