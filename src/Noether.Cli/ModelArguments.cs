@@ -8,9 +8,9 @@ namespace Noether.Cli;
 internal static class ModelArguments
 {
     /// <summary>Loads a model in float64 and reports whether its file stored float32 or float64.</summary>
-    public static (Model<double> Model, string Precision) Load(string path)
+    public static (Model<double> Model, string Precision) Load(string path, string? architecture = null)
     {
-        var model = ModelFiles.Load<double>(path);
+        var model = ModelFiles.Load<double>(path, architecture);
         return (model, ModelPrecision.Resolve("auto", path));
     }
 

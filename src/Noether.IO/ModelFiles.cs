@@ -26,6 +26,15 @@ public static class ModelFiles
         if (dir is not null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"{path}: directory {dir} does not exist");
     }
 
+    /// <summary>Writes a graph's architecture as JSON (atomically), e.g. as the sidecar of a weights-only file.</summary>
+    public static void SaveArchitecture(Graph graph, string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        File.WriteAllText(tmp, GraphJson.Serialize(graph));
+        File.Move(tmp, path, overwrite: true);
+    }
+
     /// <summary>Saves a model atomically (temporary file, then rename); <c>.onnx</c> paths are exported as ONNX (without metadata).</summary>
     public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -36,20 +45,35 @@ public static class ModelFiles
     }
 
     /// <summary>Loads a model saved by <see cref="Save{T}"/> (or any safetensors file whose metadata holds a Noether graph).</summary>
-    public static Model<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Model<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T> => Load<T>(path, architecture: null);
+
+    /// <summary>
+    /// Loads a model. A safetensors file that holds only weights (a PyTorch state dict, say) takes its architecture from
+    /// <paramref name="architecture"/> (a graph JSON file), else from the file's metadata, else from a sidecar
+    /// <c>X.json</c> next to <c>X.safetensors</c>; parameter names must match the graph's.
+    /// </summary>
+    public static Model<T> Load<T>(string path, string? architecture) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext == ".onnx") return OnnxImporter.Load<T>(path);
         if (ext != ".safetensors") throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", Extensions)})");
         using var file = SafetensorsFile.Open(path);
-        if (file.Metadata is null || !file.Metadata.TryGetValue(GraphKey, out var json))
-            throw new InvalidDataException($"{path}: the safetensors file carries no architecture (no \"{GraphKey}\" in __metadata__); it holds only weights");
+        string sidecar = Path.ChangeExtension(path, ".json");
+        string json, source;
+        if (architecture is not null)
+        {
+            if (!File.Exists(architecture)) throw new FileNotFoundException($"Architecture file not found: {architecture}", architecture);
+            (json, source) = (File.ReadAllText(architecture), architecture);
+        }
+        else if (file.Metadata is not null && file.Metadata.TryGetValue(GraphKey, out var embedded)) (json, source) = (embedded, $"{path} (__metadata__)");
+        else if (File.Exists(sidecar)) (json, source) = (File.ReadAllText(sidecar), sidecar);
+        else throw new InvalidDataException($"{path}: the file holds only weights (no \"{GraphKey}\" in __metadata__); give its architecture as graph JSON in {Path.GetFileName(sidecar)} beside it or with --arch FILE");
         Graph graph;
         try { graph = GraphJson.Deserialize(json); }
         catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException)
         {
-            throw new InvalidDataException($"{path}: the architecture in __metadata__ is invalid: {e.Message}", e);
+            throw new InvalidDataException($"{source}: the architecture is invalid: {e.Message}", e);
         }
         var tensors = new Dictionary<string, Tensor<T>>();
         foreach (var p in graph.Parameters)

@@ -12,16 +12,17 @@ internal static class SymmetryCommands
 {
     private static Option<bool> AffineOption() => new("--allow-affine") { Description = "Admit sign flips of sigmoid units absorbed by the next bias (σ(−x) = 1 − σ(x))." };
     private static Option<bool> FoldOption() => new("--fold-norms") { Description = "Fold RMSNorm gains into the next layers first (same function; the residual stream then admits O(d))." };
+    internal static Option<string?> ArchOption() => new("--arch") { Description = "Graph JSON of a weights-only .safetensors file (default: its metadata, else X.json beside X.safetensors)." };
     private static Option<bool> StrictOption() => new("--strict") { Description = "Fail on ops without a known symmetry rule instead of fixing the spaces they touch." };
 
     public static Command Inspect()
     {
         var model = new Argument<string>("model") { Description = "Model file (.safetensors with architecture)." };
-        var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var json = CliOutput.JsonOption();
-        var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, json };
+        var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var arch = ArchOption(); var json = CliOutput.JsonOption();
+        var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, arch, json };
         cmd.SetAction((parse, _) =>
         {
-            var (m, precision) = ModelArguments.Load(parse.GetValue(model)!);
+            var (m, precision) = ModelArguments.Load(parse.GetValue(model)!, parse.GetValue(arch));
             if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
             var spec = SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)));
             if (parse.GetValue(json))
@@ -60,13 +61,13 @@ internal static class SymmetryCommands
         var random = new Option<bool>("--random") { Description = "Apply a random element of the derived group (the only mode for now).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random element.", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "Where to write the transformed model (same format as MODEL).", Required = true };
-        var fold = FoldOption();
+        var fold = FoldOption(); var arch = ArchOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, fold, json };
+        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, fold, arch, json };
         cmd.SetAction((parse, _) =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            var (m, precision) = ModelArguments.Load(path);
+            var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
             if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
             var spec = SymmetryDeriver.Derive(m.Graph);
             var element = spec.Random(new Rng(parse.GetValue(seed)));
@@ -85,12 +86,13 @@ internal static class SymmetryCommands
     {
         var model = new Argument<string>("model") { Description = "Model file." };
         var output = new Option<string>("--out") { Description = "Where to write the canonical model.", Required = true };
+        var arch = ArchOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("canonicalize", "Map weights to the unique representative of their symmetry orbit.") { model, output, json };
+        var cmd = new Command("canonicalize", "Map weights to the unique representative of their symmetry orbit.") { model, output, arch, json };
         cmd.SetAction((parse, _) =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            var (m, precision) = ModelArguments.Load(path);
+            var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
             var spec = SymmetryDeriver.Derive(m.Graph);
             var (canon, steps) = Canonicalizer.Canonicalize(m, spec);
             ModelArguments.Save(canon, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path);
