@@ -29,6 +29,15 @@ public class NormFoldingTests
         var stretch = Tensor<double>.Eye(8); stretch[0, 0] = 1.5; stretch[1, 0] = 0.3;
         var element = new ProductElement(spec.Factors.Select(f => f.Name == "embed" ? new MatrixElement(stretch) : f.Group.Identity).ToArray());
         Assert.True(FunctionComparison.Of(folded, GroupAction.Apply(folded, spec, element, checkMembership: false), x).MaxRelDiff > 1e-6);
+        // The O(d) stream canonicalises too: canon(g·θ) = canon(θ) for g in the whole group, O(d) included.
+        var (canon, steps) = Canonicalizer.Canonicalize(folded, spec);
+        Assert.DoesNotContain(steps, s => s.Action.StartsWith("left as is"));
+        Assert.True(FunctionComparison.Of(folded, canon, x).Within(1e-10));
+        for (int t = 0; t < 3; t++)
+        {
+            var (again, _) = Canonicalizer.Canonicalize(GroupAction.Apply(folded, spec, spec.Random(rng)), spec);
+            Assert.All(canon.Parameters, p => Assert.True(p.Value.MaxAbsDiff(again[p.Key]) < 1e-7, $"{p.Key}: {p.Value.MaxAbsDiff(again[p.Key]):E2}"));
+        }
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public static class Canonicalizer
                 _ when sharesWithLinear => (work, "left as is: its incoming weights are also moved by GL(n) factors, so no invariant sort key exists"),
                 MonomialGroup or ChannelGroup => Monomial(work, factor),
                 GeneralLinearGroup => Linear(work, factor),
+                OrthogonalGroup => Orthogonal(work, factor, spec),
                 _ => (work, $"left as is: no canonical form for {factor.Group.Name}"),
             };
             work = next;
@@ -129,6 +130,45 @@ public static class Canonicalizer
             key.LeftRowStarts[c].Sum(l => key.RightRowStarts[c].Sum(r => Project(left, l, u).Zip(Project(right, r, v), (a, b) => a * b).Sum()))).ToArray();
         var perm = Enumerable.Range(0, f.Channels).OrderBy(c => keys[c]).ThenBy(c => c).ToArray();
         return (GroupAction.ApplyPerSegment(model, f, _ => MonomialElement.FromPermutation(perm)), "sorted by the GL-invariant form uᵀ·W_Qᵀ·W_K·v");
+    }
+
+    /// <summary>
+    /// O(n): with W the first covariant rows, W·Wᵀ = V·Λ·Vᵀ (eigenvalues descending) and Q = Vᵀ, so Q·W has orthogonal rows
+    /// sorted by norm; under W ← R·W the eigenvectors become R·V and Q·W is unchanged. Each row's sign is fixed by its
+    /// largest entry. Needs distinct eigenvalues (generic weights).
+    /// </summary>
+    private static (Model<double>, string) Orthogonal(Model<double> model, SymmetryFactor f, WeightSpaceSpec spec)
+    {
+        int n = f.Channels;
+        // Rows whose other axes no other factor moves (e.g. an embedding and a positional table): their Gram matrix
+        // changes only by this factor's rotation.
+        var elsewhere = spec.Factors.Where(o => !ReferenceEquals(o, f)).SelectMany(o => o.Bindings.Select(b => b.Parameter)).ToHashSet();
+        var own = f.Bindings.Where(b => b.Rule == AxisRule.Covariant && !elsewhere.Contains(b.Parameter)).ToList();
+        if (own.Count == 0) return (model, "left as is: no covariant weights that only this factor moves");
+        var rows = Concat(own.Select(b => Rows(model, b, n)).ToList());
+        var (values, vectors) = Tensors.Linalg.Linalg.SymmetricEigen(rows.MatMul(rows.Transpose()));
+        var lambda = values.ToArray();
+        var gaps = lambda.Zip(lambda.Skip(1), (a, b) => b - a).DefaultIfEmpty(1).Min();
+        if (gaps <= 1e-9 * Math.Max(1, Math.Abs(lambda[^1]))) return (model, "left as is: repeated singular values leave a rotation free");
+        var descending = new Tensor<double>(n, n);
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) descending[i, j] = vectors[j, n - 1 - i]; // row i = eigenvector of the i-th largest value
+        var projected = descending.MatMul(rows);
+        for (int i = 0; i < n; i++)
+        {
+            var row = projected.Select(0, i).ToArray();
+            if (row.MaxBy(Math.Abs) < 0) for (int j = 0; j < n; j++) descending[i, j] = -descending[i, j];
+        }
+        var single = new WeightSpaceSpec("", [f], []);
+        return (GroupAction.Apply(model, single, new ProductElement([new MatrixElement(descending)]), checkMembership: false),
+            "rows rotated onto the eigenvectors of W·Wᵀ (principal axes), signs fixed");
+    }
+
+    private static Tensor<double> Concat(List<Tensor<double>> blocks)
+    {
+        int n = blocks[0].Dim(0), width = blocks.Sum(b => b.Dim(1)), at = 0;
+        var all = new Tensor<double>(n, width);
+        foreach (var b in blocks) { all.Slice(1, at, at + b.Dim(1)).CopyFrom(b); at += b.Dim(1); }
+        return all;
     }
 
     private static (Model<double>, string) Linear(Model<double> model, SymmetryFactor f)
