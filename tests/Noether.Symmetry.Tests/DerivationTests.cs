@@ -12,7 +12,7 @@ public class DerivationTests
     public static TheoryData<string, string> Cases()
     {
         var d = new TheoryData<string, string>();
-        foreach (var family in new[] { "mlp", "mlp-layernorm", "mlp-batchnorm", "cnn", "transformer", "transformer-rms-gqa" })
+        foreach (var family in new[] { "mlp", "mlp-layernorm", "mlp-batchnorm", "cnn", "cnn-depthwise", "transformer", "transformer-rms-gqa" })
             foreach (var act in Models.ActivationNames) d.Add(family, act);
         d.Add("resnet20", "relu");
         return d;
@@ -59,6 +59,17 @@ public class DerivationTests
                 var flip = Enumerable.Repeat(1.0, f.Channels).ToArray(); flip[0] = -1;
                 moved = GroupAction.ApplyPerSegment(model, f, s => s == dependent ? MonomialElement.FromDiagonal(flip) : MonomialElement.Identity(f.Channels));
                 what = $"a sign flip on dependent segment {dependent}";
+            }
+            else if (f.Group is ChannelGroup { Permutations: true } all && all.SegmentDiagonals.All(k => k == DiagonalKind.Nonzero))
+            {
+                // Every monomial is allowed: step out with a rotation of two channels on one segment's dense bindings.
+                var r = Tensor<double>.Eye(f.Channels); r[0, 0] = r[1, 1] = Math.Cos(0.7); r[0, 1] = -Math.Sin(0.7); r[1, 0] = Math.Sin(0.7);
+                var rotation = new MatrixElement(r);
+                var work = model.Parameters.ToDictionary(p => p.Key, p => p.Value);
+                foreach (var b in f.Bindings.Where(b => b.Segment == 0 && b.Rule is AxisRule.Covariant or AxisRule.Contravariant))
+                    work[b.Parameter] = GroupAction.ApplyToAxis(work[b.Parameter], b, rotation, null);
+                moved = model.WithParameters(work);
+                what = "a rotation of two channels";
             }
             else
             {

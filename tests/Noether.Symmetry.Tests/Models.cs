@@ -17,10 +17,20 @@ internal static class Models
         "mlp-batchnorm" => Builders.Mlp(5, [6, 7], 3, Activation.Parse(activation), "batchnorm"),
         "cnn" => Builders.SmallCnn([2, 8, 8], [3, 4], 3, hidden: 5, activation: Activation.Parse(activation)),
         "resnet20" => Builders.ResNet20([2, 8, 8], 3, width: 2, blocksPerStage: 1),
+        "cnn-depthwise" => Depthwise(Activation.Parse(activation)),
         "transformer" => Builders.Transformer(4, 3, 3, model: 8, heads: 2, kvHeads: 2, layers: 2, activation: Activation.Parse(activation)),
         "transformer-rms-gqa" => Builders.Transformer(4, 3, 3, model: 8, heads: 4, kvHeads: 2, layers: 1, causal: true, norm: "rmsnorm", activation: Activation.Parse(activation)),
         _ => throw new ArgumentException(family),
     };
+
+    /// <summary>Conv → σ → depthwise conv → σ → global pool → Linear (a MobileNet-style block).</summary>
+    private static Graph Depthwise(Activation activation)
+    {
+        var b = new GraphBuilder("depthwise");
+        var x = b.Activation(b.Conv2d(b.Input("x", 2, 6, 6), 4, 3, 1, 1, nodeName: "conv"), activation, "act1");
+        x = b.Activation(b.Conv2d(x, 4, 3, 1, 1, groups: 4, nodeName: "dw"), activation, "act2");
+        return b.Build(b.Linear(b.GlobalAvgPool(x, "pool"), 3, "head"));
+    }
 
     public static Model<double> Randomised(Graph graph, ulong seed)
     {
