@@ -32,6 +32,7 @@ public static class GroupAction
                 var reference = b.ReferenceSegment is int r ? factor.SegmentElement(g, r) : null;
                 work[b.Parameter] = ApplyToAxis(Get(b.Parameter), b, m, reference);
             }
+            foreach (var s in factor.AffineShifts) work[s.Bias] = Shift(Get(s.Bias), Get(s.Weight), s, factor.SegmentElement(g, s.Segment));
         }
         return model.WithParameters(work.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
     }
@@ -44,12 +45,20 @@ public static class GroupAction
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var work = new Dictionary<string, Tensor<double>>();
+        Tensor<double> Get(string name) => work.TryGetValue(name, out var t) ? t : model[name].Cast<double>();
         foreach (var b in factor.Bindings)
-        {
-            var current = work.TryGetValue(b.Parameter, out var t) ? t : model[b.Parameter].Cast<double>();
-            work[b.Parameter] = ApplyToAxis(current, b, segmentElement(b.Segment), b.ReferenceSegment is int r ? segmentElement(r) : null);
-        }
+            work[b.Parameter] = ApplyToAxis(Get(b.Parameter), b, segmentElement(b.Segment), b.ReferenceSegment is int r ? segmentElement(r) : null);
+        foreach (var s in factor.AffineShifts) work[s.Bias] = Shift(Get(s.Bias), Get(s.Weight), s, segmentElement(s.Segment));
         return model.WithParameters(work.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
+    }
+
+    /// <summary>d ← d − W·u with u_i = (1 − s_i)·c/2 (see <see cref="AffineShift"/>); W is already transformed.</summary>
+    private static Tensor<double> Shift(Tensor<double> bias, Tensor<double> weight, AffineShift s, GroupElement element)
+    {
+        if (element is not MonomialElement m) throw new InvalidOperationException($"An affine shift needs a signed permutation, not {element}");
+        var u = Tensor<double>.FromArray(m.Scale.Select(v => (1 - Math.Sign(v)) * s.Offset / 2).ToArray(), m.Size, 1);
+        var w = s.WeightAxis == 1 ? weight : weight.Transpose();
+        return bias - w.MatMul(u).Reshape(bias.Dim(0));
     }
 
     /// <summary>

@@ -66,7 +66,9 @@ public static partial class SymmetryDeriver
                         ReferenceSegment = b.ReferenceValue is null ? null : ordered.IndexOf(_segments.Find(b.ReferenceValue)),
                     }).ToList();
                 string name = members.OrderBy(v => _order.IndexOf(v)).First();
-                factors.Add((_order.IndexOf(name), new SymmetryFactor(name, n, group, segments, bindings, reasons)));
+                var shifts = _shifts.Where(s => _components.Find(s.Value) == component.Key)
+                    .Select(s => s.Shift with { Segment = ordered.IndexOf(_segments.Find(s.Value)) }).ToList();
+                factors.Add((_order.IndexOf(name), new SymmetryFactor(name, n, group, segments, bindings, reasons) { AffineShifts = shifts }));
             }
             var all = factors.OrderBy(f => f.Order).Select(f => f.Factor).Concat(_extraFactors).ToList();
             return new WeightSpaceSpec(graph.Name, all, _notes.ToList());

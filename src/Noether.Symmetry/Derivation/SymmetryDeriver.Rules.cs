@@ -49,14 +49,24 @@ public static partial class SymmetryDeriver
                     Declare(o, xi);
                     if (!xi.HasChannels) break;
                     var it = IntertwinerGroups.Of(a.Function, xi.Channels, options.AllowAffineIntertwiners);
-                    if (it.AffineOffset is not null)
+                    bool affine = false;
+                    if (it.AffineOffset is double offset)
                     {
-                        _notes.Add($"{o} ({a.Function}): affine sign flips were requested but their bias correction is not applied by actions; the strictly linear group is used");
-                        it = IntertwinerGroups.Of(a.Function, xi.Channels);
+                        var readers = graph.Consumers(o);
+                        if (!graph.Outputs.Contains(o) && readers.Count > 0 && readers.All(r => r.Op is LinearOp { Bias: true }))
+                        {
+                            affine = true;
+                            foreach (var r in readers) _shifts.Add((x, new AffineShift($"{r.Name}.bias", $"{r.Name}.weight", 1, -1, offset)));
+                        }
+                        else
+                        {
+                            _notes.Add($"{o} ({a.Function}): affine sign flips need every reader to be a Linear with a bias; the strictly linear group is used");
+                            it = IntertwinerGroups.Of(a.Function, xi.Channels);
+                        }
                     }
                     var act = a.Function;
                     Link(x, o, sameSegment: it.Phi is IdentityPhi, $"activation '{o}'");
-                    Constrain(x, n => IntertwinerGroups.Of(act, n).Group, $"{o} ({act}): G_σ = {it.Group.Name} — {it.Reason}");
+                    Constrain(x, n => IntertwinerGroups.Of(act, n, affine).Group, $"{o} ({act}): G_σ = {it.Group.Name} — {it.Reason}");
                     if (it.Phi is not IdentityPhi) _dependencies.Add(new(o, x, it.Phi, $"{o} ({act}): φ(A) = {it.Phi}"));
                     break;
                 case DropoutOp or AvgPool2dOp or GlobalAvgPoolOp:

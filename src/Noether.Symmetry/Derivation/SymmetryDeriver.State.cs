@@ -18,6 +18,7 @@ public static partial class SymmetryDeriver
         private readonly List<Binding> _bindings = new();
         private readonly List<SymmetryFactor> _extraFactors = new();
         private readonly List<string> _notes = new();
+        private readonly List<(string Value, AffineShift Shift)> _shifts = new();
 
         public static ChannelInfo DefaultInfo(int[] shape) => shape.Length switch
         {

@@ -31,11 +31,21 @@ public sealed record BilinearKey(string Left, string Right, IReadOnlyList<int[]>
 }
 
 /// <summary>
+/// The bias correction of an affine intertwiner: units of <see cref="Segment"/> feed σ with σ(−x) = c − σ(x), so flipping
+/// unit i (s_i = −1) adds u_i = (1 − s_i)·c/2 to its output, which the next Linear's bias absorbs: d ← d − W·u, with W the
+/// (already transformed) weight whose input axis <see cref="WeightAxis"/> reads the segment.
+/// </summary>
+public sealed record AffineShift(string Bias, string Weight, int WeightAxis, int Segment, double Offset);
+
+/// <summary>
 /// One factor of a model's weight-space symmetry group: a group acting on one hidden space (or on attention heads),
 /// the parameter axes it moves, and the reasons that shaped it.
 /// </summary>
 public sealed record SymmetryFactor(string Name, int Channels, Group Group, IReadOnlyList<SegmentInfo> Segments, IReadOnlyList<AxisBinding> Bindings, IReadOnlyList<string> Reasons)
 {
+    /// <summary>Bias corrections of affine intertwiners (sigmoid sign flips), applied after the bindings.</summary>
+    public IReadOnlyList<AffineShift> AffineShifts { get; init; } = [];
+
     /// <summary>A GL-invariant sort key for canonical forms, when the factor's rows are shared with GL factors.</summary>
     public BilinearKey? InvariantKey { get; init; }
 
