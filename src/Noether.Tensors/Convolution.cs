@@ -12,7 +12,7 @@ public static class Convolution
         var (n, c, h, w, o, cg, og, geo) = Check(input, weight, bias, options);
         int plane = geo.OutH * geo.OutW, kdim = cg * geo.KernelH * geo.KernelW;
         var x = input.Contiguous(); var wt = weight.Contiguous();
-        var y = new Tensor<T>(n, o, geo.OutH, geo.OutW);
+        var y = Tensor<T>.Uninitialized(n, o, geo.OutH, geo.OutW); // each image and group writes its whole output block
         var xm = x.Storage.Slice(x.Offset, x.Length); var wm = wt.Storage.Slice(wt.Offset, wt.Length); var ym = y.Storage;
         Parallel.For(0, n, () => new T[kdim * plane], (img, _, col) =>
         {

@@ -17,7 +17,7 @@ public sealed partial class Tensor<T>
             throw new ShapeMismatchException("MatMul", $"inner dimensions differ ({k} vs {k2})", ShapeArray(), other.ShapeArray());
         var batchShape = Shapes.Broadcast(_shape.AsSpan(0, Rank - 2), other._shape.AsSpan(0, other.Rank - 2), "MatMul");
         var outShape = batchShape.Append(m).Append(n).ToArray();
-        var result = new Tensor<T>(outShape);
+        var result = Tensor<T>.Uninitialized(outShape); // Gemm without accumulate writes every element of C
         if (result.Length == 0) return result;
         var a = BroadcastTo(batchShape.Append(m).Append(k).ToArray());
         var b = other.BroadcastTo(batchShape.Append(k).Append(n).ToArray());

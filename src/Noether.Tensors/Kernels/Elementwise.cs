@@ -8,7 +8,7 @@ internal static class Elementwise
     public static Tensor<T> Unary<T, TOp>(Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IUnaryOp<T>
     {
         var src = x.Contiguous();
-        var result = new Tensor<T>(x.ShapeArray());
+        var result = Tensor<T>.Uninitialized(x.ShapeArray()); // every element is written below
         TOp.Apply(src.Span, result.Span);
         return result;
     }
@@ -16,7 +16,7 @@ internal static class Elementwise
     public static Tensor<T> Binary<T, TOp>(Tensor<T> a, Tensor<T> b, string name) where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IBinaryOp<T>
     {
         var shape = Shapes.Broadcast(a.Shape, b.Shape, name);
-        var result = new Tensor<T>(shape);
+        var result = Tensor<T>.Uninitialized(shape); // every row is written below
         var dst = result.Span;
         bool aFull = a.IsContiguous && a.Length == result.Length, bFull = b.IsContiguous && b.Length == result.Length;
         if (aFull && bFull) { TOp.Apply(a.Span, b.Span, dst); return result; }
