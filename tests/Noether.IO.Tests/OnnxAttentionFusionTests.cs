@@ -5,7 +5,7 @@ using Noether.Tensors;
 
 namespace Noether.IO.Tests;
 
-/// <summary>The ONNX importer fuses the exporter's decomposed attention back into <see cref="AttentionOp"/>, and only that.</summary>
+/// <summary>The ONNX importer fuses the exporter's decomposed attention (and RMS norm) back into <see cref="AttentionOp"/> (and <see cref="RmsNormOp"/>), and only those patterns.</summary>
 public class OnnxAttentionFusionTests
 {
     public static TheoryData<string> Transformers => new() { "transformer", "transformer-causal-gqa-rmsnorm", "transformer-no-bias", "transformer-causal-gqa-no-bias" };
@@ -56,6 +56,8 @@ public class OnnxAttentionFusionTests
         Assert.Equal(attention.Length, back.Graph.Nodes.Count(n => n.Op is AttentionOp));
         Assert.DoesNotContain(back.Graph.Nodes, n => n.Op is MatMulOp or SoftmaxOp or WhereOp or ExpandOp or TransposeOp);
         Assert.Equal(graph.Parameters.Count(p => p.NodeName.Contains("attn")), back.Graph.Parameters.Count(p => p.NodeName.Contains("attn")));
+        // Decomposed RMS norms are fused back as well (same name, same gain).
+        foreach (var n in graph.Nodes.Where(n => n.Op is RmsNormOp)) Assert.Contains(n, back.Graph.Nodes);
     }
 
     [Fact]

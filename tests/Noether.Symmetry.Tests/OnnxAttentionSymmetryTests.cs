@@ -13,12 +13,13 @@ namespace Noether.Symmetry.Tests;
 /// </summary>
 public class OnnxAttentionSymmetryTests
 {
-    public static TheoryData<string> Transformers => new() { "standard", "causal-gqa", "no-bias" };
+    public static TheoryData<string> Transformers => new() { "standard", "causal-gqa", "causal-gqa-rmsnorm", "no-bias" };
 
     private static Graph Build(string name) => name switch
     {
         "standard" => Builders.Transformer(6, 5, 3, model: 8, heads: 2, kvHeads: 2, layers: 1),
         "causal-gqa" => Builders.Transformer(6, 5, 3, model: 8, heads: 4, kvHeads: 2, layers: 2, causal: true, activation: Activation.Silu),
+        "causal-gqa-rmsnorm" => Builders.Transformer(6, 5, 3, model: 8, heads: 4, kvHeads: 2, layers: 2, causal: true, norm: "rmsnorm", activation: Activation.Silu),
         "no-bias" => NoBiasBlock(),
         _ => throw new ArgumentException(name),
     };

@@ -10,7 +10,8 @@ namespace Noether.IO;
 /// parameters named after them (<c>layer1.weight</c> stays <c>layer1.weight</c> where the graph allows); Gemm and
 /// MatMul with weights become <see cref="Nn.Operations.LinearOp"/>, decomposed LayerNorm and GELU patterns are
 /// recognised, decomposed multi-head attention (as <see cref="OnnxExporter"/> writes it) is fused back into
-/// <see cref="Nn.Operations.AttentionOp"/> (see <see cref="AttentionFusion"/>), and shape subgraphs (Shape → Gather → Concat → Reshape, …) are folded with the batch size as a symbol.
+/// <see cref="Nn.Operations.AttentionOp"/> (see <see cref="AttentionFusion"/>), and so is decomposed RMS
+/// normalisation (<see cref="RmsNormFusion"/>), and shape subgraphs (Shape → Gather → Concat → Reshape, …) are folded with the batch size as a symbol.
 /// </summary>
 public static class OnnxImporter
 {
@@ -28,7 +29,8 @@ public static class OnnxImporter
         try
         {
             var (converted, convertedParameters) = new OnnxGraphConverter(model, source).Convert();
-            var (graph, parameters) = AttentionFusion.Apply(converted, convertedParameters);
+            var (attended, attendedParameters) = AttentionFusion.Apply(converted, convertedParameters);
+            var (graph, parameters) = RmsNormFusion.Apply(attended, attendedParameters);
             return new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
         }
         catch (ArgumentException e)
