@@ -151,4 +151,32 @@ public class OnnxAttentionFusionTests
         Assert.Equal(model.Graph.Parameters.Select(p => p.Name).Order(), back.Graph.Parameters.Select(p => p.Name).Order());
         AssertSameOutputs(model, back);
     }
+
+    // ---- decomposed RMS norm ----------------------------------------------------------------------------------
+
+    /// <summary>x / √(mean(x^power) + ε) · weight written out in primitive ops; optionally the mean is a second output.</summary>
+    private static Model<double> DecomposedRmsNorm(double power, bool meanAlsoOutput)
+    {
+        var b = new GraphBuilder("rms");
+        var x = b.Input("input", S, D);
+        var mean = b.Add(new ReduceMeanOp(1), "norm.mean", b.Add(new ScalarBinaryOp(BinaryFunction.Pow, power), null, x));
+        var std = b.Add(new ElementwiseUnaryOp(UnaryFunction.Sqrt), null, b.Add(new ScalarBinaryOp(BinaryFunction.Add, 1e-6), null, b.Add(new ReshapeOp([S, 1]), null, mean)));
+        var y = b.Add(new ParameterBinaryOp(BinaryFunction.Mul, [D]), "norm", b.Add(new ElementwiseBinaryOp(BinaryFunction.Div), null, x, std));
+        var graph = meanAlsoOutput ? b.Build(y, mean) : b.Build(y);
+        var model = Model<double>.Initialize(graph, new Rng(5));
+        return model.WithParameters(new Dictionary<string, Tensor<double>> { ["norm.weight"] = Tensor<double>.RandomUniform(new Rng(6), 0.5, 1.5, [D]) });
+    }
+
+    [Theory]
+    [InlineData(2.0, false, true)]
+    [InlineData(4.0, false, false)]
+    [InlineData(2.0, true, false)]
+    public void DecomposedRmsNormIsFusedOnlyWhenExact(double power, bool meanAlsoOutput, bool fused)
+    {
+        var model = DecomposedRmsNorm(power, meanAlsoOutput);
+        var back = RoundTrip(model);
+        Assert.Equal(fused, back.Graph.Nodes.Any(n => n.Op is RmsNormOp));
+        if (fused) Assert.Equal(new Node("norm", new RmsNormOp(D), ["input"]), Assert.Single(back.Graph.Nodes));
+        AssertSameOutputs(model, back);
+    }
 }
