@@ -9,7 +9,9 @@ namespace Noether.IO;
 /// Imports ONNX models into the graph IR. The first axis of every graph input is the batch axis; initializers become
 /// parameters named after them (<c>layer1.weight</c> stays <c>layer1.weight</c> where the graph allows); Gemm and
 /// MatMul with weights become <see cref="Nn.Operations.LinearOp"/>, decomposed LayerNorm and GELU patterns are
-/// recognised, and shape subgraphs (Shape → Gather → Concat → Reshape, …) are folded with the batch size as a symbol.
+/// recognised, decomposed multi-head attention (as <see cref="OnnxExporter"/> writes it) is fused back into
+/// <see cref="Nn.Operations.AttentionOp"/> (see <see cref="AttentionFusion"/>), and so is decomposed RMS
+/// normalisation (<see cref="RmsNormFusion"/>), and shape subgraphs (Shape → Gather → Concat → Reshape, …) are folded with the batch size as a symbol.
 /// </summary>
 public static class OnnxImporter
 {
@@ -26,7 +28,9 @@ public static class OnnxImporter
     {
         try
         {
-            var (graph, parameters) = new OnnxGraphConverter(model, source).Convert();
+            var (converted, convertedParameters) = new OnnxGraphConverter(model, source).Convert();
+            var (attended, attendedParameters) = AttentionFusion.Apply(converted, convertedParameters);
+            var (graph, parameters) = RmsNormFusion.Apply(attended, attendedParameters);
             return new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
         }
         catch (ArgumentException e)

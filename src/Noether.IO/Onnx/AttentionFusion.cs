@@ -1,0 +1,224 @@
+using Noether.Nn;
+using Noether.Nn.Operations;
+using Noether.Tensors;
+
+namespace Noether.IO;
+
+/// <summary>
+/// Post-import rewrite that folds decomposed multi-head self-attention back into one <see cref="AttentionOp"/>.
+/// Recognised form (what <see cref="OnnxExporter"/> writes, per sample, S tokens, D = H·d_k):
+/// <c>q = Transpose[1,0,2](Reshape[S,H,dk](Linear_q(x)))</c>, the same for k and v with KvH heads (for grouped-query
+/// heads followed by <c>Reshape[KvH,1,S,dk] → Expand[KvH,H/KvH,S,dk] → Reshape[H,S,dk]</c>),
+/// <c>scores = MatMul(q, Transpose[0,2,1](k)) · 1/√dk</c> (or <c>/ √dk</c>), optionally
+/// <c>Where(causal, scores, −∞)</c> with an exactly lower-triangular condition, <c>Softmax</c> on the last axis,
+/// <c>MatMul(·, v)</c>, <c>Transpose[1,0,2]</c>, <c>Reshape[S,D]</c>, <c>Linear_o</c>.
+/// <para>
+/// The fused node is named after the q projection without its <c>.q_proj</c> suffix (<c>blocks.0.attn.q_proj</c> →
+/// <c>blocks.0.attn</c>), or after the output projection when the q projection has no such suffix; readers of the
+/// output projection are redirected to it. Parameters move to <c>{node}.q_proj.weight</c> etc. unchanged
+/// (<see cref="LinearOp"/> and <see cref="AttentionOp"/> both store [Out, In]).
+/// </para>
+/// Every check is strict — shapes, attributes, the exact scale, the exact mask, all four projections with the same
+/// bias setting, and every intermediate value read only inside the pattern; when any check fails the subgraph is left
+/// as it is.
+/// </summary>
+internal static class AttentionFusion
+{
+    private sealed record Match(Node Output, string Input, string Name, AttentionOp Op, HashSet<Node> Removed, Dictionary<string, string> Projections);
+
+    /// <summary>The graph with every recognised attention subgraph fused, and its parameters; unchanged when none matches.</summary>
+    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters)
+    {
+        var matches = new List<Match>();
+        var claimed = new HashSet<Node>();
+        foreach (var n in graph.Nodes)
+        {
+            if (n.Op is not SoftmaxOp) continue;
+            var m = TryMatch(graph, parameters, n);
+            if (m is null || m.Removed.Overlaps(claimed)) continue;
+            claimed.UnionWith(m.Removed);
+            matches.Add(m);
+        }
+        if (matches.Count == 0) return (graph, parameters);
+
+        var removedNames = claimed.Select(n => n.Name).ToHashSet();
+        var rename = new Dictionary<string, string>();
+        var usedNames = graph.Nodes.Where(n => !removedNames.Contains(n.Name)).Select(n => n.Name).Concat(graph.Inputs.Select(i => i.Name)).ToHashSet();
+        var accepted = new List<Match>();
+        foreach (var m in matches)
+        {
+            // The fused name must not clash with a value that stays in the graph.
+            if (!usedNames.Add(m.Name)) continue;
+            accepted.Add(m);
+            if (m.Name != m.Output.Name) rename[m.Output.Name] = m.Name;
+        }
+        if (accepted.Count == 0) return (graph, parameters);
+
+        var removed = accepted.SelectMany(m => m.Removed).ToHashSet();
+        var fusedAt = accepted.ToDictionary(m => m.Output, m => new Node(m.Name, m.Op, [m.Input]));
+        string Renamed(string v) => rename.GetValueOrDefault(v, v);
+        var nodes = new List<Node>();
+        foreach (var n in graph.Nodes)
+        {
+            if (fusedAt.TryGetValue(n, out var fused)) nodes.Add(fused with { Inputs = [Renamed(fused.Inputs[0])] });
+            else if (!removed.Contains(n)) nodes.Add(n with { Inputs = n.Inputs.Select(Renamed).ToArray() });
+        }
+
+        var moved = new Dictionary<string, Tensor<double>>(parameters);
+        foreach (var n in removed)
+            foreach (var slot in n.Op.Parameters) moved.Remove($"{n.Name}.{slot.Role}");
+        foreach (var m in accepted)
+            foreach (var (role, linear) in m.Projections)
+            {
+                moved[$"{m.Name}.{role}.weight"] = parameters[$"{linear}.weight"];
+                if (m.Op.Bias) moved[$"{m.Name}.{role}.bias"] = parameters[$"{linear}.bias"];
+            }
+
+        try
+        {
+            var fusedGraph = new Graph(graph.Inputs, nodes, graph.Outputs.Select(Renamed).ToArray(), graph.Name);
+            return fusedGraph.Parameters.All(p => moved.ContainsKey(p.Name)) ? (fusedGraph, moved) : (graph, parameters);
+        }
+        catch (ArgumentException)
+        {
+            // A name clash the checks above did not foresee: keep the decomposed (and correct) graph.
+            return (graph, parameters);
+        }
+    }
+
+    private static Match? TryMatch(Graph g, Dictionary<string, Tensor<double>> parameters, Node softmax)
+    {
+        var removed = new HashSet<Node>();
+        // Only the value's single reader inside the pattern may see it, and it must not be a graph output.
+        Node? Inner(string value, Func<Op, bool> accept)
+        {
+            var p = g.Producer(value);
+            if (p is null || !accept(p.Op) || g.Consumers(value).Count != 1 || g.Outputs.Contains(value)) return null;
+            removed.Add(p);
+            return p;
+        }
+
+        var sShape = g.ShapeOf(softmax.Name);
+        if (sShape.Length != 3 || sShape[1] != sShape[2]) return null;
+        int heads = sShape[0], s = sShape[1];
+        if (softmax.Op is not SoftmaxOp { Axis: -1 or 2 }) return null;
+        removed.Add(softmax);
+
+        // Softmax → MatMul(·, v) → Transpose → Reshape → o projection.
+        var readers = g.Consumers(softmax.Name);
+        if (readers.Count != 1 || g.Outputs.Contains(softmax.Name) || readers[0].Op is not MatMulOp || readers[0].Inputs[0] != softmax.Name) return null;
+        var attended = readers[0];
+        removed.Add(attended);
+        var merged = Only(g, attended.Name, new TransposeOp([1, 0, 2]));
+        if (merged is null) return null;
+        removed.Add(merged);
+        var flat = Only(g, merged.Name, null);
+        if (flat?.Op is not ReshapeOp) return null;
+        removed.Add(flat);
+        var o = Only(g, flat.Name, null);
+        if (o?.Op is not LinearOp oLinear) return null;
+        removed.Add(o);
+        int model = oLinear.Out;
+        if (heads < 1 || model % heads != 0) return null;
+        int dk = model / heads;
+        if (flat.Op != new ReshapeOp([s, model]) || oLinear.In != model) return null;
+
+        // Scores: optional causal Where, scale, MatMul(q, kᵀ).
+        var before = softmax.Inputs[0];
+        bool causal = false;
+        if (g.Producer(before)?.Op is WhereOp)
+        {
+            var where = Inner(before, op => op is WhereOp { ScalarA: null, ScalarB: double b } w && double.IsNegativeInfinity(b) && w.ConditionShape.SequenceEqual([s, s]));
+            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var condition) || !IsCausal(condition, s)) return null;
+            causal = true;
+            before = where.Inputs[0];
+        }
+        var scale = Inner(before, op => IsScale(op, dk));
+        if (scale is null) return null;
+        var scores = Inner(scale.Inputs[0], op => op is MatMulOp);
+        if (scores is null) return null;
+        var kT = Inner(scores.Inputs[1], op => op == new TransposeOp([0, 2, 1]));
+        if (kT is null) return null;
+
+        // Head splits back to the three projections of one input.
+        var q = Split(g, scores.Inputs[0], s, heads, dk, Inner);
+        int kvHeads = 0;
+        for (int h = 1; h <= heads && kvHeads == 0; h++)
+            if (heads % h == 0 && Repeated(g, kT.Inputs[0], s, h, heads, dk, Inner, dryRun: true)) kvHeads = h;
+        if (q is null || kvHeads == 0) return null;
+        var k = Repeated(g, kT.Inputs[0], s, kvHeads, heads, dk, Inner);
+        var v = Repeated(g, attended.Inputs[1], s, kvHeads, heads, dk, Inner);
+        if (k is null || v is null) return null;
+
+        var projections = new[] { q, k, v };
+        var lin = projections.Select(p => (LinearOp)p.Op).ToArray();
+        string x = q.Inputs[0];
+        if (projections.Any(p => p.Inputs[0] != x) || g.ShapeOf(x) is not [var sx, var d] || sx != s || d != model) return null;
+        if (lin[0].In != model || lin[0].Out != heads * dk || lin.Skip(1).Any(l => l.In != model || l.Out != kvHeads * dk)) return null;
+        bool bias = oLinear.Bias;
+        if (lin.Any(l => l.Bias != bias)) return null;
+        if (projections.Append(o).Any(p => !parameters.ContainsKey($"{p.Name}.weight") || bias && !parameters.ContainsKey($"{p.Name}.bias"))) return null;
+
+        string name = q.Name.EndsWith(".q_proj", StringComparison.Ordinal) && q.Name.Length > ".q_proj".Length ? q.Name[..^".q_proj".Length] : o.Name;
+        var roles = new Dictionary<string, string> { ["q_proj"] = q.Name, ["k_proj"] = k.Name, ["v_proj"] = v.Name, ["o_proj"] = o.Name };
+        return new Match(o, x, name, new AttentionOp(model, heads, kvHeads, causal, bias), removed, roles);
+    }
+
+    /// <summary>The single reader of a value, when it has exactly one and (if given) runs the expected op.</summary>
+    private static Node? Only(Graph g, string value, Op? expected)
+    {
+        var readers = g.Consumers(value);
+        if (readers.Count != 1 || g.Outputs.Contains(value)) return null;
+        return expected is null || readers[0].Op == expected ? readers[0] : null;
+    }
+
+    /// <summary><c>Transpose[1,0,2](Reshape[S,H,dk](Linear(x)))</c>: the projection node, or null.</summary>
+    private static Node? Split(Graph g, string value, int s, int heads, int dk, Func<string, Func<Op, bool>, Node?> inner)
+    {
+        var t = inner(value, op => op == new TransposeOp([1, 0, 2]));
+        if (t is null) return null;
+        var r = inner(t.Inputs[0], op => op == new ReshapeOp([s, heads, dk]));
+        return r is null ? null : inner(r.Inputs[0], op => op is LinearOp);
+    }
+
+    /// <summary>K or V heads, repeated to the query head count when grouped: the projection node, or null.</summary>
+    private static Node? Repeated(Graph g, string value, int s, int kvHeads, int heads, int dk, Func<string, Func<Op, bool>, Node?> inner)
+    {
+        if (kvHeads == heads) return Split(g, value, s, heads, dk, inner);
+        int group = heads / kvHeads;
+        var merged = inner(value, op => op == new ReshapeOp([heads, s, dk]));
+        var expand = merged is null ? null : inner(merged.Inputs[0], op => op == new ExpandOp([kvHeads, group, s, dk]));
+        var unsqueezed = expand is null ? null : inner(expand.Inputs[0], op => op == new ReshapeOp([kvHeads, 1, s, dk]));
+        return unsqueezed is null ? null : Split(g, unsqueezed.Inputs[0], s, kvHeads, dk, inner);
+    }
+
+    /// <summary>Whether the value is K/V heads with <paramref name="kvHeads"/> heads, without recording nodes.</summary>
+    private static bool Repeated(Graph g, string value, int s, int kvHeads, int heads, int dk, Func<string, Func<Op, bool>, Node?> inner, bool dryRun)
+    {
+        Node? Peek(string v, Func<Op, bool> accept) => g.Producer(v) is { } p && accept(p.Op) ? p : null;
+        return Repeated(g, value, s, kvHeads, heads, dk, dryRun ? Peek : inner) is not null;
+    }
+
+    /// <summary>x · 1/√dk or x / √dk, exactly as double or as float (models stored in float32).</summary>
+    private static bool IsScale(Op op, int dk)
+    {
+        static bool Same(double value, double expected) => value == expected || value == (double)(float)expected;
+        return op switch
+        {
+            ScalarBinaryOp { Function: BinaryFunction.Mul } m => Same(m.Scalar, 1 / Math.Sqrt(dk)) || m.Scalar == (double)(1f / MathF.Sqrt(dk)),
+            ScalarBinaryOp { Function: BinaryFunction.Div, ScalarFirst: false } d => Same(d.Scalar, Math.Sqrt(dk)),
+            _ => false,
+        };
+    }
+
+    /// <summary>True when the condition keeps exactly the keys at or before each query (1 on and below the diagonal, 0 above).</summary>
+    private static bool IsCausal(Tensor<double> condition, int s)
+    {
+        if (!condition.ShapeArray().SequenceEqual([s, s])) return false;
+        var c = condition.ToArray();
+        for (int i = 0; i < s; i++)
+            for (int j = 0; j < s; j++)
+                if (c[i * s + j] != (j <= i ? 1.0 : 0.0)) return false;
+        return true;
+    }
+}
