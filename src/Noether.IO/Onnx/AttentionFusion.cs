@@ -88,15 +88,9 @@ internal static class AttentionFusion
 
     private static Match? TryMatch(Graph g, Dictionary<string, Tensor<double>> parameters, Node softmax)
     {
-        var removed = new HashSet<Node>();
-        // Only the value's single reader inside the pattern may see it, and it must not be a graph output.
-        Node? Inner(string value, Func<Op, bool> accept)
-        {
-            var p = g.Producer(value);
-            if (p is null || !accept(p.Op) || g.Consumers(value).Count != 1 || g.Outputs.Contains(value)) return null;
-            removed.Add(p);
-            return p;
-        }
+        var matcher = new SubgraphMatcher(g);
+        var removed = matcher.Claimed;
+        Node? Inner(string value, Func<Op, bool> accept) => matcher.Inner(value, accept);
 
         var sShape = g.ShapeOf(softmax.Name);
         if (sShape.Length != 3 || sShape[1] != sShape[2]) return null;

@@ -32,14 +32,9 @@ internal static class RmsNormFusion
     private static (Node Fused, HashSet<Node> Removed)? TryMatch(Graph g, Node mul)
     {
         if (mul.Op is not ParameterBinaryOp { Function: BinaryFunction.Mul, Role: "weight", Trainable: true, Shape: [var d] }) return null;
-        var removed = new HashSet<Node>();
-        Node? Inner(string value, Func<Op, bool> accept)
-        {
-            var p = g.Producer(value);
-            if (p is null || !accept(p.Op) || g.Consumers(value).Count != 1 || g.Outputs.Contains(value)) return null;
-            removed.Add(p);
-            return p;
-        }
+        var matcher = new SubgraphMatcher(g);
+        var removed = matcher.Claimed;
+        Node? Inner(string value, Func<Op, bool> accept) => matcher.Inner(value, accept);
 
         var div = Inner(mul.Inputs[0], op => op is ElementwiseBinaryOp { Function: BinaryFunction.Div });
         if (div is null) return null;
