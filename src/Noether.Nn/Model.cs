@@ -26,6 +26,8 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         var extra = parameters.Keys.Except(_parameters.Keys).ToArray();
         if (extra.Length > 0) throw new ArgumentException($"Model '{graph.Name}': unknown parameters {string.Join(", ", extra.Take(5))}");
+        // The name → tensor mapping never changes (training mutates tensor elements in place), so build the ordered view once.
+        Parameters = new System.Collections.ObjectModel.ReadOnlyDictionary<string, Tensor<T>>(graph.Parameters.ToDictionary(p => p.Name, p => _parameters[p.Name]));
     }
 
     /// <summary>Initialises every parameter with its op's default initialiser from a seeded source.</summary>
@@ -36,7 +38,7 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Graph Graph { get; }
 
     /// <summary>Parameters and buffers by full name, in graph declaration order.</summary>
-    public IReadOnlyDictionary<string, Tensor<T>> Parameters => Graph.Parameters.ToDictionary(p => p.Name, p => _parameters[p.Name]);
+    public IReadOnlyDictionary<string, Tensor<T>> Parameters { get; }
 
     /// <summary>A parameter by full name.</summary>
     public Tensor<T> this[string name] => _parameters.TryGetValue(name, out var t) ? t : throw new KeyNotFoundException($"Model '{Graph.Name}' has no parameter '{name}'");
