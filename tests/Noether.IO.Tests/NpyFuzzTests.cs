@@ -69,7 +69,6 @@ public class NpyFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
             outcomes[run.Result] = outcomes.GetValueOrDefault(run.Result) + 1;
         }
         output.WriteLine($"{cases} cases in {clock.Elapsed.TotalSeconds:F1} s: {Summary(outcomes)}");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
         return outcomes;
     }
 

