@@ -80,8 +80,11 @@ public static class Canonicalizer
                     _ => norm > 0 ? sign / norm : sign,
                 };
             }
-            var d = MonomialElement.FromDiagonal(scale);
-            model = GroupAction.ApplyPerSegment(model, f, s => OnSegment(f, s, seg, d));
+            // The factor's element that scales this segment only; the factor itself gives dependent segments their φ-image.
+            GroupElement element = f.Group is ChannelGroup
+                ? new ChannelElement(Enumerable.Range(0, n).ToArray(), kinds.Select((_, j) => j == k ? scale : Enumerable.Repeat(1.0, n).ToArray()).ToArray())
+                : MonomialElement.FromDiagonal(scale);
+            model = GroupAction.ApplyPerSegment(model, f, s => f.SegmentElement(element, s));
             actions.Add($"segment {seg}: {(kind == DiagonalKind.Sign ? "signs fixed" : "incoming norms set to 1")}");
         }
         // 2. Sort channels by a fixed functional of the first covariant binding's rows.
@@ -101,17 +104,6 @@ public static class Canonicalizer
             }
         }
         return (model, actions.Count == 0 ? "nothing free" : string.Join("; ", actions));
-    }
-
-    /// <summary>The element for <paramref name="segment"/> when <paramref name="source"/> gets <paramref name="element"/>: φ-images
-    /// for segments that depend on it, the identity elsewhere.</summary>
-    private static GroupElement OnSegment(SymmetryFactor f, int segment, int source, GroupElement element)
-    {
-        if (segment == source) return element;
-        var info = f.Segments[segment];
-        return info.Parent is int parent && OnSegment(f, parent, source, element) is var up && !up.IsIdentity(0)
-            ? info.Phi.Apply(up)
-            : MonomialElement.Identity(f.Channels);
     }
 
     private static (Model<double>, string) SortByKey(Model<double> model, SymmetryFactor f, BilinearKey key)
@@ -158,8 +150,8 @@ public static class Canonicalizer
             var row = projected.Select(0, i).ToArray();
             if (row.MaxBy(Math.Abs) < 0) for (int j = 0; j < n; j++) descending[i, j] = -descending[i, j];
         }
-        var single = new WeightSpaceSpec("", [f], []);
-        return (GroupAction.Apply(model, single, new ProductElement([new MatrixElement(descending)]), checkMembership: false),
+        var rotation = new MatrixElement(descending);
+        return (GroupAction.ApplyPerSegment(model, f, _ => rotation),
             "rows rotated onto the eigenvectors of W·Wᵀ (principal axes), signs fixed");
     }
 
@@ -183,7 +175,6 @@ public static class Canonicalizer
         var sv = s.ToArray();
         if (sv[^1] <= 1e-10 * sv[0]) return (model, "left as is: the leading block is singular");
         var a = new MatrixElement(Tensors.Linalg.Linalg.Inverse(lead));
-        var spec = new WeightSpaceSpec("", [f], []);
-        return (GroupAction.Apply(model, spec, new ProductElement([a]), checkMembership: false), "leading block set to I (row-echelon form)");
+        return (GroupAction.ApplyPerSegment(model, f, _ => a), "leading block set to I (row-echelon form)");
     }
 }
