@@ -49,13 +49,11 @@ public static partial class SymmetryDeriver
                     Declare(o, xi);
                     if (!xi.HasChannels) break;
                     var it = IntertwinerGroups.Of(a.Function, xi.Channels, options.AllowAffineIntertwiners);
-                    bool affine = false;
                     if (it.AffineOffset is double offset)
                     {
                         var readers = graph.Consumers(o);
                         if (!graph.Outputs.Contains(o) && readers.Count > 0 && readers.All(r => r.Op is LinearOp { Bias: true }))
                         {
-                            affine = true;
                             foreach (var r in readers) _shifts.Add((x, new AffineShift($"{r.Name}.bias", $"{r.Name}.weight", 1, -1, offset)));
                         }
                         else
@@ -66,7 +64,8 @@ public static partial class SymmetryDeriver
                     }
                     var act = a.Function;
                     Link(x, o, sameSegment: it.Phi is IdentityPhi, $"activation '{o}'");
-                    Constrain(x, n => IntertwinerGroups.Of(act, n, affine).Group, $"{o} ({act}): G_σ = {it.Group.Name} — {it.Reason}");
+                    var tolerated = it.Group; // on xi.Channels, the size every value linked to x shares
+                    Constrain(x, _ => tolerated, $"{o} ({act}): G_σ = {it.Group.Name} — {it.Reason}");
                     if (it.Phi is not IdentityPhi) _dependencies.Add(new(o, x, it.Phi, $"{o} ({act}): φ(A) = {it.Phi}"));
                     break;
                 case DropoutOp or AvgPool2dOp or GlobalAvgPoolOp:
