@@ -127,4 +127,34 @@ public static class Builders
         x = b.Add(new ReduceMeanOp(0), "pool", Norm(x, "norm"));
         return b.Build(b.Linear(x, classes, "head"));
     }
+
+    /// <summary>
+    /// An MLP whose Linear layers carry LoRA adapters (Hu et al. 2021): layer i computes W·x + b + B·(A·x) with the base
+    /// layer <c>layers.i.base_layer</c>, A = <c>layers.i.lora_A</c> (rank × in, no bias) and B = <c>layers.i.lora_B</c>
+    /// (out × rank, no bias), PEFT's names. Train only the adapters by freezing <see cref="LoraBaseParameters"/>.
+    /// </summary>
+    public static Graph LoraMlp(int inputs, IReadOnlyList<int> hidden, int outputs, int rank, Activation? activation = null, string name = "lora_mlp")
+    {
+        if (rank < 1) throw new ArgumentException($"LoRA rank must be positive, got {rank}");
+        activation ??= Activation.Relu;
+        var b = new GraphBuilder(name);
+        var x = b.Input("input", inputs);
+        int i = 0;
+        ValueId Adapted(ValueId v, int width, int index)
+        {
+            var main = b.Linear(v, width, $"layers.{index}.base_layer");
+            var low = b.Linear(b.Linear(v, rank, $"layers.{index}.lora_A", bias: false), width, $"layers.{index}.lora_B", bias: false);
+            return b.Residual(main, low, $"layers.{index}");
+        }
+        foreach (var width in hidden)
+        {
+            x = Adapted(x, width, i++);
+            x = b.Activation(x, activation, $"layers.{i++}");
+        }
+        return b.Build(Adapted(x, outputs, i));
+    }
+
+    /// <summary>The parameters of a LoRA graph's base layers (everything but the adapters), to freeze while fine-tuning.</summary>
+    public static IReadOnlySet<string> LoraBaseParameters(Graph graph) =>
+        graph.Parameters.Where(p => !p.Name.Contains(".lora_A.") && !p.Name.Contains(".lora_B.")).Select(p => p.Name).ToHashSet();
 }

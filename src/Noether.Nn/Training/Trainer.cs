@@ -11,7 +11,20 @@ public sealed record TrainOptions(int Epochs, int BatchSize, LearningRateSchedul
 {
     /// <summary>Evaluate on the test set after every epoch.</summary>
     public bool EvaluateEachEpoch { get; init; } = true;
+
+    /// <summary>Parameters the optimiser leaves untouched (e.g. a LoRA base model).</summary>
+    public IReadOnlySet<string>? Frozen { get; init; }
 }
+
+/// <summary>One optimisation step, as seen by an observer after the optimiser has updated the model.</summary>
+/// <param name="Step">Steps taken so far (1 after the first).</param>
+/// <param name="Epoch">Epoch, from 1.</param>
+/// <param name="Loss">Mini-batch loss before the step.</param>
+/// <param name="LearningRate">Step size used.</param>
+/// <param name="Model">The model, already updated.</param>
+/// <param name="Gradients">The gradients the optimiser used (trainable, unfrozen parameters).</param>
+public sealed record TrainingStep<T>(long Step, int Epoch, double Loss, double LearningRate, Model<T> Model, IReadOnlyDictionary<string, Tensor<T>> Gradients)
+    where T : unmanaged, IFloatingPointIeee754<T>;
 
 /// <summary>Progress reported after every optimisation step.</summary>
 public readonly record struct TrainingProgress(int Epoch, int Batch, int BatchesPerEpoch, double Loss, double LearningRate);
@@ -27,9 +40,13 @@ public static class Trainer
 {
     /// <summary>Trains <paramref name="model"/> in place and returns per-epoch metrics.</summary>
     public static IReadOnlyList<EpochMetrics> Fit<T>(Model<T> model, Dataset train, Dataset? test, Optimizer<T> optimizer, TrainOptions options,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) where T : unmanaged, IFloatingPointIeee754<T>
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Action<TrainingStep<T>>? onStep = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShapes(model, train);
+        var frozen = options.Frozen ?? new HashSet<string>();
+        foreach (var name in frozen)
+            if (!model.Parameters.ContainsKey(name)) throw new ArgumentException($"Cannot freeze '{name}': model '{model.Graph.Name}' has no such parameter");
         var loader = new DataLoader(train, options.BatchSize, shuffle: true, new Rng(options.Seed));
         var dropout = new Rng(options.Seed ^ 0x5EED_D20B_0A7UL);
         long total = (long)options.Epochs * loader.BatchesPerEpoch, step = 0;
@@ -45,10 +62,12 @@ public static class Trainer
                 var pass = Executor.Forward(model, [x], training: true, dropout);
                 var loss = Losses.CrossEntropy(pass.Outputs[0], y);
                 double lv = double.CreateTruncating(loss.Value.ToScalar());
-                if (!double.IsFinite(lv)) throw new InvalidOperationException($"Training diverged: loss is {lv} at epoch {epoch}, batch {batch + 1} (learning rate {lr})");
+                if (!double.IsFinite(lv)) throw Diverged(model, x, lv, epoch, batch + 1, step, lr);
                 loss.Backward();
-                optimizer.Step(model.Parameters, pass.Parameters.Where(p => p.Value.Grad is not null).ToDictionary(p => p.Key, p => p.Value.Grad!), lr);
+                var grads = pass.Parameters.Where(p => p.Value.Grad is not null && !frozen.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value.Grad!);
+                optimizer.Step(model.Parameters, grads, lr);
                 foreach (var (name, value) in pass.BufferUpdates) model[name].CopyFrom(value);
+                onStep?.Invoke(new TrainingStep<T>(step, epoch, lv, lr, model, grads));
                 lossSum += lv * y.Length; seen += y.Length;
                 progress?.Report(new TrainingProgress(epoch, ++batch, loader.BatchesPerEpoch, lv, lr));
             }
@@ -73,6 +92,28 @@ public static class Trainer
             for (int i = 0; i < y.Length; i++) if (pred[i] == y[i]) correct++;
         }
         return new Evaluation(loss / Math.Max(1, data.Count), (double)correct / Math.Max(1, data.Count), data.Count);
+    }
+
+    /// <summary>The error for a non-finite loss, naming the first parameter (or the input) that is not finite.</summary>
+    internal static InvalidOperationException Diverged<T>(Model<T> model, Tensor<T> input, double loss, int epoch, int batch, long step, double lr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string where = $"epoch {epoch}, batch {batch} (step {step}, learning rate {lr})";
+        foreach (var (name, p) in model.Parameters)
+        {
+            var bad = FirstNonFinite(p);
+            if (bad >= 0) return new InvalidOperationException($"Training diverged: loss is {loss} at {where}; parameter '{name}' {Shapes.Format(p.ShapeArray())} holds {p.ToArray()[bad]} at flat index {bad}");
+        }
+        return FirstNonFinite(input) >= 0
+            ? new InvalidOperationException($"Training diverged: loss is {loss} at {where}; the input batch holds non-finite values")
+            : new InvalidOperationException($"Training diverged: loss is {loss} at {where}; every parameter is finite, the logits overflowed (lower the learning rate)");
+    }
+
+    private static int FirstNonFinite<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = t.ToArray();
+        for (int i = 0; i < a.Length; i++) if (!T.IsFinite(a[i])) return i;
+        return -1;
     }
 
     private static void CheckShapes<T>(Model<T> model, Dataset data) where T : unmanaged, IFloatingPointIeee754<T>
