@@ -12,6 +12,9 @@ public sealed record TrainOptions(int Epochs, int BatchSize, LearningRateSchedul
     /// <summary>Evaluate on the test set after every epoch.</summary>
     public bool EvaluateEachEpoch { get; init; } = true;
 
+    /// <summary>Stop after this many optimisation steps (within an epoch if need be); null runs every epoch.</summary>
+    public long? MaxSteps { get; init; }
+
     /// <summary>Parameters the optimiser leaves untouched (e.g. a LoRA base model).</summary>
     public IReadOnlySet<string>? Frozen { get; init; }
 }
@@ -51,12 +54,14 @@ public static class Trainer
         var dropout = new Rng(options.Seed ^ 0x5EED_D20B_0A7UL);
         long total = (long)options.Epochs * loader.BatchesPerEpoch, step = 0;
         var history = new List<EpochMetrics>();
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        if (options.MaxSteps is long max) total = Math.Min(total, max);
+        for (int epoch = 1; epoch <= options.Epochs && step < total; epoch++)
         {
             var sw = Stopwatch.StartNew();
             double lossSum = 0; int seen = 0, batch = 0;
             foreach (var (x, y) in loader.Epoch<T>())
             {
+                if (step >= total) break;
                 cancel.ThrowIfCancellationRequested();
                 double lr = options.LearningRate.At(step++, total);
                 var pass = Executor.Forward(model, [x], training: true, dropout);

@@ -49,7 +49,7 @@ public sealed class ConservationMonitor(ConservedQuantities quantities)
         var values = Quantities.Evaluate(current);
         foreach (var (f, v) in Quantities.Families.Zip(values))
             for (int i = 0; i < v.Length; i++)
-                if (!double.IsFinite(v[i])) throw new InvalidOperationException($"Conserved quantity {f.QuantityName(i)} is {v[i]} at time {time}: a parameter it reads is not finite");
+                if (!double.IsFinite(v[i])) throw NotFinite(current, f.QuantityName(i), v[i], time);
         _scale ??= Quantities.Families.Select(f => f.Scale(current)).ToArray();
         if (_previous is not null)
         {
@@ -103,6 +103,19 @@ public sealed class ConservationMonitor(ConservedQuantities quantities)
             }
             return worst;
         }).ToArray();
+    }
+
+    private static InvalidOperationException NotFinite(Dictionary<string, Tensor<double>> parameters, string quantity, double value, double time)
+    {
+        foreach (var (name, t) in parameters)
+        {
+            var a = t.ToArray();
+            int bad = Array.FindIndex(a, v => !double.IsFinite(v));
+            if (bad >= 0)
+                return new InvalidOperationException($"Training diverged at step {time:G}: parameter '{name}' {Shapes.Format(t.ShapeArray())} holds {a[bad]} at flat index {bad} (conserved quantity {quantity} is {value})");
+        }
+        var (largest, size) = parameters.Select(kv => (kv.Key, kv.Value.Abs().Max())).MaxBy(t => t.Item2);
+        return new InvalidOperationException($"Training diverged at step {time:G}: conserved quantity {quantity} overflows to {value}; parameter '{largest}' {Shapes.Format(parameters[largest].ShapeArray())} reaches |θ| = {size:E2}");
     }
 
     private double MaxRel(int family, double[] v)

@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+using Noether.Symmetry.Conservation;
+
+namespace Noether.Cli.Commands;
+
+/// <summary>The files <c>noether conserve</c> writes: a drift summary per family and the drift trajectory per kind of law.</summary>
+internal static class ConservationFiles
+{
+    /// <summary>Writes <c>drift.csv</c> and <c>trajectory.csv</c> into <paramref name="directory"/> (atomically) and returns their paths.</summary>
+    public static IReadOnlyList<string> Write(ConservationReport report, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var inv = CultureInfo.InvariantCulture;
+        var summary = new StringBuilder("family,kind,count,max_abs_drift,max_rel_drift,exact,closed_form_error\n");
+        var drifts = report.Drifts;
+        for (int i = 0; i < drifts.Count; i++)
+        {
+            var d = drifts[i];
+            summary.AppendLine(string.Join(",", Csv(d.Family), LawFamily.KindLabel(d.Kind), d.Count.ToString(inv), d.MaxAbsDrift.ToString("R", inv),
+                d.MaxRelDrift.ToString("R", inv), d.Exact ? "true" : "false", report.ClosedFormErrors?[i].ToString("R", inv) ?? ""));
+        }
+        var kinds = report.Laws.Families.Select(f => f.Kind).Distinct().ToArray();
+        var series = kinds.Select(k => Enumerable.Range(0, report.Laws.Families.Count).Where(i => report.Laws.Families[i].Kind == k)
+            .Select(i => report.Monitor.RelativeDriftSeries(i)).ToArray()).ToArray();
+        var trajectory = new StringBuilder("time,loss" + string.Concat(kinds.Select(k => $",{LawFamily.KindLabel(k).Replace(' ', '_')}_max_rel_drift")) + "\n");
+        for (int t = 0; t < report.Monitor.Records; t++)
+            trajectory.AppendLine(string.Join(",", new[] { report.Monitor.Times[t].ToString("R", inv), report.Monitor.Losses[t].ToString("R", inv) }
+                .Concat(series.Select(s => s.Max(f => f[t]).ToString("R", inv)))));
+        return [Atomic(Path.Combine(directory, "drift.csv"), summary.ToString()), Atomic(Path.Combine(directory, "trajectory.csv"), trajectory.ToString())];
+    }
+
+    private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+
+    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it into place.</summary>
+    internal static string Atomic(string path, string text)
+    {
+        var tmp = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+        return path;
+    }
+}

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using Noether.IO;
+using Noether.IO.Numpy;
+using Noether.Nn;
+using Noether.Nn.Architectures;
+using Noether.Nn.Data;
+using Noether.Nn.Operations;
+using Noether.Nn.Training;
+using Noether.Symmetry.Conservation;
+using Noether.Tensors;
+using Spectre.Console;
+
+namespace Noether.Cli.Commands;
+
+/// <summary><c>noether conserve</c>: trains a model while recording every conserved quantity its symmetries imply.</summary>
+internal static class ConserveCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = $"A model file, or an architecture to initialise: {string.Join(", ", ModelCatalog.Names)}." };
+        var data = new Option<string>("--data") { Description = "digits, fashion-mnist, or an .npz file with arrays x [N, …] and y [N].", DefaultValueFactory = _ => "digits" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the Fashion-MNIST IDX files." };
+        var subset = new Option<int?>("--subset") { Description = "Use only the first N training samples." };
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adam or adamw.", DefaultValueFactory = _ => "sgd" };
+        var lr = new Option<double?>("--lr") { Description = "Constant learning rate (default 0.05 for SGD variants, 1e-3 for Adam)." };
+        var momentum = new Option<double>("--momentum") { Description = "Momentum of momentum/nesterov.", DefaultValueFactory = _ => 0.9 };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay λ (decoupled for adamw).", DefaultValueFactory = _ => 0.0 };
+        var steps = new Option<int>("--steps") { Description = "Optimisation steps.", DefaultValueFactory = _ => 200 };
+        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 };
+        var width = new Option<int>("--width") { Description = "Hidden width when MODEL is an architecture name.", DefaultValueFactory = _ => 64 };
+        var activation = new Option<string>("--activation") { Description = "Activation when MODEL is an architecture name.", DefaultValueFactory = _ => "relu" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and shuffling.", DefaultValueFactory = _ => 0UL };
+        var output = new Option<string>("--out") { Description = "Directory for the CSV files and plots.", DefaultValueFactory = _ => "conserve-out" };
+        var arch = SymmetryCommands.ArchOption();
+        var json = CliOutput.JsonOption();
+        var cmd = new Command("conserve", "Train while recording every conserved quantity the model's symmetries imply; report drift per family.")
+        { model, data, dataDir, subset, optimizer, lr, momentum, weightDecay, steps, batch, width, activation, seed, output, arch, json };
+        cmd.SetAction((parse, cancel) =>
+        {
+            var r = new Request(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(dataDir), parse.GetValue(subset), parse.GetValue(optimizer)!,
+                parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(width),
+                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output)!, parse.GetValue(arch), parse.GetValue(json));
+            return Task.FromResult(Run(r, parse.InvocationConfiguration.Output, cancel));
+        });
+        return cmd;
+    }
+
+    private sealed record Request(string Model, string Data, string? DataDir, int? Subset, string Optimizer, double? Lr, double Momentum, double WeightDecay,
+        int Steps, int BatchSize, int Width, string Activation, ulong Seed, string Out, string? Arch, bool Json);
+
+    private static int Run(Request r, TextWriter stdout, CancellationToken cancel)
+    {
+        if (r.Steps < 1) throw new ArgumentException($"--steps must be positive, got {r.Steps}");
+        if (r.BatchSize < 1) throw new ArgumentException($"--batch-size must be positive, got {r.BatchSize}");
+        var (net, train) = Load(r);
+        var laws = ConservationLaws.Derive(net.Graph);
+        if (DataLaws.ConstantInputs(net.Graph, train, out _) is { } dataLaws) laws = laws with { Families = [.. laws.Families, dataLaws] };
+        var (opt, sgd) = Optimizer(r);
+        double lrValue = r.Lr ?? (r.Optimizer is "adam" or "adamw" ? 1e-3 : 0.05);
+        if (!(lrValue > 0) || !double.IsFinite(lrValue)) throw new ArgumentException($"--lr must be positive and finite, got {lrValue}");
+        var options = new TrainOptions(int.MaxValue / 2, r.BatchSize, LearningRateSchedule.Constant(lrValue), r.Seed) { MaxSteps = r.Steps };
+        ConservationReport report;
+        if (r.Json) report = ConservationRun.Train(net, train, laws, opt, options, sgd, null, cancel);
+        else
+        {
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{Markup.Escape(train.Name)}[/] ({train.Count:N0} samples): " +
+                $"{laws.Count:N0} conserved quantities in {laws.Families.Count} families; {r.Steps} steps of {r.Optimizer}, lr {lrValue}{(r.WeightDecay != 0 ? $", weight decay {r.WeightDecay}" : "")}");
+            report = AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("training", maxValue: r.Steps);
+                    return ConservationRun.Train(net, train, laws, opt, options, sgd, new StepProgress(task), cancel);
+                });
+        }
+        var files = ConservationFiles.Write(report, r.Out);
+        if (r.Json) CliOutput.WriteJson(stdout, Summary(r, lrValue, report, files));
+        else Print(report, files);
+        return report.Cancelled ? ExitCodes.Cancelled : ExitCodes.Ok;
+    }
+
+    private static (Model<double> Model, Dataset Train) Load(Request r)
+    {
+        Dataset train = r.Data.EndsWith(".npz", StringComparison.OrdinalIgnoreCase) ? NpzDataset.Load(r.Data) : Datasets.Load(r.Data, r.DataDir).Train;
+        if (r.Subset is int n)
+        {
+            if (n < 1) throw new ArgumentException($"--subset must be positive, got {n}");
+            train = train.Subset(Enumerable.Range(0, Math.Min(n, train.Count)));
+        }
+        Model<double> net;
+        if (File.Exists(r.Model)) net = ModelFiles.Load<double>(r.Model, r.Arch);
+        else if (ModelCatalog.Names.Contains(r.Model))
+        {
+            var fitted = ModelCatalog.Create(r.Model, train.SampleShape, train.Classes, r.Width, Activation.Parse(r.Activation));
+            net = Model<double>.Initialize(fitted.Graph, new Rng(r.Seed));
+            return (net, train.WithSampleShape(fitted.InputShape));
+        }
+        else throw new FileNotFoundException($"{r.Model}: no such model file, and not an architecture name ({string.Join(", ", ModelCatalog.Names)})");
+        var input = net.Graph.Inputs[0].Shape;
+        if (Shapes.Size(input) == Shapes.Size(train.SampleShape)) train = train.WithSampleShape(input);
+        return (net, train);
+    }
+
+    private static (Optimizer<double>, (double, double)?) Optimizer(Request r) => r.Optimizer switch
+    {
+        "sgd" => (new Sgd<double>(0, false, r.WeightDecay), (0, r.WeightDecay)),
+        "momentum" => (new Sgd<double>(r.Momentum, false, r.WeightDecay), (r.Momentum, r.WeightDecay)),
+        "nesterov" => (new Sgd<double>(r.Momentum, true, r.WeightDecay), null),
+        "adam" => (new Adam<double>(weightDecay: r.WeightDecay, decoupledWeightDecay: false), null),
+        "adamw" => (new Adam<double>(weightDecay: r.WeightDecay, decoupledWeightDecay: true), null),
+        _ => throw new ArgumentException($"--optimizer must be sgd, momentum, nesterov, adam or adamw, got '{r.Optimizer}'"),
+    };
+
+    private static object Summary(Request r, double lr, ConservationReport report, IReadOnlyList<string> files) => new
+    {
+        model = r.Model, data = r.Data, optimizer = r.Optimizer, lr, weight_decay = r.WeightDecay, steps = report.Steps, cancelled = report.Cancelled,
+        initial_loss = report.InitialLoss, final_loss = report.FinalLoss, quantities = report.Laws.Count,
+        families = report.Drifts.Select((d, i) => new
+        {
+            family = d.Family, kind = LawFamily.KindLabel(d.Kind), count = d.Count, max_abs_drift = d.MaxAbsDrift, max_rel_drift = d.MaxRelDrift,
+            initial_loss = d.InitialLoss, final_loss = d.FinalLoss, exact = d.Exact, closed_form_error = report.ClosedFormErrors?[i],
+        }),
+        by_kind = report.DriftsByKind.Select(d => new { kind = d.Family, count = d.Count, max_abs_drift = d.MaxAbsDrift, max_rel_drift = d.MaxRelDrift, exact = d.Exact }),
+        notes = report.Laws.Notes, files,
+    };
+
+    private static void Print(ConservationReport report, IReadOnlyList<string> files)
+    {
+        var table = new Table().AddColumns("family", "kind", "count", "max |ΔQ|", "max |ΔQ| / scale", report.ClosedFormErrors is null ? "" : "vs closed form");
+        var drifts = report.Drifts;
+        for (int i = 0; i < drifts.Count; i++)
+        {
+            var d = drifts[i];
+            table.AddRow(Markup.Escape(d.Family), LawFamily.KindLabel(d.Kind) + (d.Exact ? "" : " (ε > 0)"), d.Count.ToString("N0"),
+                d.MaxAbsDrift.ToString("E2", CultureInfo.InvariantCulture), d.MaxRelDrift.ToString("E2", CultureInfo.InvariantCulture),
+                report.ClosedFormErrors is { } c ? c[i].ToString("E2", CultureInfo.InvariantCulture) : "");
+        }
+        if (drifts.Count == 0) AnsiConsole.MarkupLine("[yellow]This model has no continuous symmetry that training conserves: the table is empty.[/]");
+        AnsiConsole.Write(table);
+        foreach (var n in report.Laws.Notes) AnsiConsole.MarkupLine($"[grey]note: {Markup.Escape(n)}[/]");
+        AnsiConsole.MarkupLine($"loss {report.InitialLoss:F4} → {report.FinalLoss:F4} after {report.Steps} steps{(report.Cancelled ? " [yellow](cancelled)[/]" : "")}");
+        foreach (var f in files) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
+    }
+
+    private sealed class StepProgress(ProgressTask task) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p)
+        {
+            task.Increment(1);
+            task.Description = $"step {(long)task.Value} loss {p.Loss:F3}";
+        }
+    }
+}
