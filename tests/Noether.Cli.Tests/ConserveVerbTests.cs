@@ -26,9 +26,16 @@ public class ConserveVerbTests
             if (f.GetProperty("kind").GetString() != "rescaling") Assert.True(f.GetProperty("max_rel_drift").GetDouble() < 1e-12, f.ToString());
         }
         Assert.True(doc.GetProperty("final_loss").GetDouble() < doc.GetProperty("initial_loss").GetDouble());
-        Assert.True(File.Exists(Path.Combine(dir, "drift.csv")));
+        Assert.True(File.Exists(Path.Combine(dir, "families.csv")));
         var lines = File.ReadAllLines(Path.Combine(dir, "trajectory.csv"));
         Assert.Equal(41 + 1, lines.Length); // header + 41 records
+        // The drift plot keeps its text as text: the axis labels are found in the SVG's <text> elements.
+        var svg = System.Xml.Linq.XDocument.Load(Path.Combine(dir, "drift.svg"));
+        var texts = svg.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToArray();
+        Assert.Contains("step", texts);
+        Assert.Contains("max |Q(t) − Q(0)| / scale", texts);
+        Assert.Contains(texts, t => t.Contains("Drift of conserved quantities"));
+        Assert.True(File.Exists(Path.Combine(dir, "drift.png")) && File.Exists(Path.Combine(dir, "drift.csv")));
         Directory.Delete(dir, true);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Noether.Plots;
 using Noether.Symmetry.Conservation;
 
 namespace Noether.Cli.Commands;
@@ -7,7 +8,7 @@ namespace Noether.Cli.Commands;
 /// <summary>The files <c>noether conserve</c> writes: a drift summary per family and the drift trajectory per kind of law.</summary>
 internal static class ConservationFiles
 {
-    /// <summary>Writes <c>drift.csv</c> and <c>trajectory.csv</c> into <paramref name="directory"/> (atomically) and returns their paths.</summary>
+    /// <summary>Writes <c>families.csv</c> (drift per family), <c>trajectory.csv</c> and the drift and loss plots (SVG, PNG, CSV) into <paramref name="directory"/> (atomically) and returns their paths.</summary>
     public static IReadOnlyList<string> Write(ConservationReport report, string directory)
     {
         Directory.CreateDirectory(directory);
@@ -27,7 +28,23 @@ internal static class ConservationFiles
         for (int t = 0; t < report.Monitor.Records; t++)
             trajectory.AppendLine(string.Join(",", new[] { report.Monitor.Times[t].ToString("R", inv), report.Monitor.Losses[t].ToString("R", inv) }
                 .Concat(series.Select(s => s.Max(f => f[t]).ToString("R", inv)))));
-        return [Atomic(Path.Combine(directory, "drift.csv"), summary.ToString()), Atomic(Path.Combine(directory, "trajectory.csv"), trajectory.ToString())];
+        var files = new List<string> { Atomic(Path.Combine(directory, "families.csv"), summary.ToString()), Atomic(Path.Combine(directory, "trajectory.csv"), trajectory.ToString()) };
+        var times = report.Monitor.Times.ToArray();
+        var drawn = kinds.Select((k, i) => new Series(LawFamily.KindLabel(k), times, Enumerable.Range(0, times.Length).Select(t => series[i].Max(f => f[t])).ToArray()))
+            .Where(s => s.Y.Any(y => y > 0)).ToArray();
+        if (drawn.Length > 0)
+        {
+            var plot = new LinePlot($"Drift of conserved quantities ({report.Laws.ModelName})", report.TimeLabel, "max |Q(t) − Q(0)| / scale", drawn) { LogY = true };
+            var p = PlotFiles.Write(plot, Path.Combine(directory, "drift"));
+            files.AddRange([p.Svg, p.Png, p.Csv]);
+        }
+        if (times.Length > 1)
+        {
+            var loss = new LinePlot($"Training loss ({report.Laws.ModelName})", report.TimeLabel, "loss", [new Series("loss", times, report.Monitor.Losses.ToArray())]);
+            var p = PlotFiles.Write(loss, Path.Combine(directory, "loss"));
+            files.AddRange([p.Svg, p.Png, p.Csv]);
+        }
+        return files;
     }
 
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;

@@ -20,6 +20,9 @@ public sealed record ConservationReport(ConservedQuantities Laws, ConservationMo
     public IReadOnlyList<FamilyDrift> Drifts => Monitor.Records == 0 ? []
         : Monitor.Drifts().Select(d => d with { InitialLoss = InitialLoss, FinalLoss = FinalLoss }).ToArray();
 
+    /// <summary>What the monitor's time axis measures.</summary>
+    public string TimeLabel { get; init; } = "step";
+
     /// <summary>Drift per kind of law: the worst family of each kind.</summary>
     public IReadOnlyList<FamilyDrift> DriftsByKind => Drifts.GroupBy(d => d.Kind).Select(g => new FamilyDrift(LawFamily.KindLabel(g.Key), g.Key, g.Sum(d => d.Count),
         g.Max(d => d.MaxAbsDrift), g.Max(d => d.MaxRelDrift), g.First().InitialLoss, g.First().FinalLoss, g.All(d => d.Exact))).ToArray();
