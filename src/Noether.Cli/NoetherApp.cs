@@ -19,6 +19,7 @@ public static class NoetherApp
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(TeleportCommand.Create());
         return root;
     }
 

@@ -228,6 +228,19 @@ public sealed class TeleportationTests
     }
 
     [Fact]
+    public void UnguardedAscentOvershootsToAPointGradientDescentDivergesFromWhileTheGuardedOneDoesNot()
+    {
+        var guarded = TeleportExperiment.Run(Reference with { Epochs = 40 }, 0);
+        var unguarded = TeleportExperiment.Run(Reference with { Epochs = 40, GuardTeleport = false }, 0);
+        Assert.True(unguarded.Teleport.RelativeLossChange <= 1e-6);   // still on the level set…
+        Assert.True(unguarded.Teleport.GradNormAfter > 100 * guarded.Teleport.GradNormAfter, $"{unguarded.Teleport.GradNormAfter} vs {guarded.Teleport.GradNormAfter}");
+        Assert.NotNull(unguarded.Teleported.DivergedAt);                // …but too sharp for lr 1e-4
+        Assert.True(double.IsPositiveInfinity(unguarded.Teleported.Loss[^1]));
+        Assert.Null(guarded.Teleported.DivergedAt);
+        Assert.Null(guarded.Plain.DivergedAt);
+    }
+
+    [Fact]
     public void CallbackTeleportsOnlyAtTheRequestedStep()
     {
         var (model, x, loss) = ReferencePoint();

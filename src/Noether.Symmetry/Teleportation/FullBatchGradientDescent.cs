@@ -7,14 +7,16 @@ namespace Noether.Symmetry.Teleportation;
 /// <param name="Model">The model after the last step.</param>
 /// <param name="Loss">L at the start of every epoch (after the callback, before the step).</param>
 /// <param name="GradNorm">‖∇L‖ at the same points.</param>
-public sealed record GradientDescentRun(Model<double> Model, IReadOnlyList<double> Loss, IReadOnlyList<double> GradNorm);
+/// <param name="DivergedAt">The first epoch whose loss or gradient was not finite (it and every later epoch read +∞), or null.</param>
+public sealed record GradientDescentRun(Model<double> Model, IReadOnlyList<double> Loss, IReadOnlyList<double> GradNorm, int? DivergedAt = null);
 
 /// <summary>Plain full-batch gradient descent θ ← θ − η∇L, with an optional callback before every step (e.g. a teleport).</summary>
 public static class FullBatchGradientDescent
 {
     /// <summary>
     /// Runs <paramref name="epochs"/> steps on a copy of <paramref name="model"/>. <paramref name="beforeStep"/> gets the
-    /// model and the 0-based epoch and may return a different model (it is copied before being updated).
+    /// model and the 0-based epoch and may return a different model (it is copied before being updated). A run that
+    /// diverges stops there and records it (<see cref="GradientDescentRun.DivergedAt"/>) rather than throwing.
     /// </summary>
     public static GradientDescentRun Run(Model<double> model, Tensor<double> x, OutputLoss loss, double learningRate, int epochs,
         Func<Model<double>, int, Model<double>>? beforeStep = null, CancellationToken cancel = default)
@@ -33,6 +35,11 @@ public static class FullBatchGradientDescent
                 if (!ReferenceEquals(next, current)) current = next.Clone();
             }
             var at = TeleportObjective.Evaluate(current, x, loss);
+            if (!double.IsFinite(at.Loss) || !double.IsFinite(at.GradientNorm))
+            {
+                for (int e = epoch; e < epochs; e++) { losses.Add(double.PositiveInfinity); norms.Add(double.PositiveInfinity); }
+                return new GradientDescentRun(current, losses, norms, epoch);
+            }
             losses.Add(at.Loss);
             norms.Add(at.GradientNorm);
             foreach (var (name, g) in at.Gradient) current[name].CopyFrom(current[name] - g * learningRate);

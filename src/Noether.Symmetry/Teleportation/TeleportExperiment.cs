@@ -8,8 +8,8 @@ namespace Noether.Symmetry.Teleportation;
 /// The multi-layer regression of Zhao et al. (2022, §6 and their <c>multi_layer_regression.py</c>): sizes
 /// [n, d₀, d₁, …, d_L] mean n samples X ∈ [0,1)^{n×d₀}, targets Y ∈ [0,1)^{n×d_L}, and Linear layers d₀ → d₁ → … → d_L
 /// (no biases by default) with LeakyReLU(α) between them; all weights are drawn from U[0, 1) as in their code.
-/// Full-batch gradient descent, teleporting once before epoch <see cref="TeleportAt"/>; the teleport is guarded by
-/// the descent learning rate (<see cref="TeleportOptions.DescentLearningRate"/>) unless the options set another one.
+/// Full-batch gradient descent, teleporting once before epoch <see cref="TeleportAt"/>; by default the teleport is
+/// guarded by the descent learning rate (<see cref="GuardTeleport"/>).
 /// </summary>
 public sealed record TeleportExperimentOptions
 {
@@ -29,6 +29,11 @@ public sealed record TeleportExperimentOptions
     public RegressionLoss Loss { get; init; } = RegressionLoss.HalfSumOfSquares;
     /// <summary>Teleport settings.</summary>
     public TeleportOptions Teleport { get; init; } = new();
+    /// <summary>
+    /// Guard the ascent with the descent learning rate (<see cref="TeleportOptions.DescentLearningRate"/> set to
+    /// <see cref="LearningRate"/> unless <see cref="Teleport"/> sets one); false runs Zhao et al.'s plain ascent.
+    /// </summary>
+    public bool GuardTeleport { get; init; } = true;
 
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
@@ -86,7 +91,7 @@ public static class TeleportExperiment
         var loss = RegressionLosses.Create(options.Loss, y);
         var plain = FullBatchGradientDescent.Run(model, x, loss, options.LearningRate, options.Epochs, cancel: cancel);
         TeleportResult? teleport = null;
-        var callback = Teleporter.AtSteps(x, loss, [options.TeleportAt], options.Teleport with { DescentLearningRate = options.Teleport.DescentLearningRate ?? options.LearningRate }, (_, r) => teleport = r);
+        var callback = Teleporter.AtSteps(x, loss, [options.TeleportAt], options.GuardTeleport ? options.Teleport with { DescentLearningRate = options.Teleport.DescentLearningRate ?? options.LearningRate } : options.Teleport, (_, r) => teleport = r);
         var teleported = FullBatchGradientDescent.Run(model, x, loss, options.LearningRate, options.Epochs, callback, cancel);
         return new TeleportExperimentRun(seed, plain, teleported, teleport!);
     }

@@ -27,14 +27,13 @@ public sealed record LossGradient(double Loss, IReadOnlyDictionary<string, Tenso
 /// </summary>
 public static class TeleportObjective
 {
-    /// <summary>L and ∇L at <paramref name="model"/> on <paramref name="x"/> (evaluation mode).</summary>
+    /// <summary>L and ∇L at <paramref name="model"/> on <paramref name="x"/> (evaluation mode); a non-finite loss is returned, not thrown.</summary>
     public static LossGradient Evaluate(Model<double> model, Tensor<double> x, OutputLoss loss)
     {
         var pass = Executor.Forward(model, [x], training: false);
         var value = loss(pass.Outputs);
         if (value.Value.Length != 1) throw new ShapeMismatchException("teleport loss", "must be a scalar", value.Value.ShapeArray());
         double l = value.Value.ToScalar();
-        if (!double.IsFinite(l)) throw new InvalidOperationException($"teleport: the loss is {l} at model '{model.Graph.Name}'");
         if (value.RequiresGrad) value.Backward();
         var grads = new Dictionary<string, Tensor<double>>();
         foreach (var p in model.Graph.Parameters.Where(p => p.Trainable))
@@ -53,6 +52,7 @@ public static class TeleportObjective
         var moved = action.Apply(generators);
         var at = Evaluate(moved, x, loss);
         double norm = at.GradientNorm;
+        if (!double.IsFinite(norm)) throw new InvalidOperationException($"teleport: the loss gradient at the moved model '{moved.Graph.Name}' is not finite (loss {at.Loss})");
         var zeros = generators.Select(t => Tensor<double>.Zeros(t.ShapeArray())).ToArray();
         if (norm == 0) return (zeros, at);
         double thetaNorm = Math.Sqrt(moved.Graph.Parameters.Where(p => p.Trainable).Sum(p => LossGradient.SquaredNorm(moved[p.Name])));

@@ -25,6 +25,8 @@ public static class Teleporter
         if (search.Pairs.Count == 0)
             throw new ArgumentException($"teleport: model '{model.Graph.Name}' has no teleportable pair (Linear → invertible activation → Linear){(search.Rejected.Count > 0 ? ": " + search.Rejected[0] : "")}");
         var start = TeleportObjective.Evaluate(model, x, loss);
+        if (!double.IsFinite(start.Loss) || !double.IsFinite(start.GradientNorm))
+            throw new ArgumentException($"teleport: the loss of model '{model.Graph.Name}' on x {Shapes.Format(x.Shape)} is {start.Loss} with ‖∇L‖ = {start.GradientNorm}; nothing to teleport");
         double gradNorm = start.GradientNorm;
         var current = model;
         double descentGain = DescentGain(model, start, x, loss, options.DescentLearningRate);
@@ -89,7 +91,7 @@ public static class Teleporter
         {
             var moved = action.Apply(direction.Select(d => d * eta).ToArray());
             var at = TeleportObjective.Evaluate(moved, x, loss);
-            return double.IsFinite(at.GradientNorm) ? (moved, at) : null;
+            return double.IsFinite(at.Loss) && double.IsFinite(at.GradientNorm) ? (moved, at) : null;
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or ArithmeticException)
         {
