@@ -19,11 +19,11 @@ public sealed class TeleportationTests
         return (FullBatchGradientDescent.Run(model, x, loss, Reference.LearningRate, 5).Model, x, loss);
     }
 
-    /// <summary>An MLP with biases (4 → 5 → 5 → 3, LeakyReLU(0.2)) on a batch of <paramref name="batch"/>.</summary>
-    private static (Model<double> Model, Tensor<double> X, OutputLoss Loss) BiasedPoint(int batch = 4, ulong seed = 3)
+    /// <summary>An MLP with biases (4 → 5 → 5 → 3, LeakyReLU(0.2) unless given) on a batch of <paramref name="batch"/>.</summary>
+    private static (Model<double> Model, Tensor<double> X, OutputLoss Loss) BiasedPoint(int batch = 4, ulong seed = 3, string activation = "leaky_relu(0.2)")
     {
         var rng = new Rng(seed);
-        var model = Model<double>.Initialize(Builders.Mlp(4, [5, 5], 3, Activation.LeakyRelu(0.2)), rng);
+        var model = Model<double>.Initialize(Builders.Mlp(4, [5, 5], 3, Activation.Parse(activation)), rng);
         var x = Tensor<double>.RandomNormal(rng, batch, 4);
         var y = Tensor<double>.RandomNormal(rng, batch, 3);
         return (model, x, RegressionLosses.Create(RegressionLoss.HalfSumOfSquares, y));
@@ -101,11 +101,13 @@ public sealed class TeleportationTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ActionKeepsTheLossOnTheBatchAndMovesTheWeights(bool biased)
+    [InlineData(false, "leaky_relu(0.1)")]
+    [InlineData(true, "leaky_relu(0.2)")]
+    [InlineData(true, "leaky_relu(3)")]
+    [InlineData(true, "identity")]
+    public void ActionKeepsTheLossOnTheBatchAndMovesTheWeights(bool biased, string activation)
     {
-        var (model, x, loss) = biased ? BiasedPoint() : ReferencePoint();
+        var (model, x, loss) = biased ? BiasedPoint(activation: activation) : ReferencePoint();
         var action = TeleportAction.Create(model, x, TeleportPairFinder.Find(model.Graph).Pairs);
         Assert.Empty(action.Inexact);
         var moved = action.Apply(RandomGenerators(action, 0.3, 7));
