@@ -205,6 +205,19 @@ public sealed class TeleportationTests
     }
 
     [Fact]
+    public void CopyIntoMovesAnInPlaceModelToTheTeleportedPoint()
+    {
+        var (model, x, loss) = ReferencePoint();
+        var r = Teleporter.Teleport(model, x, loss);
+        var inPlace = model.Clone();
+        var tensor = inPlace["layers.0.weight"];
+        r.CopyInto(inPlace);
+        Assert.Same(tensor, inPlace["layers.0.weight"]);
+        foreach (var (name, t) in r.Model.Parameters) Assert.Equal(0, t.MaxAbsDiff(inPlace[name]));
+        Assert.True(model["layers.0.weight"].MaxAbsDiff(inPlace["layers.0.weight"]) > 1e-3);
+    }
+
+    [Fact]
     public void TeleportWithZeroStepsIsTheIdentity()
     {
         var (model, x, loss) = ReferencePoint();

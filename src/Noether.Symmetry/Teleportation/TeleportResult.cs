@@ -22,4 +22,16 @@ public sealed record TeleportResult(Model<double> Model, double LossBefore, doub
 {
     /// <summary>|L_after − L_before| / max(|L_before|, tiny).</summary>
     public double RelativeLossChange => Math.Abs(LossAfter - LossBefore) / Math.Max(Math.Abs(LossBefore), double.Epsilon);
+
+    /// <summary>
+    /// Copies the teleported parameters into <paramref name="target"/>'s tensors in place (for trainers that update
+    /// one model in place and observe it after every step). <paramref name="target"/> must have the same graph.
+    /// </summary>
+    public void CopyInto(Model<double> target)
+    {
+        if (!ReferenceEquals(target.Graph, Model.Graph) && target.Graph.Parameters.Select(p => p.Name).Except(Model.Graph.Parameters.Select(p => p.Name)).Any())
+            throw new ArgumentException($"teleport: model '{target.Graph.Name}' does not have the parameters of the teleported model '{Model.Graph.Name}'");
+        foreach (var (name, value) in Model.Parameters)
+            if (!ReferenceEquals(target[name], value)) target[name].CopyFrom(value);
+    }
 }
