@@ -20,6 +20,7 @@ public static class NoetherApp
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(ConserveCommand.Create());
+        root.Subcommands.Add(TeleportCommand.Create());
         return root;
     }
 
