@@ -28,7 +28,7 @@ internal static class ConservationFiles
         for (int t = 0; t < report.Monitor.Records; t++)
             trajectory.AppendLine(string.Join(",", new[] { report.Monitor.Times[t].ToString("R", inv), report.Monitor.Losses[t].ToString("R", inv) }
                 .Concat(series.Select(s => s.Max(f => f[t]).ToString("R", inv)))));
-        var files = new List<string> { Atomic(Path.Combine(directory, "families.csv"), summary.ToString()), Atomic(Path.Combine(directory, "trajectory.csv"), trajectory.ToString()) };
+        var files = new List<string> { Text(Path.Combine(directory, "families.csv"), summary.ToString()), Text(Path.Combine(directory, "trajectory.csv"), trajectory.ToString()) };
         var times = report.Monitor.Times.ToArray();
         var drawn = kinds.Select((k, i) => new Series(LawFamily.KindLabel(k), times, Enumerable.Range(0, times.Length).Select(t => series[i].Max(f => f[t])).ToArray()))
             .Where(s => s.Y.Any(y => y > 0)).ToArray();
@@ -47,14 +47,11 @@ internal static class ConservationFiles
         return files;
     }
 
-    private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
-
-    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it into place.</summary>
-    internal static string Atomic(string path, string text)
+    private static string Text(string path, string text)
     {
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        AtomicText.Write(path, text);
         return path;
     }
+
+    private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 }

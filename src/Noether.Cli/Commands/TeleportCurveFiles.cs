@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text;
+using Noether.Plots;
 using Noether.Symmetry.Teleportation;
 
 namespace Noether.Cli.Commands;
 
-/// <summary>The files of <c>noether teleport --out DIR</c>: one CSV of curves per seed and a summary CSV.</summary>
+/// <summary>The files of <c>noether teleport --out DIR</c>: one CSV of curves and one loss plot per seed, and a summary CSV.</summary>
 internal static class TeleportCurveFiles
 {
     /// <summary>Writes <c>seed_S.csv</c> (epoch, loss and ‖∇L‖ with and without the teleport) per run and <c>summary.csv</c>; returns the paths.</summary>
@@ -31,14 +32,15 @@ internal static class TeleportCurveFiles
         return written;
     }
 
-    /// <summary>
-    /// The one place the loss-curve figures go. Noether.Plots (branch <c>plots</c>) is not merged here yet; once it is,
-    /// this becomes
-    /// <c>PlotFiles.Write(new LinePlot($"seed {run.Seed}", "epoch", "loss", [new Series("GD", epochs, run.Plain.Loss),
-    /// new Series("GD + teleport", epochs, run.Teleported.Loss)]) { LogY = true }, Path.Combine(directory, $"loss_seed_{run.Seed}"))</c>
-    /// and returns the three paths it writes. Until then the CSV above carries the same numbers.
-    /// </summary>
-    private static IEnumerable<string> WritePlots(string directory, TeleportExperimentRun run) => [];
+    /// <summary>The loss curves of one seed with and without the teleport (log scale), as SVG, PNG and CSV.</summary>
+    private static IEnumerable<string> WritePlots(string directory, TeleportExperimentRun run)
+    {
+        var epochs = Enumerable.Range(0, run.Plain.Loss.Count).Select(e => (double)e).ToArray();
+        var plot = new LinePlot($"Teleportation, seed {run.Seed}", "epoch", "loss",
+            [new Series("GD", epochs, run.Plain.Loss.ToArray()), new Series("GD + teleport", epochs, run.Teleported.Loss.ToArray())]) { LogY = true };
+        var p = PlotFiles.Write(plot, Path.Combine(directory, $"loss_seed_{run.Seed}"));
+        return [p.Svg, p.Png, p.Csv];
+    }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
