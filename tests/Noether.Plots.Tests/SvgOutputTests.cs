@@ -27,7 +27,7 @@ public class SvgOutputTests
     }
 
     [Fact]
-    public void Svg_has_the_requested_size_and_one_path_per_run_of_points()
+    public void Svg_has_the_requested_size_and_draws_each_series_in_its_colour()
     {
         using var dir = new TempDir();
         var plot = Samples.Loss() with { Width = 640, Height = 360 };

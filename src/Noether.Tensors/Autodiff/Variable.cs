@@ -84,6 +84,19 @@ public sealed class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>
+    /// The leaves reachable from this node that collect a gradient (parameters and differentiable inputs), each
+    /// once. After <see cref="Backward"/> their <see cref="Grad"/> holds this node's gradient with respect to them, so
+    /// a caller that only has the result of a computation (a loss) can still find what it depends on.
+    /// </summary>
+    public IReadOnlyList<Variable<T>> GradientLeaves()
+    {
+        var leaves = new List<Variable<T>>();
+        foreach (var node in TopologicalOrder())
+            if (node.Parents.Length == 0 && node.BackwardRule is null && node.RequiresGrad) leaves.Add(node);
+        return leaves;
+    }
+
     private List<Variable<T>> TopologicalOrder()
     {
         var order = new List<Variable<T>>();
