@@ -1,4 +1,5 @@
 using Noether.Nn;
+using Noether.Nn.Training;
 using Noether.Tensors;
 using Noether.Tensors.Autodiff;
 
@@ -41,9 +42,9 @@ public static class LawCounting
     /// </summary>
     public static LawCount Count(Model<double> model, ConservedQuantities laws, Tensor<double> x, int depth = 2, ulong seed = 0, IReadOnlySet<string>? frozen = null)
     {
-        var flat = new FlatParameters(model, frozen);
-        int d = flat.Dimension;
-        var theta = flat.Values();
+        var flat = new Flat(model, ParameterVector.For(model, name => frozen?.Contains(name) != true));
+        int d = flat.Vector.Length;
+        var theta = flat.Vector.Gather(model);
         int independent = Rank(LawGradients(laws, flat, theta));
         var rng = new Rng(seed);
         var outputs = Executor.Forward(model, [x], training: true).Outputs[0].Value;
@@ -68,7 +69,7 @@ public static class LawCounting
     }
 
     /// <summary>∇_θ Σ w ⊙ f(x; θ): a random element of the span of the fields ∇f_k(x).</summary>
-    private static double[] FieldAt(FlatParameters flat, double[] theta, Tensor<double> x, Tensor<double> w)
+    private static double[] FieldAt(Flat flat, double[] theta, Tensor<double> x, Tensor<double> w)
     {
         var pass = Executor.Forward(flat.At(theta), [x], training: true);
         Ops.Sum(pass.Outputs[0] * Variable<double>.Constant(w)).Backward();
@@ -97,7 +98,7 @@ public static class LawCounting
     }
 
     /// <summary>Gradients of every law at θ; central differences are exact for quadratic and linear laws.</summary>
-    private static List<double[]> LawGradients(ConservedQuantities laws, FlatParameters flat, double[] theta)
+    private static List<double[]> LawGradients(ConservedQuantities laws, Flat flat, double[] theta)
     {
         int n = laws.Count, d = theta.Length;
         var rows = Enumerable.Range(0, n).Select(_ => new double[d]).ToList();
@@ -111,6 +112,22 @@ public static class LawCounting
             for (int i = 0; i < n; i++) rows[i][j] = (qp[i] - qm[i]) / (2 * h);
         }
         return rows;
+    }
+
+    /// <summary>A model's trained parameters as θ ∈ R^D and back (new models, the original untouched).</summary>
+    private sealed record Flat(Model<double> Model, ParameterVector Vector)
+    {
+        public double[] Flatten(IReadOnlyDictionary<string, Tensor<double>> tensors)
+        {
+            var v = new double[Vector.Length];
+            Vector.Gather(tensors, v, missingAsZero: true);
+            return v;
+        }
+
+        public Dictionary<string, Tensor<double>> Unflatten(double[] theta) => Vector.Segments.ToDictionary(s => s.Name,
+            s => Tensor<double>.FromArray(theta.AsSpan(s.Offset, Shapes.Size(s.Shape)).ToArray(), s.Shape));
+
+        public Model<double> At(double[] theta) => Model.WithParameters(Unflatten(theta));
     }
 
     /// <summary>Numerical rank: singular values above 1e-7 of the largest (rows normalised first).</summary>
