@@ -31,23 +31,32 @@ internal static class ConserveCommand
         var width = new Option<int>("--width") { Description = "Hidden width when MODEL is an architecture name.", DefaultValueFactory = _ => 64 };
         var activation = new Option<string>("--activation") { Description = "Activation when MODEL is an architecture name.", DefaultValueFactory = _ => "relu" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and shuffling.", DefaultValueFactory = _ => 0UL };
+        var flow = new Option<bool>("--flow") { Description = "Integrate the gradient flow θ̇ = −∇L of the full-batch loss (adaptive RK45) instead of running the optimiser." };
+        var time = new Option<double?>("--time") { Description = "Flow time T (default: lr × steps, the time GD covers)." };
+        var rtol = new Option<double>("--rtol") { Description = "Relative tolerance of the flow integrator (ReLU kinks make tight tolerances slow).", DefaultValueFactory = _ => 1e-8 };
         var output = new Option<string>("--out") { Description = "Directory for the CSV files and plots.", DefaultValueFactory = _ => "conserve-out" };
         var arch = SymmetryCommands.ArchOption();
         var json = CliOutput.JsonOption();
         var cmd = new Command("conserve", "Train while recording every conserved quantity the model's symmetries imply; report drift per family.")
-        { model, data, dataDir, subset, optimizer, lr, momentum, weightDecay, steps, batch, width, activation, seed, output, arch, json };
+        { model, data, dataDir, subset, optimizer, lr, momentum, weightDecay, steps, batch, width, activation, seed, flow, time, rtol, output, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             var r = new Request(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(dataDir), parse.GetValue(subset), parse.GetValue(optimizer)!,
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(width),
-                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output)!, parse.GetValue(arch), parse.GetValue(json));
+                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output)!, parse.GetValue(arch), parse.GetValue(json))
+            { Flow = parse.GetValue(flow), Time = parse.GetValue(time), Rtol = parse.GetValue(rtol) };
             return Task.FromResult(Run(r, parse.InvocationConfiguration.Output, cancel));
         });
         return cmd;
     }
 
     private sealed record Request(string Model, string Data, string? DataDir, int? Subset, string Optimizer, double? Lr, double Momentum, double WeightDecay,
-        int Steps, int BatchSize, int Width, string Activation, ulong Seed, string Out, string? Arch, bool Json);
+        int Steps, int BatchSize, int Width, string Activation, ulong Seed, string Out, string? Arch, bool Json)
+    {
+        public bool Flow { get; init; }
+        public double? Time { get; init; }
+        public double Rtol { get; init; } = 1e-8;
+    }
 
     private static int Run(Request r, TextWriter stdout, CancellationToken cancel)
     {
@@ -61,7 +70,8 @@ internal static class ConserveCommand
         if (!(lrValue > 0) || !double.IsFinite(lrValue)) throw new ArgumentException($"--lr must be positive and finite, got {lrValue}");
         var options = new TrainOptions(int.MaxValue / 2, r.BatchSize, LearningRateSchedule.Constant(lrValue), r.Seed) { MaxSteps = r.Steps };
         ConservationReport report;
-        if (r.Json) report = ConservationRun.Train(net, train, laws, opt, options, sgd, null, cancel);
+        if (r.Flow) report = Flow(r, net, train, laws, lrValue, cancel);
+        else if (r.Json) report = ConservationRun.Train(net, train, laws, opt, options, sgd, null, cancel);
         else
         {
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{Markup.Escape(train.Name)}[/] ({train.Count:N0} samples): " +
@@ -77,6 +87,22 @@ internal static class ConserveCommand
         if (r.Json) CliOutput.WriteJson(stdout, Summary(r, lrValue, report, files));
         else Print(report, files);
         return report.Cancelled ? ExitCodes.Cancelled : ExitCodes.Ok;
+    }
+
+    private static ConservationReport Flow(Request r, Model<double> net, Dataset train, ConservedQuantities laws, double lr, CancellationToken cancel)
+    {
+        double duration = r.Time ?? lr * r.Steps;
+        if (!(r.Rtol > 0) || r.Rtol >= 1) throw new ArgumentException($"--rtol must be in (0, 1), got {r.Rtol}");
+        var ode = GradientFlow.DefaultOptions with { RelativeTolerance = r.Rtol, AbsoluteTolerance = r.Rtol * 1e-2, MaxSteps = 10_000_000 };
+        if (r.Json) return ConservationRun.Flow(net, train, laws, duration, ode, null, null, cancel);
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{Markup.Escape(train.Name)}[/] ({train.Count:N0} samples, one batch): " +
+            $"{laws.Count:N0} conserved quantities in {laws.Families.Count} families; gradient flow to t = {duration:G4}, rtol {r.Rtol:G2}");
+        return AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("gradient flow", maxValue: 1);
+                return ConservationRun.Flow(net, train, laws, duration, ode, null, new Progress<double>(f => task.Value = f), cancel);
+            });
     }
 
     private static (Model<double> Model, Dataset Train) Load(Request r)
@@ -113,7 +139,7 @@ internal static class ConserveCommand
 
     private static object Summary(Request r, double lr, ConservationReport report, IReadOnlyList<string> files) => new
     {
-        model = r.Model, data = r.Data, optimizer = r.Optimizer, lr, weight_decay = r.WeightDecay, steps = report.Steps, cancelled = report.Cancelled,
+        model = r.Model, data = r.Data, optimizer = r.Flow ? "flow" : r.Optimizer, lr, weight_decay = r.WeightDecay, steps = report.Steps, time_axis = report.TimeLabel, cancelled = report.Cancelled,
         initial_loss = report.InitialLoss, final_loss = report.FinalLoss, quantities = report.Laws.Count,
         families = report.Drifts.Select((d, i) => new
         {
@@ -138,7 +164,7 @@ internal static class ConserveCommand
         if (drifts.Count == 0) AnsiConsole.MarkupLine("[yellow]This model has no continuous symmetry that training conserves: the table is empty.[/]");
         AnsiConsole.Write(table);
         foreach (var n in report.Laws.Notes) AnsiConsole.MarkupLine($"[grey]note: {Markup.Escape(n)}[/]");
-        AnsiConsole.MarkupLine($"loss {report.InitialLoss:F4} → {report.FinalLoss:F4} after {report.Steps} steps{(report.Cancelled ? " [yellow](cancelled)[/]" : "")}");
+        AnsiConsole.MarkupLine($"loss {report.InitialLoss:F4} → {report.FinalLoss:F4} after {report.Steps} {(report.TimeLabel == "step" ? "" : "accepted integrator ")}steps{(report.Cancelled ? " [yellow](cancelled)[/]" : "")}");
         foreach (var f in files) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
     }
 

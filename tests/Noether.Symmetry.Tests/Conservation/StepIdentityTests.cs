@@ -44,6 +44,7 @@ public class StepIdentityTests
         {
             "mlp" => [LawKind.Rescaling, LawKind.SoftmaxTranslation],
             "mlp-linear" => [LawKind.Balance, LawKind.SoftmaxTranslation],
+            "mlp-square" => [LawKind.Rescaling, LawKind.SoftmaxTranslation],
             "mlp-layernorm" => [LawKind.Rescaling, LawKind.NormScale, LawKind.NormTranslation, LawKind.SoftmaxTranslation],
             "cnn-batchnorm" => [LawKind.Rescaling, LawKind.NormScale, LawKind.NormTranslation, LawKind.SoftmaxTranslation],
             "resnet20" => [LawKind.Rescaling, LawKind.SoftmaxTranslation],
@@ -59,6 +60,13 @@ public class StepIdentityTests
             Assert.All(laws.Families, f => Assert.All(f.Parameters, p => Assert.Contains(".lora_", p)));
             Assert.All(laws.Families, f => Assert.Equal(2 * 3 / 2, f.Count));
             Assert.Contains(laws.Notes, n => n.Contains("not trained"));
+        }
+        if (family == "mlp-square")
+        {
+            // x² doubles the scale it passes on: the outgoing weights enter with coefficient −2 (SPEC: k·u² − ‖v‖²).
+            var first = (QuadraticFamily)laws.Families.First(f => f.Kind == LawKind.Rescaling);
+            Assert.Contains(first.Terms, t => t.Coefficient == -2);
+            Assert.Contains(first.Terms, t => t.Coefficient == 1);
         }
         if (family == "transformer-gqa")
             Assert.Equal(4, laws.Families.Count(f => f.Kind == LawKind.Balance)); // qk and vo per K/V head

@@ -9,12 +9,13 @@ namespace Noether.Symmetry.Tests.Conservation;
 /// <summary>Models, data and gradients for the conservation tests (float64).</summary>
 internal static class Training
 {
-    public static readonly string[] Families = ["mlp", "mlp-linear", "mlp-layernorm", "cnn-batchnorm", "resnet20", "transformer-gqa", "lora-mlp"];
+    public static readonly string[] Families = ["mlp", "mlp-linear", "mlp-square", "mlp-layernorm", "cnn-batchnorm", "resnet20", "transformer-gqa", "lora-mlp"];
 
     public static Graph Build(string family) => family switch
     {
         "mlp" => Builders.Mlp(5, [6, 7], 3),
         "mlp-linear" => Builders.Mlp(5, [4, 4], 3, Activation.Identity),
+        "mlp-square" => Builders.Mlp(5, [6, 7], 3, Square),
         "mlp-layernorm" => ZeroEps(Builders.Mlp(5, [6, 7], 3, Activation.Relu, "layernorm")),
         "cnn-batchnorm" => ZeroEps(CnnWithBatchNorm()),
         "resnet20" => ZeroEps(Builders.ResNet20([2, 8, 8], 3, width: 2, blocksPerStage: 1)),
@@ -22,6 +23,9 @@ internal static class Training
         "lora-mlp" => Builders.LoraMlp(5, [6, 7], 3, rank: 2),
         _ => throw new ArgumentException(family),
     };
+
+    /// <summary>σ(x) = x², homogeneous of degree 2: its rescaling laws weigh the outgoing weights twice (k·u² − ‖v‖²).</summary>
+    public static readonly Activation Square = new CustomActivation("square", x => x * x, x => 2 * x);
 
     /// <summary>Conv → BatchNorm → ReLU → pool, twice, then Flatten → Linear → ReLU → Linear.</summary>
     public static Graph CnnWithBatchNorm(double eps = 1e-5)
