@@ -56,15 +56,15 @@ public static class LinearAssignment
     /// </summary>
     public static AssignmentCertificate SolveWithDuals<T>(ReadOnlySpan<T> costs, int rows, int columns, bool maximize = false)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => SolveWithDuals(costs, rows, columns, maximize, Environment.ProcessorCount, ShortestAugmentingPath.DefaultReductionPasses, out _);
+        => SolveWithDuals(costs, rows, columns, maximize, ShortestAugmentingPath.DefaultReductionPasses, out _);
 
-    /// <summary>The solver with a thread budget, a number of augmenting-row-reduction passes and its work counters (for tests and benchmarks).</summary>
-    internal static AssignmentCertificate SolveWithDuals<T>(ReadOnlySpan<T> costs, int rows, int columns, bool maximize, int threads, int reductionPasses, out (int Augmentations, long Scans) work)
+    /// <summary>The solver with a number of augmenting-row-reduction passes and its work counters (for tests and benchmarks).</summary>
+    internal static AssignmentCertificate SolveWithDuals<T>(ReadOnlySpan<T> costs, int rows, int columns, bool maximize, int reductionPasses, out (int Augmentations, long Scans) work)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c = CostMatrix.Prepare(costs, rows, columns, maximize, out bool transposed);
         int n = Math.Min(rows, columns), m = Math.Max(rows, columns);
-        var s = ShortestAugmentingPath.Solve(c, n, m, threads, reductionPasses);
+        var s = ShortestAugmentingPath.Solve(c, n, m, reductionPasses);
         work = (s.Augmentations, s.Scans);
         var (rowToColumn, columnToRow) = transposed ? (s.ColumnToRow, s.RowToColumn) : (s.RowToColumn, s.ColumnToRow);
         var (u, v) = transposed ? (s.V, s.U) : (s.U, s.V);

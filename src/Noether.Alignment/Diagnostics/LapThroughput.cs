@@ -9,12 +9,11 @@ namespace Noether.Alignment.Diagnostics;
 /// <param name="Size">n for an n × n cost matrix.</param>
 /// <param name="Solver">"jonker-volgenant" (Noether's solver) or "crouse-baseline" (a scalar port of scipy's algorithm).</param>
 /// <param name="ElementType">Element type of the cost matrix (Double or Single).</param>
-/// <param name="Threads">Thread budget of the solver.</param>
 /// <param name="Seconds">Wall time of the fastest of the timed solves (validation and conversion included).</param>
 /// <param name="Cost">The optimal total cost found.</param>
 /// <param name="Augmentations">Shortest-path searches after the reductions (0 for the baseline: not counted).</param>
 /// <param name="Scans">Dijkstra steps (rows scanned) over all searches (0 for the baseline).</param>
-public sealed record LapMeasurement(int Size, string Solver, string ElementType, int Threads, double Seconds, double Cost, int Augmentations, long Scans);
+public sealed record LapMeasurement(int Size, string Solver, string ElementType, double Seconds, double Cost, int Augmentations, long Scans);
 
 /// <summary>
 /// Times the assignment solver on seeded uniform [0, 1) cost matrices, and a baseline in the same process: a scalar
@@ -30,7 +29,7 @@ public static class LapThroughput
     }
 
     /// <summary>Times <see cref="LinearAssignment.Solve{T}(ReadOnlySpan{T}, int, int, bool)"/>: the fastest of <paramref name="repeats"/> solves after a small warm-up.</summary>
-    public static LapMeasurement Measure<T>(Tensor<T> costs, int threads = 2, int repeats = 1, CancellationToken cancel = default)
+    public static LapMeasurement Measure<T>(Tensor<T> costs, int repeats = 1, CancellationToken cancel = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = costs.Dim(0);
@@ -43,13 +42,13 @@ public static class LapThroughput
         {
             cancel.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
-            result = LinearAssignment.SolveWithDuals<T>(data.Span, n, costs.Dim(1), false, threads, Internal.ShortestAugmentingPath.DefaultReductionPasses, out work);
+            result = LinearAssignment.SolveWithDuals<T>(data.Span, n, costs.Dim(1), false, Internal.ShortestAugmentingPath.DefaultReductionPasses, out work);
             best = Math.Min(best, sw.Elapsed.TotalSeconds);
         }
-        return new LapMeasurement(n, "jonker-volgenant", typeof(T).Name, threads, best, result!.Assignment.Cost, work.Augmentations, work.Scans);
+        return new LapMeasurement(n, "jonker-volgenant", typeof(T).Name, best, result!.Assignment.Cost, work.Augmentations, work.Scans);
     }
 
-    /// <summary>Times the scalar port of scipy's algorithm (double precision, one thread) on the same matrix.</summary>
+    /// <summary>Times the scalar port of scipy's algorithm (double precision) on the same matrix.</summary>
     public static LapMeasurement Baseline<T>(Tensor<T> costs, int repeats = 1, CancellationToken cancel = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -66,7 +65,7 @@ public static class LapThroughput
             cost = 0;
             for (int i = 0; i < n; i++) cost += c[i * m + x[i]];
         }
-        return new LapMeasurement(n, "crouse-baseline", typeof(T).Name, 1, best, cost, 0, 0);
+        return new LapMeasurement(n, "crouse-baseline", typeof(T).Name, best, cost, 0, 0);
     }
 
     private static void WarmUp<T>() where T : unmanaged, IFloatingPointIeee754<T>

@@ -14,6 +14,7 @@ internal static class LapKernels
     /// Column minima of the rows × [from, to) block of a row-major matrix with the given row stride:
     /// <paramref name="min"/>[j] = min_i c[i, j] and <paramref name="arg"/>[j] = the first row attaining it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ColumnMinima(ReadOnlySpan<double> c, int rows, int stride, int from, int to, Span<double> min, Span<long> arg)
     {
         min[from..to].Fill(double.PositiveInfinity);
@@ -60,6 +61,7 @@ internal static class LapKernels
     /// The smallest and second-smallest reduced cost row[j] − v[j] and where they are (<paramref name="j1"/> ≠
     /// <paramref name="j2"/>; equal values on ties). Needs at least two columns.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TwoSmallest(ReadOnlySpan<double> row, ReadOnlySpan<double> v, out int j1, out double v1, out int j2, out double v2)
     {
         int m = row.Length, k = 0;
@@ -115,7 +117,9 @@ internal static class LapKernels
     /// One Dijkstra step of the shortest augmenting path: for every column k,
     /// d[k] ← min(d[k], row[k] − w[k] − h), recording <paramref name="i"/> in pred[k] where it improves, and
     /// returns the new minimum of d. Columns already settled carry w[k] = −∞ and d[k] = +∞, so they never change.
+    /// Stores only vectors with an improvement (measured faster: most late steps improve few columns).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Relax(ReadOnlySpan<double> row, ReadOnlySpan<double> w, double h, Span<double> d, Span<long> pred, long i)
     {
         int m = row.Length, k = 0;
@@ -133,9 +137,12 @@ internal static class LapKernels
                 var cand = Vector512.LoadUnsafe(ref rr, (nuint)k) - Vector512.LoadUnsafe(ref wr, (nuint)k) - hv;
                 var dv = Vector512.LoadUnsafe(ref dr, (nuint)k);
                 var lt = Vector512.LessThan(cand, dv);
-                dv = Vector512.ConditionalSelect(lt, cand, dv);
-                dv.StoreUnsafe(ref dr, (nuint)k);
-                Vector512.ConditionalSelect(lt.AsInt64(), iv, Vector512.LoadUnsafe(ref pr, (nuint)k)).StoreUnsafe(ref pr, (nuint)k);
+                if (lt != Vector512<double>.Zero)
+                {
+                    dv = Vector512.ConditionalSelect(lt, cand, dv);
+                    dv.StoreUnsafe(ref dr, (nuint)k);
+                    Vector512.ConditionalSelect(lt.AsInt64(), iv, Vector512.LoadUnsafe(ref pr, (nuint)k)).StoreUnsafe(ref pr, (nuint)k);
+                }
                 mv = Vector512.MinNative(mv, dv);
             }
             min = HorizontalMin(mv);
@@ -149,9 +156,12 @@ internal static class LapKernels
                 var cand = Vector256.LoadUnsafe(ref rr, (nuint)k) - Vector256.LoadUnsafe(ref wr, (nuint)k) - hv;
                 var dv = Vector256.LoadUnsafe(ref dr, (nuint)k);
                 var lt = Vector256.LessThan(cand, dv);
-                dv = Vector256.ConditionalSelect(lt, cand, dv);
-                dv.StoreUnsafe(ref dr, (nuint)k);
-                Vector256.ConditionalSelect(lt.AsInt64(), iv, Vector256.LoadUnsafe(ref pr, (nuint)k)).StoreUnsafe(ref pr, (nuint)k);
+                if (lt != Vector256<double>.Zero)
+                {
+                    dv = Vector256.ConditionalSelect(lt, cand, dv);
+                    dv.StoreUnsafe(ref dr, (nuint)k);
+                    Vector256.ConditionalSelect(lt.AsInt64(), iv, Vector256.LoadUnsafe(ref pr, (nuint)k)).StoreUnsafe(ref pr, (nuint)k);
+                }
                 mv = Vector256.MinNative(mv, dv);
             }
             min = HorizontalMin(mv);
@@ -170,6 +180,7 @@ internal static class LapKernels
     /// A column with d[k] = <paramref name="mu"/>, preferring an unassigned one (y[k] &lt; 0) so that ties end the
     /// search at once; −1 if none.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int FindAt(ReadOnlySpan<double> d, double mu, ReadOnlySpan<int> y)
     {
         int m = d.Length, k = 0, first = -1;

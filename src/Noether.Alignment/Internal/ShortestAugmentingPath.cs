@@ -41,13 +41,13 @@ internal ref struct ShortestAugmentingPath
     public readonly record struct Solution(int[] RowToColumn, int[] ColumnToRow, double[] U, double[] V, int Augmentations, long Scans, long ReductionSteps);
 
     /// <summary>Solves the n × m problem (n ≤ m) held row-major in <paramref name="c"/>.</summary>
-    public static Solution Solve(ReadOnlySpan<double> c, int n, int m, int threads, int reductionPasses = DefaultReductionPasses)
+    public static Solution Solve(ReadOnlySpan<double> c, int n, int m, int reductionPasses = DefaultReductionPasses)
     {
         if (n > m) throw new ArgumentException($"the solver needs rows ≤ columns, got {n}×{m}");
         var s = new ShortestAugmentingPath(c, n, m);
         if (n == 0) return new Solution(s._x, s._y, [], s._v, 0, 0, 0);
         if (m == 1) { s._x[0] = 0; s._y[0] = 0; return new Solution(s._x, s._y, [c[0]], s._v, 0, 0, 0); }
-        int[] free = n == m ? s.ColumnReduction(threads) : Enumerable.Range(0, n).ToArray();
+        int[] free = n == m ? s.ColumnReduction() : Enumerable.Range(0, n).ToArray();
         int nFree = free.Length;
         for (int pass = 0; pass < reductionPasses && nFree > 0; pass++) nFree = s.AugmentingRowReduction(free, nFree);
         if (nFree > 0) s.Augment(free.AsSpan(0, nFree));
@@ -60,13 +60,13 @@ internal ref struct ShortestAugmentingPath
     /// Column reduction (square only): v_j = min_i c_ij; each column's first minimising row takes it unless that row
     /// already has one; a row that took exactly one column transfers its slack to it. Returns the free rows.
     /// </summary>
-    private int[] ColumnReduction(int threads)
+    private int[] ColumnReduction()
     {
         int n = _n, m = _m;
         var arg = new long[m];
-        var c = _c;
-        if (threads > 1 && (long)n * m >= ParallelThreshold) ParallelColumnMinima(c, n, m, _v, arg);
-        else LapKernels.ColumnMinima(c, n, m, 0, m, _v, arg);
+        // One thread: splitting the columns over two cores measured no faster (memory-bound) and costs the thread
+        // pool's start-up on a first call.
+        LapKernels.ColumnMinima(_c, n, m, 0, m, _v, arg);
 
         var unique = new bool[n];
         for (int j = m - 1; j >= 0; j--)
@@ -86,24 +86,6 @@ internal ref struct ShortestAugmentingPath
         }
         return free.ToArray();
     }
-
-    /// <summary>Column minima on two cores, one column half each (the matrix is streamed once per half).</summary>
-    private static unsafe void ParallelColumnMinima(ReadOnlySpan<double> c, int n, int m, double[] min, long[] arg)
-    {
-        fixed (double* p = c)
-        {
-            nint cp = (nint)p;
-            int half = (m / 2 + 7) & ~7;
-            Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, t =>
-            {
-                var span = new ReadOnlySpan<double>((double*)cp, n * m);
-                LapKernels.ColumnMinima(span, n, m, t == 0 ? 0 : half, t == 0 ? half : m, min, arg);
-            });
-        }
-    }
-
-    /// <summary>Matrices with at least this many entries use two threads in the column reduction.</summary>
-    internal const long ParallelThreshold = 1L << 18;
 
     /// <summary>
     /// One pass of augmenting row reduction: each free row takes the column of its smallest reduced cost, lowering
@@ -141,6 +123,7 @@ internal ref struct ShortestAugmentingPath
     }
 
     /// <summary>One Dijkstra shortest augmenting path per free row, updating the potentials of the settled columns.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Augment(ReadOnlySpan<int> freeRows)
     {
         int m = _m;
