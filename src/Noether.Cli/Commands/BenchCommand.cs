@@ -1,11 +1,13 @@
 using System.CommandLine;
+using Noether.Alignment.Diagnostics;
+using Noether.IO;
 using Noether.Nn.Diagnostics;
 using Noether.Tensors.Diagnostics;
 using Spectre.Console;
 
 namespace Noether.Cli.Commands;
 
-/// <summary><c>noether bench gemm</c>: GEMM throughput with a baseline measured in the same process.</summary>
+/// <summary><c>noether bench gemm|train|lap</c>: kernel, training and assignment speed, with baselines measured in the same process.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -56,6 +58,7 @@ internal static class BenchCommand
         });
         bench.Subcommands.Add(gemm);
         bench.Subcommands.Add(CreateTrain());
+        bench.Subcommands.Add(CreateLap());
         return bench;
     }
 
@@ -81,6 +84,57 @@ internal static class BenchCommand
             AnsiConsole.Status().Start("Timing training steps…", _ => { foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel)); });
             var table = new Table().AddColumns("model", "parameters", "batch", "samples/s", "ms / step");
             foreach (var r in results) table.AddRow(r.Model, r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.SamplesPerSecond.ToString("F0"), r.MillisecondsPerStep.ToString("F1"));
+            AnsiConsole.Write(table);
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    private static Command CreateLap()
+    {
+        var size = new Option<int>("--n") { Description = "Size n of the n×n cost matrix (uniform [0, 1)).", DefaultValueFactory = _ => 1024 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the cost matrix.", DefaultValueFactory = _ => 1 };
+        var type = new Option<string>("--type") { Description = "Element type: float32 or float64.", DefaultValueFactory = _ => "float64" };
+        var repeat = new Option<int>("--repeat") { Description = "Timed solves; the fastest is reported.", DefaultValueFactory = _ => 1 };
+        var baseline = new Option<bool>("--baseline") { Description = "Also time a scalar port of scipy's algorithm (Crouse 2016) on the same matrix.", DefaultValueFactory = _ => false };
+        var save = new Option<string?>("--save-costs") { Description = "Write the cost matrix to this .npy file (for bench/scipy_lap_reference.py)." };
+        var json = CliOutput.JsonOption();
+        var cmd = new Command("lap", "Seconds to solve an n×n linear assignment exactly (seeded uniform costs).") { size, seed, type, repeat, baseline, save, json };
+        cmd.SetAction((parse, cancel) =>
+        {
+            int n = parse.GetValue(size), reps = parse.GetValue(repeat);
+            string t = parse.GetValue(type)!;
+            if (t is not ("float32" or "float64")) throw new ArgumentException($"--type must be float32 or float64, got '{t}'");
+            if (n < 1 || n > 32768) throw new ArgumentException($"--n must lie in 1..32768, got {n}");
+            if (reps < 1) throw new ArgumentException($"--repeat must be positive, got {reps}");
+            LapMeasurement? solved = null, based = null;
+            void Run()
+            {
+                if (t == "float32") Time(LapThroughput.Costs<float>(n, parse.GetValue(seed)));
+                else Time(LapThroughput.Costs<double>(n, parse.GetValue(seed)));
+            }
+            void Time<T>(Noether.Tensors.Tensor<T> costs) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            {
+                if (parse.GetValue(save) is { } path) Npy.Write(path, costs);
+                solved = LapThroughput.Measure(costs, reps, cancel);
+                if (parse.GetValue(baseline)) based = LapThroughput.Baseline(costs, reps, cancel);
+            }
+            if (parse.GetValue(json))
+            {
+                Run();
+                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
+                {
+                    benchmark = "lap", n, seed = parse.GetValue(seed), element_type = t, processor_count = Environment.ProcessorCount,
+                    seconds = solved!.Seconds, cost = solved.Cost, augmentations = solved.Augmentations, scans = solved.Scans,
+                    baseline_seconds = based?.Seconds, baseline_cost = based?.Cost, speedup = based is null ? (double?)null : based.Seconds / solved.Seconds,
+                });
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            AnsiConsole.Status().Start($"Solving a {n}×{n} assignment ({t})…", _ => Run());
+            var table = new Table().AddColumns("solver", "n", "seconds", "optimal cost", "× baseline");
+            foreach (var r in new[] { based, solved }.OfType<LapMeasurement>())
+                table.AddRow(r.Solver, r.Size.ToString(), r.Seconds.ToString("F4"), r.Cost.ToString("R"),
+                    based is null ? "-" : (based.Seconds / r.Seconds).ToString("F1"));
             AnsiConsole.Write(table);
             return Task.FromResult(ExitCodes.Ok);
         });
