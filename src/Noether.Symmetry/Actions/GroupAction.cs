@@ -71,7 +71,7 @@ public static class GroupAction
     }
 
     /// <summary>The bound slice viewed as n channel rows of BlockSize·rest entries each (what the action transforms).</summary>
-    internal static Tensor<double> ChannelRows(Tensor<double> parameter, AxisBinding b, int n) => Rows(AxisFirst(parameter, b).Moved, parameter, b, n);
+    public static Tensor<double> ChannelRows(Tensor<double> parameter, AxisBinding b, int n) => Rows(AxisFirst(parameter, b).Moved, parameter, b, n);
 
     private static Tensor<double> Rows(Tensor<double> moved, Tensor<double> parameter, AxisBinding b, int n)
     {

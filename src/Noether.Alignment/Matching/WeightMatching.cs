@@ -1,0 +1,137 @@
+using Noether.Nn;
+using Noether.Symmetry.Actions;
+using Noether.Symmetry.Derivation;
+using Noether.Symmetry.Groups;
+using Noether.Tensors;
+
+namespace Noether.Alignment.Matching;
+
+/// <summary>Settings of <see cref="WeightMatching.Align"/>.</summary>
+/// <param name="MaxSweeps">Upper bound on coordinate-descent sweeps over the factors.</param>
+/// <param name="Seed">Seed of the factor order in each sweep and of the verification inputs.</param>
+/// <param name="VerifyTolerance">Largest relative output change accepted between B and aligned B (float64).</param>
+public sealed record AlignmentOptions(int MaxSweeps = 50, ulong Seed = 0, double VerifyTolerance = 1e-8);
+
+/// <summary>How one factor was aligned.</summary>
+/// <param name="Factor">Factor name.</param>
+/// <param name="Method">"permutation", "signed permutation", "least squares (GL)", "Procrustes (O)" or "scale only".</param>
+/// <param name="Channels">Channels of the factor.</param>
+/// <param name="Moved">Channels whose partner is not the channel with the same index.</param>
+public sealed record FactorAlignment(string Factor, string Method, int Channels, int Moved);
+
+/// <summary>The result of aligning B to A: B moved along its orbit (same function), as close to A as matching gets it.</summary>
+/// <param name="Aligned">B after the group element.</param>
+/// <param name="Factors">Per factor, what was done.</param>
+/// <param name="Sweeps">Coordinate-descent sweeps run.</param>
+/// <param name="Check">Outputs of B against aligned B on random inputs.</param>
+/// <param name="DistanceBefore">‖θ_A − θ_B‖ over every parameter.</param>
+/// <param name="DistanceAfter">‖θ_A − θ_aligned‖.</param>
+public sealed record AlignmentResult(Model<double> Aligned, IReadOnlyList<FactorAlignment> Factors, int Sweeps, FunctionComparison Check,
+    double DistanceBefore, double DistanceAfter);
+
+/// <summary>
+/// Weight matching on the derived symmetry group (Git Re-Basin's coordinate descent, generalised): units of every
+/// rescalable segment are first normalised (incoming rows of unit norm) in both models, then each permutation factor
+/// in random order solves a linear assignment against B moved by all other factors, GL factors by least squares and O
+/// factors by Procrustes, until a sweep changes nothing; A's scales are finally restored. The aligned model is checked
+/// to compute B's function — a wrong alignment is an error, never a result.
+/// </summary>
+public static class WeightMatching
+{
+    /// <summary>Aligns <paramref name="b"/> to <paramref name="a"/> (same architecture).</summary>
+    public static AlignmentResult Align(Model<double> a, Model<double> b, WeightSpaceSpec? spec = null, AlignmentOptions? options = null,
+        IProgress<string>? progress = null, CancellationToken cancel = default)
+    {
+        options ??= new AlignmentOptions();
+        ArchitectureCheck.RequireSame(a, b);
+        spec ??= SymmetryDeriver.Derive(a.Graph);
+        var sA = ScaleNormalisation.Of(a, spec);
+        var sB = ScaleNormalisation.Of(b, spec);
+        var na = GroupAction.Apply(a, spec, sA);
+        var nb = GroupAction.Apply(b, spec, sB);
+        var g = spec.Factors.Select(f => f.Group.Identity).ToArray();
+        var methods = new string[spec.Factors.Count];
+        var permFactors = Enumerable.Range(0, spec.Factors.Count).Where(k => FactorKinds.Permutes(spec.Factors[k])).ToList();
+        var matrixFactors = Enumerable.Range(0, spec.Factors.Count).Where(k => FactorKinds.IsMatrix(spec.Factors[k])).ToList();
+        var rng = new Rng(options.Seed);
+        int sweeps = 0;
+        for (bool changed = true; changed && sweeps < options.MaxSweeps;)
+        {
+            cancel.ThrowIfCancellationRequested();
+            changed = false;
+            sweeps++;
+            // The first sweep goes in graph order and compares only parameters whose other axes are free or already
+            // aligned, which starts coordinate descent at the exact answer when B is on A's orbit.
+            foreach (int k in sweeps == 1 ? permFactors : Shuffle(permFactors, rng))
+            {
+                cancel.ThrowIfCancellationRequested();
+                var f = spec.Factors[k];
+                progress?.Report($"sweep {sweeps}: {f.Name}");
+                var cost = MatchingCost.For(f, na, Without(nb, spec, g, k), sweeps == 1 ? x => Ready(spec, k, x) : null);
+                var perm = LinearAssignment.Solve<double>(cost.Values, f.Channels, f.Channels, maximize: true).RowToColumn;
+                var current = CurrentPermutation(g[k], f.Channels);
+                double before = cost.Objective(current), after = cost.Objective(perm);
+                bool better = after > before + 1e-12 * Math.Max(1, Math.Abs(before));
+                var chosen = better ? perm : current;
+                changed |= better;
+                g[k] = FactorKinds.Element(f, chosen, cost.Signs(chosen));
+                methods[k] = cost.HasSigns ? "signed permutation" : "permutation";
+            }
+            foreach (int k in matrixFactors)
+            {
+                var f = spec.Factors[k];
+                g[k] = MatrixAlignment.For(f, na, Without(nb, spec, g, k));
+                methods[k] = f.Group is OrthogonalGroup ? "Procrustes (O)" : "least squares (GL)";
+            }
+        }
+        var element = new ProductElement(g);
+        var aligned = GroupAction.Apply(GroupAction.Apply(GroupAction.Apply(b, spec, sB), spec, element), spec, (ProductElement)sA.Inverse());
+        var x = Tensor<double>.RandomNormal(new Rng(options.Seed ^ 0xA11CE), [8, .. a.Graph.Inputs[0].Shape]);
+        var check = FunctionComparison.Of(b, aligned, x);
+        if (!check.Within(options.VerifyTolerance))
+            throw new InvalidOperationException($"Alignment of {b.Graph.Name} changed its function (relative output change {check.MaxRelDiff:E2} > {options.VerifyTolerance:E0}); the result was discarded");
+        var factors = spec.Factors.Select((f, k) => new FactorAlignment(f.Name, methods[k] ?? "scale only", f.Channels,
+            g[k] is MonomialElement or ChannelElement ? CountMoved(CurrentPermutation(g[k], f.Channels)) : 0)).ToArray();
+        return new AlignmentResult(aligned, factors, sweeps, check, Distance(a, b), Distance(a, aligned));
+    }
+
+    /// <summary>
+    /// Whether binding <paramref name="b"/> of factor <paramref name="k"/> can be compared in the first sweep: every other
+    /// axis of its parameter is free or bound only by factors before it in graph order (already aligned).
+    /// </summary>
+    private static bool Ready(WeightSpaceSpec spec, int k, AxisBinding b)
+    {
+        for (int j = 0; j < spec.Factors.Count; j++)
+        {
+            if (j < k && FactorKinds.Permutes(spec.Factors[j])) continue;
+            if (spec.Factors[j].Bindings.Any(o => o.Parameter == b.Parameter && (j != k || o.Axis != b.Axis))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>‖θ_A − θ_B‖₂ over every parameter.</summary>
+    public static double Distance(Model<double> a, Model<double> b) =>
+        Math.Sqrt(a.Parameters.Sum(p => { var d = (p.Value - b[p.Key]).ToArray(); return d.Sum(v => v * v); }));
+
+    private static Model<double> Without(Model<double> b, WeightSpaceSpec spec, GroupElement[] g, int k)
+    {
+        var parts = (GroupElement[])g.Clone();
+        parts[k] = spec.Factors[k].Group.Identity;
+        return GroupAction.Apply(b, spec, new ProductElement(parts));
+    }
+
+    private static int[] CurrentPermutation(GroupElement e, int n) => e switch
+    {
+        MonomialElement m => m.Perm.ToArray(),
+        ChannelElement c => c.Segment(0).Perm.ToArray(),
+        _ => Enumerable.Range(0, n).ToArray(),
+    };
+
+    private static int CountMoved(int[] perm) => perm.Where((p, i) => p != i).Count();
+
+    private static List<int> Shuffle(List<int> items, Rng rng)
+    {
+        var order = rng.Permutation(items.Count);
+        return order.Select(i => items[i]).ToList();
+    }
+}
