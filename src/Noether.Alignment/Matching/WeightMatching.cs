@@ -10,7 +10,27 @@ namespace Noether.Alignment.Matching;
 /// <param name="MaxSweeps">Upper bound on coordinate-descent sweeps over the factors.</param>
 /// <param name="Seed">Seed of the factor order in each sweep and of the verification inputs.</param>
 /// <param name="VerifyTolerance">Largest relative output change accepted between B and aligned B (float64).</param>
-public sealed record AlignmentOptions(int MaxSweeps = 50, ulong Seed = 0, double VerifyTolerance = 1e-8);
+public sealed record AlignmentOptions(int MaxSweeps = 50, ulong Seed = 0, double VerifyTolerance = 1e-8)
+{
+    /// <summary>
+    /// How matched units are rescaled: <see cref="ScalePolicy.MatchA"/> gives each unit the norm of its partner in A
+    /// (pre-activations of both models then have comparable scales — best for interpolation and merging);
+    /// <see cref="ScalePolicy.NearestToA"/> picks the scale that minimises ‖θ_A − θ_B‖.
+    /// </summary>
+    public ScalePolicy Scales { get; init; } = ScalePolicy.MatchA;
+
+    /// <summary>Factors whose permutation stays as it is (e.g. already matched on activations).</summary>
+    public IReadOnlySet<string>? KeepPermutations { get; init; }
+}
+
+/// <summary>How <see cref="WeightMatching"/> rescales matched units (both are exact on an orbit).</summary>
+public enum ScalePolicy
+{
+    /// <summary>Incoming rows get the norm of A's partner unit.</summary>
+    MatchA,
+    /// <summary>The scale that brings B's unit nearest to A's (least squares in log-scale).</summary>
+    NearestToA,
+}
 
 /// <summary>How one factor was aligned.</summary>
 /// <param name="Factor">Factor name.</param>
@@ -31,10 +51,11 @@ public sealed record AlignmentResult(Model<double> Aligned, IReadOnlyList<Factor
 
 /// <summary>
 /// Weight matching on the derived symmetry group (Git Re-Basin's coordinate descent, generalised): units of every
-/// rescalable segment are first normalised (incoming rows of unit norm) in both models, then each permutation factor
-/// in random order solves a linear assignment against B moved by all other factors, GL factors by least squares and O
-/// factors by Procrustes, until a sweep changes nothing; A's scales are finally restored. The aligned model is checked
-/// to compute B's function — a wrong alignment is an error, never a result.
+/// rescalable segment are first normalised (incoming rows of unit norm) in both models, so that units are compared up to
+/// scale; each permutation factor in random order then solves a linear assignment against B moved by all other factors
+/// (GL factors by least squares, O by Procrustes in between), until a sweep changes nothing. Matched units are then
+/// rescaled by <see cref="AlignmentOptions.Scales"/>. The aligned model is checked to compute B's function — a wrong
+/// alignment is an error, never a result.
 /// </summary>
 public static class WeightMatching
 {
@@ -51,7 +72,8 @@ public static class WeightMatching
         var nb = GroupAction.Apply(b, spec, sB);
         var g = spec.Factors.Select(f => f.Group.Identity).ToArray();
         var methods = new string[spec.Factors.Count];
-        var permFactors = Enumerable.Range(0, spec.Factors.Count).Where(k => FactorKinds.Permutes(spec.Factors[k])).ToList();
+        var permFactors = Enumerable.Range(0, spec.Factors.Count)
+            .Where(k => FactorKinds.Permutes(spec.Factors[k]) && options.KeepPermutations?.Contains(spec.Factors[k].Name) != true).ToList();
         var matrixFactors = Enumerable.Range(0, spec.Factors.Count).Where(k => FactorKinds.IsMatrix(spec.Factors[k])).ToList();
         var rng = new Rng(options.Seed);
         int sweeps = 0;
@@ -84,8 +106,9 @@ public static class WeightMatching
                 methods[k] = f.Group is OrthogonalGroup ? "Procrustes (O)" : "least squares (GL)";
             }
         }
-        var element = new ProductElement(g);
-        var aligned = GroupAction.Apply(GroupAction.Apply(GroupAction.Apply(b, spec, sB), spec, element), spec, (ProductElement)sA.Inverse());
+        var aligned = options.Scales == ScalePolicy.MatchA
+            ? GroupAction.Apply(GroupAction.Apply(GroupAction.Apply(b, spec, sB), spec, new ProductElement(g)), spec, (ProductElement)sA.Inverse())
+            : Nearest(a, b, spec, g, matrixFactors);
         var x = Tensor<double>.RandomNormal(new Rng(options.Seed ^ 0xA11CE), [8, .. a.Graph.Inputs[0].Shape]);
         var check = FunctionComparison.Of(b, aligned, x);
         if (!check.Within(options.VerifyTolerance))
@@ -93,6 +116,25 @@ public static class WeightMatching
         var factors = spec.Factors.Select((f, k) => new FactorAlignment(f.Name, methods[k] ?? "scale only", f.Channels,
             g[k] is MonomialElement or ChannelElement ? CountMoved(CurrentPermutation(g[k], f.Channels)) : 0)).ToArray();
         return new AlignmentResult(aligned, factors, sweeps, check, Distance(a, b), Distance(a, aligned));
+    }
+
+    /// <summary>
+    /// B moved by its matched permutations and signs, each unit rescaled to the positive scale nearest to A
+    /// (<see cref="ScaleFit"/>), then each GL/O factor aligned against A (least squares / Procrustes).
+    /// </summary>
+    private static Model<double> Nearest(Model<double> a, Model<double> b, WeightSpaceSpec spec, GroupElement[] g, List<int> matrixFactors)
+    {
+        var permutationsAndSigns = new ProductElement(g.Select((e, k) => FactorKinds.IsMatrix(spec.Factors[k]) ? spec.Factors[k].Group.Identity : e).ToArray());
+        var aligned = GroupAction.Apply(b, spec, permutationsAndSigns);
+        aligned = GroupAction.Apply(aligned, spec, ScaleFit.Of(a, aligned, spec));
+        foreach (int k in matrixFactors)
+        {
+            var single = spec.Factors.Select(f => f.Group.Identity).ToArray();
+            single[k] = MatrixAlignment.For(spec.Factors[k], a, aligned);
+            g[k] = single[k];
+            aligned = GroupAction.Apply(aligned, spec, new ProductElement(single));
+        }
+        return aligned;
     }
 
     /// <summary>

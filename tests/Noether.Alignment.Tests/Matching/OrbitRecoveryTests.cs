@@ -14,7 +14,7 @@ namespace Noether.Alignment.Tests.Matching;
 /// </summary>
 public class OrbitRecoveryTests
 {
-    public static TheoryData<string> Families() => new(["mlp", "mlp-tanh", "mlp-layernorm", "cnn", "resnet20", "transformer", "transformer-rms-gqa"]);
+    private static readonly string[] FamilyNames = ["mlp", "mlp-tanh", "mlp-layernorm", "cnn", "resnet20", "transformer", "transformer-rms-gqa"];
 
     internal static Graph Build(string family) => family switch
     {
@@ -38,15 +38,22 @@ public class OrbitRecoveryTests
             : Tensor<double>.RandomNormal(rng, 0.0, 0.7, p.Shape)));
     }
 
-    [Theory, MemberData(nameof(Families))]
-    public void ARandomGroupElementIsUndoneExactly(string family)
+    public static TheoryData<string, ScalePolicy> Cases()
+    {
+        var d = new TheoryData<string, ScalePolicy>();
+        foreach (var f in FamilyNames) foreach (var p in new[] { ScalePolicy.MatchA, ScalePolicy.NearestToA }) d.Add(f, p);
+        return d;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void ARandomGroupElementIsUndoneExactly(string family, ScalePolicy scales)
     {
         var graph = Build(family);
         var spec = SymmetryDeriver.Derive(graph);
         var a = Randomised(graph, 1);
         var b = GroupAction.Apply(a, spec, spec.Random(new Rng(2)));
         Assert.True(WeightMatching.Distance(a, b) > 1e-3, "the random element moved nothing");
-        var result = WeightMatching.Align(a, b, spec);
+        var result = WeightMatching.Align(a, b, spec, new AlignmentOptions { Scales = scales });
         foreach (var (name, p) in a.Parameters)
         {
             double diff = p.MaxAbsDiff(result.Aligned[name]), scale = p.Abs().Max();

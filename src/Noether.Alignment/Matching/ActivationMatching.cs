@@ -1,0 +1,122 @@
+using Noether.Nn;
+using Noether.Nn.Data;
+using Noether.Symmetry.Actions;
+using Noether.Symmetry.Derivation;
+using Noether.Symmetry.Groups;
+using Noether.Tensors;
+using Noether.Tensors.Autodiff;
+
+namespace Noether.Alignment.Matching;
+
+/// <summary>
+/// Activation matching (Git Re-Basin, Ainsworth et al.): run both models on data, and for every permutation factor match
+/// A's and B's hidden units by the correlation of their activations (a linear assignment on the correlation matrix,
+/// summed over the factor's values). Factors without activations of their own (attention heads, GL) fall back to
+/// weight matching. The aligned model is verified to compute B's function.
+/// </summary>
+public static class ActivationMatching
+{
+    /// <summary>Aligns <paramref name="b"/> to <paramref name="a"/> using up to <paramref name="maxSamples"/> samples of <paramref name="data"/>.</summary>
+    public static AlignmentResult Align(Model<double> a, Model<double> b, Dataset data, int maxSamples = 2048, WeightSpaceSpec? spec = null,
+        AlignmentOptions? options = null, CancellationToken cancel = default)
+    {
+        options ??= new AlignmentOptions();
+        ArchitectureCheck.RequireSame(a, b);
+        spec ??= SymmetryDeriver.Derive(a.Graph);
+        var subset = data.Count > maxSamples ? data.Subset(Enumerable.Range(0, maxSamples)) : data;
+        var g = spec.Factors.Select(f => f.Group.Identity).ToArray();
+        var matched = new bool[spec.Factors.Count];
+        var values = spec.Factors.Select(f => f.Segments.SelectMany(s => s.Values).Where(v => a.Graph.Producer(v) is not null).Distinct().ToArray()).ToArray();
+        var all = values.SelectMany(v => v).Distinct().ToArray();
+        var ca = Collect(a, subset, all, spec, values, cancel);
+        var cb = Collect(b, subset, all, spec, values, cancel);
+        for (int k = 0; k < spec.Factors.Count; k++)
+        {
+            var f = spec.Factors[k];
+            if (!FactorKinds.Permutes(f) || f.InvariantKey is not null || values[k].Length == 0) continue;
+            int n = f.Channels;
+            var corr = new double[n * n];
+            foreach (var v in values[k])
+            {
+                if (!ca.TryGetValue(v, out var xa) || xa.Dim(0) != n) continue;
+                var c = Correlation(xa, cb[v]);
+                System.Numerics.Tensors.TensorPrimitives.Add(corr, c, corr);
+            }
+            var perm = LinearAssignment.Solve<double>(corr, n, n, maximize: true).RowToColumn;
+            g[k] = FactorKinds.Element(f, perm, new Dictionary<int, double[]>());
+            matched[k] = true;
+        }
+        // Everything activations do not decide (heads, GL factors, scales) is settled by weight matching on the result.
+        var partial = GroupAction.Apply(b, spec, new ProductElement(g));
+        var keep = spec.Factors.Where((f, k) => matched[k]).Select(f => f.Name).ToHashSet();
+        var rest = WeightMatching.Align(a, partial, spec, options with { KeepPermutations = keep }, cancel: cancel);
+        var check = FunctionComparison.Of(b, rest.Aligned, Tensor<double>.RandomNormal(new Rng(options.Seed ^ 0xBEEF), [8, .. a.Graph.Inputs[0].Shape]));
+        if (!check.Within(options.VerifyTolerance))
+            throw new InvalidOperationException($"Activation matching changed the function of {b.Graph.Name} (relative output change {check.MaxRelDiff:E2}); the result was discarded");
+        var factors = rest.Factors.Select((x, k) => matched[k] ? x with { Method = "activation correlation, then " + x.Method } : x).ToArray();
+        return rest with { Factors = factors, Check = check, DistanceBefore = WeightMatching.Distance(a, b) };
+    }
+
+    /// <summary>Per value, activations as [channels, samples·positions].</summary>
+    private static Dictionary<string, Tensor<double>> Collect(Model<double> m, Dataset data, string[] names, WeightSpaceSpec spec, string[][] values, CancellationToken cancel)
+    {
+        var parts = names.ToDictionary(n => n, _ => new List<double[]>());
+        var channelsOf = new Dictionary<string, int>();
+        for (int k = 0; k < spec.Factors.Count; k++) foreach (var v in values[k]) channelsOf[v] = spec.Factors[k].Channels;
+        using var _ = GradMode.NoGrad();
+        foreach (var (x, _) in new DataLoader(data, 256, shuffle: false, new Rng(0)).Epoch<double>())
+        {
+            cancel.ThrowIfCancellationRequested();
+            var pass = Executor.Forward(m, [x], training: false);
+            foreach (var n in names)
+            {
+                var t = pass.Values[n].Value;
+                int c = channelsOf[n];
+                // The channel axis: the first per-sample axis of size c for images ([N, C, H, W]), else the last.
+                int axis = t.Rank == 4 && t.Dim(1) == c ? 1 : t.Rank - 1;
+                if (t.Dim(axis) != c) continue;
+                var moved = t.Permute([axis, .. Enumerable.Range(0, t.Rank).Where(i => i != axis)]).Contiguous().Reshape(c, -1);
+                parts[n].Add(moved.ToArray());
+            }
+        }
+        var result = new Dictionary<string, Tensor<double>>();
+        foreach (var (n, list) in parts)
+        {
+            if (list.Count == 0) continue;
+            int c = channelsOf[n];
+            int width = list.Sum(p => p.Length / c);
+            var all = new Tensor<double>(c, width);
+            var span = all.Span;
+            int offset = 0;
+            foreach (var p in list)
+            {
+                int w = p.Length / c;
+                for (int i = 0; i < c; i++) p.AsSpan(i * w, w).CopyTo(span.Slice(i * width + offset, w));
+                offset += w;
+            }
+            result[n] = all;
+        }
+        return result;
+    }
+
+    /// <summary>Pearson correlation between every row of <paramref name="a"/> and every row of <paramref name="b"/> (row-major n×n).</summary>
+    internal static double[] Correlation(Tensor<double> a, Tensor<double> b)
+    {
+        Tensor<double> Standardise(Tensor<double> x)
+        {
+            var r = x.Clone();
+            int w = r.Dim(1);
+            var s = r.Span;
+            for (int i = 0; i < r.Dim(0); i++)
+            {
+                var row = s.Slice(i * w, w);
+                double mean = System.Numerics.Tensors.TensorPrimitives.Sum<double>(row) / w;
+                System.Numerics.Tensors.TensorPrimitives.Subtract(row, mean, row);
+                double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares<double>(row));
+                if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Divide(row, norm, row);
+            }
+            return r;
+        }
+        return Standardise(a).MatMul(Standardise(b).Transpose()).Contiguous().ToArray();
+    }
+}
