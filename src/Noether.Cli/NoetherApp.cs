@@ -21,6 +21,9 @@ public static class NoetherApp
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(ConserveCommand.Create());
         root.Subcommands.Add(TeleportCommand.Create());
+        root.Subcommands.Add(AlignmentCommands.Align());
+        root.Subcommands.Add(AlignmentCommands.Merge());
+        root.Subcommands.Add(AlignmentCommands.Barrier());
         return root;
     }
 
