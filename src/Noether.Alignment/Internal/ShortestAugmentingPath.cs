@@ -2,9 +2,9 @@ namespace Noether.Alignment.Internal;
 
 /// <summary>
 /// The Jonker–Volgenant solver for a dense n × m cost matrix with n ≤ m (row-major float or double, finite,
-/// minimised), computing in double precision: column reduction with reduction transfer (square only), optional passes of augmenting row reduction, then one
-/// Dijkstra shortest augmenting path per remaining free row over reduced costs c_ij − v_j (Jonker &amp; Volgenant 1987;
-/// rectangular form after Crouse 2016). Keeps, after every step, a feasible dual: each assigned row's column attains
+/// minimised), computing in double precision: column reduction with reduction transfer (square only), optional
+/// passes of augmenting row reduction, then one Dijkstra shortest augmenting path per remaining free row over reduced
+/// costs c_ij − v_j (Jonker &amp; Volgenant 1987; rectangular form after Crouse 2016). Keeps, after every step, a feasible dual: each assigned row's column attains
 /// min_j (c_ij − v_j), and when n &lt; m every v_j ≤ 0 with v_j = 0 on unassigned columns.
 /// </summary>
 internal ref struct ShortestAugmentingPath<T> where T : unmanaged
@@ -155,22 +155,3 @@ internal ref struct ShortestAugmentingPath<T> where T : unmanaged
         }
     }
 }
-
-/// <summary>The solver's settings and entry point.</summary>
-internal static class ShortestAugmentingPath
-{
-    /// <summary>
-    /// Default passes of augmenting row reduction. Jonker–Volgenant use 2; on uniform random costs the shortest-path
-    /// phase with its SIMD relaxation is faster than the row-by-row reduction (n = 1024: 57 796 reduction steps
-    /// versus 13 403 scans), so none by default; measured with <c>noether bench lap</c>.
-    /// </summary>
-    public const int DefaultReductionPasses = 0;
-
-
-    /// <summary>Solves the n × m problem (n ≤ m, T float or double) held row-major in <paramref name="c"/>.</summary>
-    public static LapSolution Solve<T>(ReadOnlySpan<T> c, int n, int m, int reductionPasses = DefaultReductionPasses) where T : unmanaged
-        => ShortestAugmentingPath<T>.Solve(c, n, m, reductionPasses);
-}
-
-/// <summary>The row-to-column and column-to-row maps, the potentials u (rows) and v (columns) and work counters.</summary>
-internal readonly record struct LapSolution(int[] RowToColumn, int[] ColumnToRow, double[] U, double[] V, int Augmentations, long Scans, long ReductionSteps);
