@@ -10,8 +10,9 @@ namespace Noether.Alignment;
 /// Exact linear assignment (the linear sum assignment problem): a one-to-one matching of rows to columns of a dense
 /// cost matrix with the least (or greatest) total cost, like <c>scipy.optimize.linear_sum_assignment</c>.
 /// Square and rectangular matrices: with r ≤ c every row is assigned, otherwise every column.
-/// Solved by Jonker–Volgenant shortest augmenting paths (column reduction, augmenting row reduction, Dijkstra over
-/// reduced costs with dual potentials) in double precision, whatever the element type; float32 inputs are widened.
+/// Solved by Jonker–Volgenant shortest augmenting paths (column reduction, Dijkstra over reduced costs with dual
+/// potentials) in double precision whatever the element type; float32 costs are read as float32 and widened in
+/// registers, so a float32 matrix is never copied to double.
 /// Ties and constant matrices are fine; NaN and ±∞ are refused naming the first bad entry.
 /// </summary>
 public static class LinearAssignment
@@ -60,6 +61,18 @@ public static class LinearAssignment
 
     /// <summary>The solver with a number of augmenting-row-reduction passes and its work counters (for tests and benchmarks).</summary>
     internal static AssignmentCertificate SolveWithDuals<T>(ReadOnlySpan<T> costs, int rows, int columns, bool maximize, int reductionPasses, out (int Augmentations, long Scans) work)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double)) return Core(MemoryMarshal.Cast<T, double>(costs), rows, columns, maximize, reductionPasses, out work);
+        if (typeof(T) == typeof(float)) return Core(MemoryMarshal.Cast<T, float>(costs), rows, columns, maximize, reductionPasses, out work);
+        // Other IEEE types (Half, …) widen exactly to double.
+        var wide = new double[costs.Length];
+        for (int k = 0; k < wide.Length; k++) wide[k] = double.CreateTruncating(costs[k]);
+        return Core<double>(wide, rows, columns, maximize, reductionPasses, out work);
+    }
+
+    /// <summary>The solve over float or double costs, kept in their own type (float32 never widened in memory).</summary>
+    private static AssignmentCertificate Core<T>(ReadOnlySpan<T> costs, int rows, int columns, bool maximize, int reductionPasses, out (int Augmentations, long Scans) work)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c = CostMatrix.Prepare(costs, rows, columns, maximize, out bool transposed);

@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using Noether.Tensors;
 
 namespace Noether.Alignment.Tests;
@@ -23,6 +25,33 @@ public class InputTests
             Assert.Equal(Reference.Hungarian(d, rows, columns, max), a32.Cost, 9);
             Reference.AssertWellFormed(a32, d, rows, columns);
         }
+    }
+
+    [Fact]
+    public void Float32CostsGiveTheSameCertificateAsTheirFloat64Widening()
+    {
+        // Float32 rows are widened in registers; the arithmetic is the float64 solver's on the same values.
+        var gen = from rows in Gen.Choose(1, 150)
+                  from columns in Gen.OneOf(Gen.Constant(rows), Gen.Choose(1, 150))
+                  from seed in Gen.Choose(0, 1_000_000)
+                  from max in Gen.Elements(false, true)
+                  select (rows, columns, seed, max);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var f = Reference.Reals(t.rows, t.columns, t.seed).Select(x => (float)x).ToArray();
+            var d = f.Select(x => (double)x).ToArray();
+            return LinearAssignment.SolveWithDuals<float>(f, t.rows, t.columns, t.max)
+                .Equals(LinearAssignment.SolveWithDuals<double>(d, t.rows, t.columns, t.max));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(80));
+    }
+
+    [Fact]
+    public void HalfInputWidensExactly()
+    {
+        var d = Reference.Integers(12, 17, 9, 4);
+        var h = d.Select(x => (Half)x).ToArray();
+        Assert.Equal(LinearAssignment.Solve<double>(d, 12, 17), LinearAssignment.Solve<Half>(h, 12, 17));
+        Assert.Equal(LinearAssignment.Solve<double>(d, 17, 12, maximize: true), LinearAssignment.Solve<Half>(h, 17, 12, maximize: true));
     }
 
     [Fact]

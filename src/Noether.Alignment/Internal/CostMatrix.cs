@@ -1,38 +1,31 @@
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace Noether.Alignment.Internal;
 
 /// <summary>
-/// Turns a caller's rows × columns cost matrix into the solver's n × m double matrix with n ≤ m, minimised:
-/// the caller's own memory when it already is one (float64, minimise, rows ≤ columns), else a converted copy,
-/// negated to maximise and transposed when rows outnumber columns. Refuses NaN, ±∞ and magnitudes that could
-/// overflow the potentials.
+/// Turns a caller's rows × columns cost matrix (float or double) into the solver's n × m matrix with n ≤ m,
+/// minimised, of the same element type: the caller's own memory when it already is one (minimise, rows ≤ columns),
+/// else a copy, negated to maximise (exact) and transposed when rows outnumber columns. Refuses NaN, ±∞ and
+/// magnitudes that could overflow the potentials.
 /// </summary>
 internal static class CostMatrix
 {
     /// <summary>The working matrix, and whether it is the transpose of the caller's.</summary>
-    public static ReadOnlySpan<double> Prepare<T>(ReadOnlySpan<T> costs, int rows, int columns, bool maximize, out bool transposed)
+    public static ReadOnlySpan<T> Prepare<T>(ReadOnlySpan<T> costs, int rows, int columns, bool maximize, out bool transposed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (rows < 0 || columns < 0) throw new ArgumentException($"cost matrix shape must be non-negative, got {rows}×{columns}");
         if ((long)rows * columns != costs.Length)
             throw new ArgumentException($"cost matrix {rows}×{columns} needs {(long)rows * columns} elements, got {costs.Length}");
         transposed = rows > columns;
-        ReadOnlySpan<double> work;
-        if (typeof(T) == typeof(double) && !maximize && !transposed) work = MemoryMarshal.Cast<T, double>(costs);
-        else
+        ReadOnlySpan<T> work = costs;
+        if (maximize || transposed)
         {
-            var buffer = GC.AllocateUninitializedArray<double>(costs.Length);
+            var buffer = GC.AllocateUninitializedArray<T>(costs.Length);
             if (transposed) Transpose(costs, rows, columns, maximize, buffer);
-            else
-            {
-                if (typeof(T) == typeof(double)) MemoryMarshal.Cast<T, double>(costs).CopyTo(buffer);
-                else TensorPrimitives.ConvertTruncating<T, double>(costs, buffer);
-                if (maximize) TensorPrimitives.Negate<double>(buffer, buffer);
-            }
+            else TensorPrimitives.Negate(costs, buffer);
             work = buffer;
         }
         Validate(costs, rows, columns, work);
@@ -42,12 +35,12 @@ internal static class CostMatrix
     /// <summary>The largest magnitude the solver accepts for an n × m problem: potentials stay finite.</summary>
     public static double Limit(int rows, int columns) => double.MaxValue / (4.0 * ((double)rows + columns + 1));
 
-    private static void Validate<T>(ReadOnlySpan<T> costs, int rows, int columns, ReadOnlySpan<double> work)
+    private static void Validate<T>(ReadOnlySpan<T> costs, int rows, int columns, ReadOnlySpan<T> work)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (work.IsEmpty) return;
         double limit = Limit(rows, columns);
-        double largest = Math.Abs(TensorPrimitives.MaxMagnitude(work));
+        double largest = Math.Abs(double.CreateTruncating(TensorPrimitives.MaxMagnitude(work)));
         if (largest <= limit) return;
         for (int k = 0; k < costs.Length; k++)
         {
@@ -60,12 +53,11 @@ internal static class CostMatrix
         }
     }
 
-    /// <summary>Blocked transpose (tiles of 32 × 32) with conversion to double and optional negation.</summary>
-    private static void Transpose<T>(ReadOnlySpan<T> src, int rows, int columns, bool negate, double[] dst)
+    /// <summary>Blocked transpose (tiles of 32 × 32) with optional negation.</summary>
+    private static void Transpose<T>(ReadOnlySpan<T> src, int rows, int columns, bool negate, T[] dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         const int B = 32;
-        double sign = negate ? -1 : 1;
         for (int i0 = 0; i0 < rows; i0 += B)
         {
             int i1 = Math.Min(rows, i0 + B);
@@ -75,7 +67,7 @@ internal static class CostMatrix
                 for (int i = i0; i < i1; i++)
                 {
                     var row = src.Slice(i * columns, columns);
-                    for (int j = j0; j < j1; j++) dst[j * rows + i] = sign * double.CreateTruncating(row[j]);
+                    for (int j = j0; j < j1; j++) dst[j * rows + i] = negate ? -row[j] : row[j];
                 }
             }
         }

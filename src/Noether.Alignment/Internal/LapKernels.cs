@@ -1,21 +1,47 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Noether.Alignment.Internal;
 
 /// <summary>
-/// The SIMD inner loops of the assignment solver over one contiguous row of costs: Vector512 where the hardware
-/// has it, else Vector256, then a scalar tail. None allocates.
+/// The SIMD inner loops of the assignment solver over one contiguous row of costs (float or double, widened to
+/// double in registers): Vector512 where the hardware has it, else Vector256, then a scalar tail. None allocates.
 /// </summary>
 internal static class LapKernels
 {
+    /// <summary>Eight costs from row element <paramref name="k"/> on, widened to double (T is float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Load512<T>(ref T r, int k) where T : unmanaged
+    {
+        if (typeof(T) == typeof(double)) return Vector512.LoadUnsafe(ref Unsafe.As<T, double>(ref r), (nuint)k);
+        var f = Vector256.LoadUnsafe(ref Unsafe.As<T, float>(ref r), (nuint)k);
+        if (Avx512F.IsSupported) return Avx512F.ConvertToVector512Double(f);
+        return Vector512.Create(Vector256.WidenLower(f), Vector256.WidenUpper(f));
+    }
+
+    /// <summary>Four costs from row element <paramref name="k"/> on, widened to double (T is float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Load256<T>(ref T r, int k) where T : unmanaged
+    {
+        if (typeof(T) == typeof(double)) return Vector256.LoadUnsafe(ref Unsafe.As<T, double>(ref r), (nuint)k);
+        var f = Vector128.LoadUnsafe(ref Unsafe.As<T, float>(ref r), (nuint)k);
+        if (Avx.IsSupported) return Avx.ConvertToVector256Double(f);
+        return Vector256.Create(Vector128.WidenLower(f), Vector128.WidenUpper(f));
+    }
+
+    /// <summary>One cost widened to double (T is float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Wide<T>(T x) where T : unmanaged
+        => typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref x) : Unsafe.As<T, float>(ref x);
+
     /// <summary>
     /// Column minima of the rows × [from, to) block of a row-major matrix with the given row stride:
     /// <paramref name="min"/>[j] = min_i c[i, j] and <paramref name="arg"/>[j] = the first row attaining it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ColumnMinima(ReadOnlySpan<double> c, int rows, int stride, int from, int to, Span<double> min, Span<long> arg)
+    public static void ColumnMinima<T>(ReadOnlySpan<T> c, int rows, int stride, int from, int to, Span<double> min, Span<long> arg) where T : unmanaged
     {
         min[from..to].Fill(double.PositiveInfinity);
         arg[from..to].Clear();
@@ -23,14 +49,14 @@ internal static class LapKernels
         ref long ar = ref MemoryMarshal.GetReference(arg);
         for (int i = 0; i < rows; i++)
         {
-            ref double cr = ref Unsafe.Add(ref MemoryMarshal.GetReference(c), (nint)i * stride);
+            ref T cr = ref Unsafe.Add(ref MemoryMarshal.GetReference(c), (nint)i * stride);
             int j = from;
             if (Vector512.IsHardwareAccelerated)
             {
                 var iv = Vector512.Create((long)i);
                 for (; j <= to - 8; j += 8)
                 {
-                    var x = Vector512.LoadUnsafe(ref cr, (nuint)j);
+                    var x = Load512(ref cr, j);
                     var m = Vector512.LoadUnsafe(ref mr, (nuint)j);
                     var lt = Vector512.LessThan(x, m);
                     Vector512.ConditionalSelect(lt, x, m).StoreUnsafe(ref mr, (nuint)j);
@@ -42,7 +68,7 @@ internal static class LapKernels
                 var iv = Vector256.Create((long)i);
                 for (; j <= to - 4; j += 4)
                 {
-                    var x = Vector256.LoadUnsafe(ref cr, (nuint)j);
+                    var x = Load256(ref cr, j);
                     var m = Vector256.LoadUnsafe(ref mr, (nuint)j);
                     var lt = Vector256.LessThan(x, m);
                     Vector256.ConditionalSelect(lt, x, m).StoreUnsafe(ref mr, (nuint)j);
@@ -51,7 +77,7 @@ internal static class LapKernels
             }
             for (; j < to; j++)
             {
-                double x = Unsafe.Add(ref cr, j);
+                double x = Wide(Unsafe.Add(ref cr, j));
                 if (x < Unsafe.Add(ref mr, j)) { Unsafe.Add(ref mr, j) = x; Unsafe.Add(ref ar, j) = i; }
             }
         }
@@ -62,12 +88,12 @@ internal static class LapKernels
     /// <paramref name="j2"/>; equal values on ties). Needs at least two columns.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TwoSmallest(ReadOnlySpan<double> row, ReadOnlySpan<double> v, out int j1, out double v1, out int j2, out double v2)
+    public static void TwoSmallest<T>(ReadOnlySpan<T> row, ReadOnlySpan<double> v, out int j1, out double v1, out int j2, out double v2) where T : unmanaged
     {
         int m = row.Length, k = 0;
         double s1 = double.PositiveInfinity, s2 = double.PositiveInfinity;
         int k1 = -1, k2 = -1;
-        ref double rr = ref MemoryMarshal.GetReference(row);
+        ref T rr = ref MemoryMarshal.GetReference(row);
         ref double vr = ref MemoryMarshal.GetReference(v);
         if (Vector512.IsHardwareAccelerated && m >= 8)
         {
@@ -76,7 +102,7 @@ internal static class LapKernels
             var idx = Vector512.Create(0L, 1, 2, 3, 4, 5, 6, 7); var step = Vector512.Create(8L);
             for (; k <= m - 8; k += 8, idx += step)
             {
-                var x = Vector512.LoadUnsafe(ref rr, (nuint)k) - Vector512.LoadUnsafe(ref vr, (nuint)k);
+                var x = Load512(ref rr, k) - Vector512.LoadUnsafe(ref vr, (nuint)k);
                 var lt1 = Vector512.LessThan(x, m1); var lt2 = Vector512.LessThan(x, m2);
                 m2 = Vector512.ConditionalSelect(lt1, m1, Vector512.ConditionalSelect(lt2, x, m2));
                 i2 = Vector512.ConditionalSelect(lt1.AsInt64(), i1, Vector512.ConditionalSelect(lt2.AsInt64(), idx, i2));
@@ -92,7 +118,7 @@ internal static class LapKernels
             var idx = Vector256.Create(0L, 1, 2, 3); var step = Vector256.Create(4L);
             for (; k <= m - 4; k += 4, idx += step)
             {
-                var x = Vector256.LoadUnsafe(ref rr, (nuint)k) - Vector256.LoadUnsafe(ref vr, (nuint)k);
+                var x = Load256(ref rr, k) - Vector256.LoadUnsafe(ref vr, (nuint)k);
                 var lt1 = Vector256.LessThan(x, m1); var lt2 = Vector256.LessThan(x, m2);
                 m2 = Vector256.ConditionalSelect(lt1, m1, Vector256.ConditionalSelect(lt2, x, m2));
                 i2 = Vector256.ConditionalSelect(lt1.AsInt64(), i1, Vector256.ConditionalSelect(lt2.AsInt64(), idx, i2));
@@ -101,7 +127,7 @@ internal static class LapKernels
             }
             for (int l = 0; l < 4; l++) { Push(m1[l], (int)i1[l], ref s1, ref k1, ref s2, ref k2); Push(m2[l], (int)i2[l], ref s1, ref k1, ref s2, ref k2); }
         }
-        for (; k < m; k++) Push(Unsafe.Add(ref rr, k) - Unsafe.Add(ref vr, k), k, ref s1, ref k1, ref s2, ref k2);
+        for (; k < m; k++) Push(Wide(Unsafe.Add(ref rr, k)) - Unsafe.Add(ref vr, k), k, ref s1, ref k1, ref s2, ref k2);
         j1 = k1; v1 = s1; j2 = k2; v2 = s2;
     }
 
@@ -120,10 +146,10 @@ internal static class LapKernels
     /// Stores only vectors with an improvement (measured faster: most late steps improve few columns).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static double Relax(ReadOnlySpan<double> row, ReadOnlySpan<double> w, double h, Span<double> d, Span<long> pred, long i)
+    public static double Relax<T>(ReadOnlySpan<T> row, ReadOnlySpan<double> w, double h, Span<double> d, Span<long> pred, long i) where T : unmanaged
     {
         int m = row.Length, k = 0;
-        ref double rr = ref MemoryMarshal.GetReference(row);
+        ref T rr = ref MemoryMarshal.GetReference(row);
         ref double wr = ref MemoryMarshal.GetReference(w);
         ref double dr = ref MemoryMarshal.GetReference(d);
         ref long pr = ref MemoryMarshal.GetReference(pred);
@@ -134,7 +160,7 @@ internal static class LapKernels
             var mv = Vector512.Create(double.PositiveInfinity);
             for (; k <= m - 8; k += 8)
             {
-                var cand = Vector512.LoadUnsafe(ref rr, (nuint)k) - Vector512.LoadUnsafe(ref wr, (nuint)k) - hv;
+                var cand = Load512(ref rr, k) - Vector512.LoadUnsafe(ref wr, (nuint)k) - hv;
                 var dv = Vector512.LoadUnsafe(ref dr, (nuint)k);
                 var lt = Vector512.LessThan(cand, dv);
                 if (lt != Vector512<double>.Zero)
@@ -153,7 +179,7 @@ internal static class LapKernels
             var mv = Vector256.Create(double.PositiveInfinity);
             for (; k <= m - 4; k += 4)
             {
-                var cand = Vector256.LoadUnsafe(ref rr, (nuint)k) - Vector256.LoadUnsafe(ref wr, (nuint)k) - hv;
+                var cand = Load256(ref rr, k) - Vector256.LoadUnsafe(ref wr, (nuint)k) - hv;
                 var dv = Vector256.LoadUnsafe(ref dr, (nuint)k);
                 var lt = Vector256.LessThan(cand, dv);
                 if (lt != Vector256<double>.Zero)
@@ -168,7 +194,7 @@ internal static class LapKernels
         }
         for (; k < m; k++)
         {
-            double cand = Unsafe.Add(ref rr, k) - Unsafe.Add(ref wr, k) - h;
+            double cand = Wide(Unsafe.Add(ref rr, k)) - Unsafe.Add(ref wr, k) - h;
             ref double dk = ref Unsafe.Add(ref dr, k);
             if (cand < dk) { dk = cand; Unsafe.Add(ref pr, k) = i; }
             if (dk < min) min = dk;

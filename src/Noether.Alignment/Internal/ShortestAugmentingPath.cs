@@ -1,15 +1,15 @@
 namespace Noether.Alignment.Internal;
 
 /// <summary>
-/// The Jonker–Volgenant solver for a dense n × m cost matrix with n ≤ m (row-major, finite, minimised), in double
-/// precision: column reduction with reduction transfer (square only), optional passes of augmenting row reduction, then one
-/// Dijkstra shortest augmenting path per remaining free row over reduced costs c_ij − v_j (Jonker &amp; Volgenant 1987;
-/// rectangular form after Crouse 2016). Keeps, after every step, a feasible dual: each assigned row's column attains
+/// The Jonker–Volgenant solver for a dense n × m cost matrix with n ≤ m (row-major float or double, finite,
+/// minimised), computing in double precision: column reduction with reduction transfer (square only), optional
+/// passes of augmenting row reduction, then one Dijkstra shortest augmenting path per remaining free row over reduced
+/// costs c_ij − v_j (Jonker &amp; Volgenant 1987; rectangular form after Crouse 2016). Keeps, after every step, a feasible dual: each assigned row's column attains
 /// min_j (c_ij − v_j), and when n &lt; m every v_j ≤ 0 with v_j = 0 on unassigned columns.
 /// </summary>
-internal ref struct ShortestAugmentingPath
+internal ref struct ShortestAugmentingPath<T> where T : unmanaged
 {
-    private readonly ReadOnlySpan<double> _c;
+    private readonly ReadOnlySpan<T> _c;
     private readonly int _n, _m;
     private readonly int[] _x, _y;
     private readonly double[] _v;
@@ -23,37 +23,27 @@ internal ref struct ShortestAugmentingPath
     /// <summary>Number of row-reduction steps (each one pass over a row).</summary>
     public long ReductionSteps { get; private set; }
 
-    /// <summary>
-    /// Default passes of augmenting row reduction. Jonker–Volgenant use 2; on uniform random costs the shortest-path
-    /// phase with its SIMD relaxation is faster than the row-by-row reduction (n = 1024: 57 796 reduction steps
-    /// versus 13 403 scans), so none by default; measured with <c>noether bench lap</c>.
-    /// </summary>
-    public const int DefaultReductionPasses = 0;
-
-    private ShortestAugmentingPath(ReadOnlySpan<double> c, int n, int m)
+    private ShortestAugmentingPath(ReadOnlySpan<T> c, int n, int m)
     {
         _c = c; _n = n; _m = m;
         _x = new int[n]; _y = new int[m]; _v = new double[m];
         Array.Fill(_x, -1); Array.Fill(_y, -1);
     }
 
-    /// <summary>The row-to-column and column-to-row maps and the potentials u (rows) and v (columns).</summary>
-    public readonly record struct Solution(int[] RowToColumn, int[] ColumnToRow, double[] U, double[] V, int Augmentations, long Scans, long ReductionSteps);
-
     /// <summary>Solves the n × m problem (n ≤ m) held row-major in <paramref name="c"/>.</summary>
-    public static Solution Solve(ReadOnlySpan<double> c, int n, int m, int reductionPasses = DefaultReductionPasses)
+    public static LapSolution Solve(ReadOnlySpan<T> c, int n, int m, int reductionPasses)
     {
         if (n > m) throw new ArgumentException($"the solver needs rows ≤ columns, got {n}×{m}");
-        var s = new ShortestAugmentingPath(c, n, m);
-        if (n == 0) return new Solution(s._x, s._y, [], s._v, 0, 0, 0);
-        if (m == 1) { s._x[0] = 0; s._y[0] = 0; return new Solution(s._x, s._y, [c[0]], s._v, 0, 0, 0); }
+        var s = new ShortestAugmentingPath<T>(c, n, m);
+        if (n == 0) return new LapSolution(s._x, s._y, [], s._v, 0, 0, 0);
+        if (m == 1) { s._x[0] = 0; s._y[0] = 0; return new LapSolution(s._x, s._y, [LapKernels.Wide(c[0])], s._v, 0, 0, 0); }
         int[] free = n == m ? s.ColumnReduction() : Enumerable.Range(0, n).ToArray();
         int nFree = free.Length;
         for (int pass = 0; pass < reductionPasses && nFree > 0; pass++) nFree = s.AugmentingRowReduction(free, nFree);
         if (nFree > 0) s.Augment(free.AsSpan(0, nFree));
         var u = new double[n];
-        for (int i = 0; i < n; i++) u[i] = c[i * m + s._x[i]] - s._v[s._x[i]];
-        return new Solution(s._x, s._y, u, s._v, s.Augmentations, s.Scans, s.ReductionSteps);
+        for (int i = 0; i < n; i++) u[i] = LapKernels.Wide(c[i * m + s._x[i]]) - s._v[s._x[i]];
+        return new LapSolution(s._x, s._y, u, s._v, s.Augmentations, s.Scans, s.ReductionSteps);
     }
 
     /// <summary>
@@ -135,10 +125,10 @@ internal ref struct ShortestAugmentingPath
         foreach (int f in freeRows)
         {
             Augmentations++;
-            System.Numerics.Tensors.TensorPrimitives.Subtract(_c.Slice(f * m, m), _v, d);
+            // d = c_f − v, every column's predecessor f: one relaxation from +∞.
             _v.CopyTo(w, 0);
-            pred.AsSpan().Fill(f);
-            double mu = System.Numerics.Tensors.TensorPrimitives.Min<double>(d);
+            d.AsSpan().Fill(double.PositiveInfinity);
+            double mu = LapKernels.Relax(_c.Slice(f * m, m), w, 0, d, pred, f);
             int nSettled = 0, sink;
             while (true)
             {
@@ -147,7 +137,7 @@ internal ref struct ShortestAugmentingPath
                 settled[nSettled] = j; settledAt[nSettled] = mu; nSettled++;
                 w[j] = double.NegativeInfinity; d[j] = double.PositiveInfinity;
                 int i = _y[j];
-                double h = _c[i * m + j] - _v[j] - mu;
+                double h = LapKernels.Wide(_c[i * m + j]) - _v[j] - mu;
                 mu = LapKernels.Relax(_c.Slice(i * m, m), w, h, d, pred, i);
                 Scans++;
             }
