@@ -24,6 +24,7 @@ public static class NoetherApp
         root.Subcommands.Add(AlignmentCommands.Align());
         root.Subcommands.Add(AlignmentCommands.Merge());
         root.Subcommands.Add(AlignmentCommands.Barrier());
+        root.Subcommands.Add(EvaluateCommand.Create());
         return root;
     }
 

@@ -72,11 +72,12 @@ internal static class AlignmentCommands
         var models = new Argument<string[]>("models") { Description = "Two or more models of one architecture.", Arity = new ArgumentArity(2, 64) };
         var alpha = new Option<double>("--alpha") { Description = "λ for two models: (1 − λ)·A + λ·B.", DefaultValueFactory = _ => 0.5 };
         var align = new Option<bool>("--align") { Description = "Align B to A by weight matching first (more than two models are always aligned: MergeMany)." };
+        var naive = new Option<bool>("--naive") { Description = "Plain average of the models as they are, no alignment (the baseline MergeMany beats)." };
         var repair = new Option<bool>("--repair") { Description = "REPAIR the merge (or reset BatchNorm statistics) on --data." };
         var data = DataOption("Data for --repair"); var dataDir = DataDirOption();
         var output = new Option<string>("--out") { Description = "Where to write the merged model.", Required = true };
         var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption();
-        var cmd = new Command("merge", "Merge models: interpolate two (optionally aligned first), or MergeMany for more.") { models, alpha, align, repair, data, dataDir, output, arch, json };
+        var cmd = new Command("merge", "Merge models: interpolate two (optionally aligned first), or MergeMany for more.") { models, alpha, align, naive, repair, data, dataDir, output, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             var paths = parse.GetValue(models)!;
@@ -90,7 +91,12 @@ internal static class AlignmentCommands
                 ? DataArguments.Fit(DataArguments.Load(parse.GetValue(data) ?? throw new ArgumentException("--repair needs --data"), parse.GetValue(dataDir)).Train, ms[0].Graph)
                 : null;
             Model<double> merged;
-            if (ms.Length == 2)
+            if (parse.GetValue(naive))
+            {
+                merged = Interpolation.Average(ms);
+                if (train is not null && BatchNormReset.Applies(merged.Graph)) merged = BatchNormReset.Reset(merged, train, cancel: cancel);
+            }
+            else if (ms.Length == 2)
             {
                 var b = parse.GetValue(align) ? WeightMatching.Align(ms[0], ms[1], cancel: cancel).Aligned : ms[1];
                 merged = train is not null ? Repair.Interpolate(ms[0], b, lambda, train, cancel: cancel) : Interpolation.Lerp(ms[0], b, lambda);
@@ -101,7 +107,7 @@ internal static class AlignmentCommands
                 if (train is not null && BatchNormReset.Applies(merged.Graph)) merged = BatchNormReset.Reset(merged, train, cancel: cancel);
             }
             ModelArguments.Save(merged, outPath, loaded[0].Precision, new Dictionary<string, string> { ["noether.merged_from"] = string.Join(",", paths.Select(Path.GetFileName)) }, paths);
-            if (parse.GetValue(json)) CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { models = paths, output = outPath, alpha = ms.Length == 2 ? lambda : (double?)null, aligned = ms.Length > 2 || parse.GetValue(align), repaired = train is not null });
+            if (parse.GetValue(json)) CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { models = paths, output = outPath, alpha = ms.Length == 2 ? lambda : (double?)null, aligned = !parse.GetValue(naive) && (ms.Length > 2 || parse.GetValue(align)), repaired = train is not null });
             else AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}: {(ms.Length == 2 ? $"λ = {lambda}" : $"MergeMany of {ms.Length} models")}{(train is not null ? ", repaired" : "")}");
             return Task.FromResult(ExitCodes.Ok);
         });
@@ -116,10 +122,11 @@ internal static class AlignmentCommands
         var dataDir = DataDirOption();
         var points = new Option<int>("--points") { Description = "Points on the path.", DefaultValueFactory = _ => 25 };
         var align = new Option<string>("--align") { Description = "none, weight or activation: align B to A first.", DefaultValueFactory = _ => "none" };
-        var repair = new Option<bool>("--repair") { Description = "REPAIR interior points (BatchNorm networks always get their statistics reset)." };
+        var repair = new Option<bool>("--repair") { Description = "REPAIR interior points." };
+        var noReset = new Option<bool>("--no-reset") { Description = "Keep interpolated BatchNorm statistics instead of recomputing them at every point." };
         var output = new Option<string?>("--out") { Description = "Directory for barrier.csv and the plot (SVG, PNG, CSV)." };
         var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption();
-        var cmd = new Command("barrier", "Loss and accuracy along the straight line between two models, and the barrier.") { a, b, data, dataDir, points, align, repair, output, arch, json };
+        var cmd = new Command("barrier", "Loss and accuracy along the straight line between two models, and the barrier.") { a, b, data, dataDir, points, align, repair, noReset, output, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             string pa = parse.GetValue(a)!, pb = parse.GetValue(b)!;
@@ -137,17 +144,19 @@ internal static class AlignmentCommands
             };
             int n = parse.GetValue(points);
             LinearPath path;
-            if (parse.GetValue(json)) path = LinearPath.Evaluate(ma, mb, test, n, repair: parse.GetValue(repair), resetData: train, cancel: cancel);
+            bool reset = !parse.GetValue(noReset);
+            if (parse.GetValue(json)) path = LinearPath.Evaluate(ma, mb, test, n, reset, parse.GetValue(repair), train, cancel: cancel);
             else path = AnsiConsole.Progress().AutoClear(true).Start(ctx =>
             {
                 var task = ctx.AddTask("path", maxValue: n);
-                return LinearPath.Evaluate(ma, mb, test, n, repair: parse.GetValue(repair), resetData: train, progress: new Progress<int>(i => task.Value = i), cancel: cancel);
+                return LinearPath.Evaluate(ma, mb, test, n, reset, parse.GetValue(repair), train, new Progress<int>(i => task.Value = i), cancel);
             });
             var files = parse.GetValue(output) is { } dir ? Write(path, dir) : [];
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
                 {
-                    a = pa, b = pb, align = parse.GetValue(align), barrier_loss = path.LossBarrier, barrier_acc = path.AccuracyBarrier,
+                    a = pa, b = pb, align = parse.GetValue(align), batchnorm_reset = reset, barrier_loss = path.LossBarrier, barrier_acc = path.AccuracyBarrier,
+                    midpoint = new { lambda = path.Midpoint.Lambda, loss = path.Midpoint.Loss, accuracy = path.Midpoint.Accuracy },
                     curve = path.Points.Select(p => new { lambda = p.Lambda, loss = p.Loss, accuracy = p.Accuracy }), files,
                 });
             else

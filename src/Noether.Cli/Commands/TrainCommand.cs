@@ -26,17 +26,19 @@ internal static class TrainCommand
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (decoupled for adamw).", DefaultValueFactory = _ => 0.0 };
         var width = new Option<int>("--width") { Description = "Hidden width of mlp/cnn.", DefaultValueFactory = _ => 128 };
+        var depth = new Option<int>("--depth") { Description = "Hidden layers of mlp.", DefaultValueFactory = _ => 2 };
+        var subset = new Option<int?>("--subset") { Description = "Train on the first N training samples only." };
         var activation = new Option<string>("--activation") { Description = "Activation (relu, leaky_relu(0.1), gelu, silu, tanh, sigmoid, softplus, abs).", DefaultValueFactory = _ => "relu" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and dropout.", DefaultValueFactory = _ => 0UL };
         var dtype = new Option<string>("--dtype") { Description = "float32 or float64.", DefaultValueFactory = _ => "float32" };
         var output = new Option<string?>("--out") { Description = "Where to save the trained model (.safetensors, architecture included)." };
         var json = CliOutput.JsonOption();
-        var cmd = new Command("train", "Train a model on a built-in data set.") { model, data, dataDir, epochs, batch, optimizer, lr, momentum, weightDecay, width, activation, seed, dtype, output, json };
+        var cmd = new Command("train", "Train a model on a built-in data set.") { model, data, dataDir, epochs, batch, optimizer, lr, momentum, weightDecay, width, depth, subset, activation, seed, dtype, output, json };
         cmd.SetAction((parse, cancel) =>
         {
             var request = new TrainRequest(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(dataDir), parse.GetValue(epochs), parse.GetValue(batch),
                 parse.GetValue(optimizer)!, parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(width),
-                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json));
+                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json)) { Depth = parse.GetValue(depth), Subset = parse.GetValue(subset) };
             return Task.FromResult(parse.GetValue(dtype) switch
             {
                 "float32" => Run<float>(request, parse.InvocationConfiguration.Output, cancel),
@@ -48,14 +50,23 @@ internal static class TrainCommand
     }
 
     private sealed record TrainRequest(string Model, string Data, string? DataDir, int? Epochs, int BatchSize, string Optimizer, double? Lr,
-        double Momentum, double WeightDecay, int Width, string Activation, ulong Seed, string? Out, bool Json);
+        double Momentum, double WeightDecay, int Width, string Activation, ulong Seed, string? Out, bool Json)
+    {
+        public int Depth { get; init; } = 2;
+        public int? Subset { get; init; }
+    }
 
     private static int Run<T>(TrainRequest r, TextWriter stdout, CancellationToken cancel) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (r.BatchSize < 1) throw new ArgumentException($"--batch-size must be positive, got {r.BatchSize}");
         if (r.Out is not null) ModelFiles.CheckWritable(r.Out);
         var (train, test) = Datasets.Load(r.Data, r.DataDir);
-        var fitted = ModelCatalog.Create(r.Model, train.SampleShape, train.Classes, r.Width, Activation.Parse(r.Activation));
+        if (r.Subset is int n)
+        {
+            if (n < 1) throw new ArgumentException($"--subset must be positive, got {n}");
+            train = train.Subset(Enumerable.Range(0, Math.Min(n, train.Count)));
+        }
+        var fitted = ModelCatalog.Create(r.Model, train.SampleShape, train.Classes, r.Width, Activation.Parse(r.Activation), r.Depth);
         train = train.WithSampleShape(fitted.InputShape); test = test.WithSampleShape(fitted.InputShape);
         int epochs = r.Epochs ?? (r.Data == "digits" ? 30 : 3);
         if (epochs < 1) throw new ArgumentException($"--epochs must be positive, got {epochs}");

@@ -13,17 +13,18 @@ public static class ModelCatalog
     public static IReadOnlyList<string> Names { get; } = ["mlp", "cnn", "resnet20", "transformer"];
 
     /// <summary>
-    /// mlp: flattened pixels → two hidden layers of <paramref name="width"/>; cnn: conv stages of 32 and 64 channels
+    /// mlp: flattened pixels → <paramref name="depth"/> hidden layers of <paramref name="width"/>; cnn: conv stages of 32 and 64 channels
     /// (16/32 for inputs under 16 pixels) and a hidden layer of <paramref name="width"/>; resnet20: width 16;
     /// transformer: image rows as tokens, model width 64, 4 heads, 2 blocks.
     /// </summary>
-    public static FittedArchitecture Create(string name, int[] imageShape, int classes, int width = 128, Activation? activation = null)
+    public static FittedArchitecture Create(string name, int[] imageShape, int classes, int width = 128, Activation? activation = null, int depth = 2)
     {
+        if (depth < 1) throw new ArgumentException($"depth must be positive, got {depth}");
         if (imageShape.Length != 3) throw new ShapeMismatchException("ModelCatalog", "expects image samples [C, H, W]", imageShape);
         int c = imageShape[0], h = imageShape[1], w = imageShape[2];
         return name.ToLowerInvariant() switch
         {
-            "mlp" => new(Builders.Mlp(c * h * w, [width, width], classes, activation), [c * h * w]),
+            "mlp" => new(Builders.Mlp(c * h * w, Enumerable.Repeat(width, depth).ToArray(), classes, activation), [c * h * w]),
             "cnn" => new(Builders.SmallCnn(imageShape, h < 16 ? [16, 32] : [32, 64], classes, width, activation), imageShape),
             "resnet20" => new(Builders.ResNet20(imageShape, classes), imageShape),
             "transformer" => new(Builders.Transformer(c * h, w, classes, model: 64, heads: 4, kvHeads: 4, layers: 2, activation: activation), [c * h, w]),
