@@ -48,6 +48,31 @@ public class MergingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void RepairRestoresTheEndpointsStatisticsAtTheMidpoint()
+    {
+        var (train, test) = Digits();
+        var a = TrainMlp(3, train, width: 32);
+        var b = WeightMatching.Align(a, TrainMlp(4, train, width: 32)).Aligned;
+        var plain = Interpolation.Lerp(a, b, 0.5);
+        var repaired = Repair.Interpolate(a, b, 0.5, train);
+        // Every corrected pre-activation now has the interpolated mean and standard deviation of the endpoints.
+        var layers = new[] { "layers.0", "layers.2" };
+        var sa = Repair.Statistics(a, train, layers); var sb = Repair.Statistics(b, train, layers);
+        var sr = Repair.Statistics(repaired, train, layers); var sp = Repair.Statistics(plain, train, layers);
+        double errRepaired = 0, errPlain = 0;
+        foreach (var l in layers)
+            for (int c = 0; c < sa[l].Std.Length; c++)
+            {
+                double target = 0.5 * (sa[l].Std[c] + sb[l].Std[c]);
+                errRepaired = Math.Max(errRepaired, Math.Abs(sr[l].Std[c] - target) / Math.Max(1e-9, target));
+                errPlain = Math.Max(errPlain, Math.Abs(sp[l].Std[c] - target) / Math.Max(1e-9, target));
+            }
+        output.WriteLine($"std error: plain {errPlain:E2}, repaired {errRepaired:E2}; accuracy plain {Trainer.Evaluate(plain, test).Accuracy:P2}, repaired {Trainer.Evaluate(repaired, test).Accuracy:P2}");
+        Assert.True(errRepaired < 1e-6, $"{errRepaired:E2}");
+        Assert.True(errPlain > 1e-2);
+    }
+
+    [Fact]
     public void ActivationMatchingRecoversAnOrbitExactly()
     {
         var (train, _) = Digits();
