@@ -18,7 +18,8 @@ done
 echo "| MLP pair | alignment | loss barrier | accuracy barrier | midpoint accuracy |"
 echo "|---|---|---|---|---|"
 for a in none weight activation; do
-  noether barrier "$out/mlp1.safetensors" "$out/mlp2.safetensors" --data fashion-mnist --align "$a" --out "$out/barrier-mlp-$a" --json > "$out/barrier-mlp-$a.json"
+  compare=""; [ "$a" != none ] && compare="--compare"
+  noether barrier "$out/mlp1.safetensors" "$out/mlp2.safetensors" --data fashion-mnist --align "$a" $compare --out "$out/barrier-mlp-$a" --json > "$out/barrier-mlp-$a.json"
   /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"| seeds 1, 2 | {d['align']} | {d['barrier_loss']:.4f} | {100*d['barrier_acc']:.2f} % | {100*d['midpoint']['accuracy']:.2f} % |\")" "$out/barrier-mlp-$a.json"
 done
 RE="${RESNET_EPOCHS:-2}"; RS="${RESNET_SUBSET:-12000}"
@@ -29,7 +30,7 @@ echo; echo "| ResNet-20 pair | alignment | BatchNorm statistics | midpoint accur
 echo "|---|---|---|---|---|"
 for a in none weight; do for r in "--no-reset" ""; do
   tag="$a${r:+-noreset}"
-  noether barrier "$out/resnet1.safetensors" "$out/resnet2.safetensors" --data fashion-mnist --align "$a" $r --points 5 --out "$out/barrier-resnet-$tag" --json > "$out/barrier-resnet-$tag.json"
+  noether barrier "$out/resnet1.safetensors" "$out/resnet2.safetensors" --data fashion-mnist --align "$a" $r --points 3 --out "$out/barrier-resnet-$tag" --json > "$out/barrier-resnet-$tag.json"
   /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"| seeds 1, 2 | {d['align']} | {'reset' if d['batchnorm_reset'] else 'interpolated'} | {100*d['midpoint']['accuracy']:.2f} % | {d['barrier_loss']:.4f} |\")" "$out/barrier-resnet-$tag.json"
 done; done
 noether merge "$out"/mlp{1,2,3,4}.safetensors --out "$out/mergemany.safetensors" --json > /dev/null

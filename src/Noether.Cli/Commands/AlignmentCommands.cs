@@ -124,9 +124,11 @@ internal static class AlignmentCommands
         var align = new Option<string>("--align") { Description = "none, weight or activation: align B to A first.", DefaultValueFactory = _ => "none" };
         var repair = new Option<bool>("--repair") { Description = "REPAIR interior points." };
         var noReset = new Option<bool>("--no-reset") { Description = "Keep interpolated BatchNorm statistics instead of recomputing them at every point." };
+        var resetSamples = new Option<int>("--reset-samples") { Description = "Training samples used to recompute BatchNorm statistics, REPAIR and activation matching.", DefaultValueFactory = _ => 4096 };
+        var compare = new Option<bool>("--compare") { Description = "With --align: also evaluate the path before alignment, in the same table, JSON and plots." };
         var output = new Option<string?>("--out") { Description = "Directory for barrier.csv and the plot (SVG, PNG, CSV)." };
         var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption();
-        var cmd = new Command("barrier", "Loss and accuracy along the straight line between two models, and the barrier.") { a, b, data, dataDir, points, align, repair, noReset, output, arch, json };
+        var cmd = new Command("barrier", "Loss and accuracy along the straight line between two models, and the barrier.") { a, b, data, dataDir, points, align, repair, noReset, resetSamples, compare, output, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             string pa = parse.GetValue(a)!, pb = parse.GetValue(b)!;
@@ -135,6 +137,10 @@ internal static class AlignmentCommands
             ArchitectureCheck.RequireSame(ma, mb, pa, pb);
             var (train, test) = DataArguments.Load(parse.GetValue(data)!, parse.GetValue(dataDir));
             train = DataArguments.Fit(train, ma.Graph); test = DataArguments.Fit(test, ma.Graph);
+            int samples = parse.GetValue(resetSamples);
+            if (samples < 2) throw new ArgumentException($"--reset-samples must be at least 2, got {samples}");
+            if (train.Count > samples) train = train.Subset(Enumerable.Range(0, samples));
+            var original = mb;
             mb = parse.GetValue(align) switch
             {
                 "none" => mb,
@@ -151,20 +157,29 @@ internal static class AlignmentCommands
                 var task = ctx.AddTask("path", maxValue: n);
                 return LinearPath.Evaluate(ma, mb, test, n, reset, parse.GetValue(repair), train, new Progress<int>(i => task.Value = i), cancel);
             });
-            var files = parse.GetValue(output) is { } dir ? Write(path, dir) : [];
+            LinearPath? before = parse.GetValue(compare) && parse.GetValue(align) != "none"
+                ? LinearPath.Evaluate(ma, original, test, n, reset, parse.GetValue(repair), train, cancel: cancel) : null;
+            var files = parse.GetValue(output) is { } dir ? Write(path, before, parse.GetValue(align), dir) : [];
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
                 {
                     a = pa, b = pb, align = parse.GetValue(align), batchnorm_reset = reset, barrier_loss = path.LossBarrier, barrier_acc = path.AccuracyBarrier,
                     midpoint = new { lambda = path.Midpoint.Lambda, loss = path.Midpoint.Loss, accuracy = path.Midpoint.Accuracy },
-                    curve = path.Points.Select(p => new { lambda = p.Lambda, loss = p.Loss, accuracy = p.Accuracy }), files,
+                    curve = path.Points.Select(p => new { lambda = p.Lambda, loss = p.Loss, accuracy = p.Accuracy }),
+                    before = before is null ? null : new
+                    {
+                        barrier_loss = before.LossBarrier, barrier_acc = before.AccuracyBarrier,
+                        curve = before.Points.Select(p => new { lambda = p.Lambda, loss = p.Loss, accuracy = p.Accuracy }),
+                    },
+                    files,
                 });
             else
             {
                 var table = new Table().AddColumns("λ", "loss", "accuracy");
                 foreach (var p in path.Points) table.AddRow(p.Lambda.ToString("F3"), p.Loss.ToString("F4"), p.Accuracy.ToString("P2"));
                 AnsiConsole.Write(table);
-                AnsiConsole.MarkupLine($"loss barrier [bold]{path.LossBarrier:F4}[/], accuracy barrier [bold]{path.AccuracyBarrier:P2}[/]");
+                AnsiConsole.MarkupLine($"loss barrier [bold]{path.LossBarrier:F4}[/], accuracy barrier [bold]{path.AccuracyBarrier:P2}[/]"
+                    + (before is null ? "" : $" (before alignment {before.LossBarrier:F4}, {before.AccuracyBarrier:P2})"));
                 foreach (var f in files) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
             }
             return Task.FromResult(ExitCodes.Ok);
@@ -172,16 +187,22 @@ internal static class AlignmentCommands
         return cmd;
     }
 
-    private static IReadOnlyList<string> Write(LinearPath path, string directory)
+    private static IReadOnlyList<string> Write(LinearPath path, LinearPath? before, string align, string directory)
     {
         Directory.CreateDirectory(directory);
         var inv = CultureInfo.InvariantCulture;
-        var csv = "lambda,loss,accuracy\n" + string.Concat(path.Points.Select(p => $"{p.Lambda.ToString("R", inv)},{p.Loss.ToString("R", inv)},{p.Accuracy.ToString("R", inv)}\n"));
+        string Row(PathPoint p) => $"{p.Lambda.ToString("R", inv)},{p.Loss.ToString("R", inv)},{p.Accuracy.ToString("R", inv)}";
+        var csv = "lambda,loss,accuracy" + (before is null ? "" : ",loss_before_alignment,accuracy_before_alignment") + "\n"
+            + string.Concat(path.Points.Select((p, i) => Row(p) + (before is null ? "" : $",{before.Points[i].Loss.ToString("R", inv)},{before.Points[i].Accuracy.ToString("R", inv)}") + "\n"));
         var csvPath = Path.Combine(directory, "barrier.csv");
         AtomicText.Write(csvPath, csv);
         var lambdas = path.Points.Select(p => p.Lambda).ToArray();
-        var loss = PlotFiles.Write(new LinePlot("Loss along the linear path", "λ", "loss", [new Series("loss", lambdas, path.Points.Select(p => p.Loss).ToArray())]), Path.Combine(directory, "barrier_loss"));
-        var acc = PlotFiles.Write(new LinePlot("Accuracy along the linear path", "λ", "accuracy", [new Series("accuracy", lambdas, path.Points.Select(p => p.Accuracy).ToArray())]), Path.Combine(directory, "barrier_accuracy"));
+        string label = align == "none" ? "as given" : $"{align} matching";
+        Series[] Curves(Func<PathPoint, double> y) => before is null
+            ? [new Series(label, lambdas, path.Points.Select(y).ToArray())]
+            : [new Series("before alignment", lambdas, before.Points.Select(y).ToArray()), new Series($"after {label}", lambdas, path.Points.Select(y).ToArray())];
+        var loss = PlotFiles.Write(new LinePlot("Loss along the linear path", "λ", "loss", Curves(p => p.Loss)), Path.Combine(directory, "barrier_loss"));
+        var acc = PlotFiles.Write(new LinePlot("Accuracy along the linear path", "λ", "accuracy", Curves(p => p.Accuracy)), Path.Combine(directory, "barrier_accuracy"));
         return [csvPath, loss.Svg, loss.Png, loss.Csv, acc.Svg, acc.Png, acc.Csv];
     }
 }
