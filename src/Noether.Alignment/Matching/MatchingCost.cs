@@ -106,7 +106,10 @@ internal sealed class MatchingCost
         }
         var kinds = FactorKinds.SegmentDiagonals(f);
         cost._fixed = new double[n * n];
-        var bindings = ready is not null && f.Bindings.Any(ready) ? f.Bindings.Where(ready) : f.Bindings;
+        // Statistics (BatchNorm running means and variances) are not weights: Σ μ_A·μ_B would match channels by the rank
+        // of their statistics (rearrangement inequality), not by what they compute.
+        var weights = f.Bindings.Where(x => x.Rule != AxisRule.PermutationOnly).ToArray();
+        var bindings = ready is not null && weights.Any(ready) ? weights.Where(ready) : weights;
         foreach (var binding in bindings)
         {
             var g = Correlation(a, b, binding, n);

@@ -66,8 +66,9 @@ public static class WeightMatching
         options ??= new AlignmentOptions();
         ArchitectureCheck.RequireSame(a, b);
         spec ??= SymmetryDeriver.Derive(a.Graph);
-        var sA = ScaleNormalisation.Of(a, spec);
-        var sB = ScaleNormalisation.Of(b, spec);
+        var targets = new Dictionary<(int, int), double>();
+        var sA = ScaleNormalisation.Of(a, spec, targets);
+        var sB = ScaleNormalisation.Of(b, spec, targets);
         var na = GroupAction.Apply(a, spec, sA);
         var nb = GroupAction.Apply(b, spec, sB);
         var g = spec.Factors.Select(f => f.Group.Identity).ToArray();

@@ -90,6 +90,7 @@ internal static class AlignmentCommands
             var train = parse.GetValue(repair)
                 ? DataArguments.Fit(DataArguments.Load(parse.GetValue(data) ?? throw new ArgumentException("--repair needs --data"), parse.GetValue(dataDir)).Train, ms[0].Graph)
                 : null;
+            if (train is not null && train.Count > 4096) train = train.Subset(Enumerable.Range(0, 4096));
             Model<double> merged;
             if (parse.GetValue(naive))
             {
