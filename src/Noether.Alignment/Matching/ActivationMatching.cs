@@ -28,8 +28,7 @@ public static class ActivationMatching
         var matched = new bool[spec.Factors.Count];
         var values = spec.Factors.Select(f => f.Segments.SelectMany(s => s.Values).Where(v => a.Graph.Producer(v) is not null).Distinct().ToArray()).ToArray();
         var all = values.SelectMany(v => v).Distinct().ToArray();
-        var ca = Collect(a, subset, all, spec, values, cancel);
-        var cb = Collect(b, subset, all, spec, values, cancel);
+        var acc = Accumulate(a, b, subset, spec, values, cancel);
         for (int k = 0; k < spec.Factors.Count; k++)
         {
             var f = spec.Factors[k];
@@ -37,11 +36,8 @@ public static class ActivationMatching
             int n = f.Channels;
             var corr = new double[n * n];
             foreach (var v in values[k])
-            {
-                if (!ca.TryGetValue(v, out var xa) || xa.Dim(0) != n) continue;
-                var c = Correlation(xa, cb[v]);
-                System.Numerics.Tensors.TensorPrimitives.Add(corr, c, corr);
-            }
+                if (acc.TryGetValue(v, out var c) && c.Count > 0)
+                    System.Numerics.Tensors.TensorPrimitives.Add(corr, c.Correlation(), corr);
             var perm = LinearAssignment.Solve<double>(corr, n, n, maximize: true).RowToColumn;
             g[k] = FactorKinds.Element(f, perm, new Dictionary<int, double[]>());
             matched[k] = true;
@@ -57,46 +53,38 @@ public static class ActivationMatching
         return rest with { Factors = factors, Check = check, DistanceBefore = WeightMatching.Distance(a, b) };
     }
 
-    /// <summary>Per value, activations as [channels, samples·positions].</summary>
-    private static Dictionary<string, Tensor<double>> Collect(Model<double> m, Dataset data, string[] names, WeightSpaceSpec spec, string[][] values, CancellationToken cancel)
+    /// <summary>Per value, the correlation of A's and B's units accumulated over the data, batch by batch.</summary>
+    private static Dictionary<string, CorrelationAccumulator> Accumulate(Model<double> a, Model<double> b, Dataset data,
+        WeightSpaceSpec spec, string[][] values, CancellationToken cancel)
     {
-        var parts = names.ToDictionary(n => n, _ => new List<double[]>());
         var channelsOf = new Dictionary<string, int>();
         for (int k = 0; k < spec.Factors.Count; k++) foreach (var v in values[k]) channelsOf[v] = spec.Factors[k].Channels;
+        var result = channelsOf.ToDictionary(p => p.Key, p => new CorrelationAccumulator(p.Value));
         using var _ = GradMode.NoGrad();
         foreach (var (x, _) in new DataLoader(data, 256, shuffle: false, new Rng(0)).Epoch<double>())
         {
             cancel.ThrowIfCancellationRequested();
-            var pass = Executor.Forward(m, [x], training: false);
-            foreach (var n in names)
+            var pa = Executor.Forward(a, [x], training: false);
+            var pb = Executor.Forward(b, [x], training: false);
+            foreach (var (n, c) in channelsOf)
             {
-                var t = pass.Values[n].Value;
-                int c = channelsOf[n];
-                // The channel axis: the first per-sample axis of size c for images ([N, C, H, W]), else the last.
-                int axis = t.Rank == 4 && t.Dim(1) == c ? 1 : t.Rank - 1;
-                if (t.Dim(axis) != c) continue;
-                var moved = t.Permute([axis, .. Enumerable.Range(0, t.Rank).Where(i => i != axis)]).Contiguous().Reshape(c, -1);
-                parts[n].Add(moved.ToArray());
+                var ta = Units(pa.Values[n].Value, c);
+                if (ta is null) continue;
+                result[n].Add(ta, Units(pb.Values[n].Value, c)!);
             }
-        }
-        var result = new Dictionary<string, Tensor<double>>();
-        foreach (var (n, list) in parts)
-        {
-            if (list.Count == 0) continue;
-            int c = channelsOf[n];
-            int width = list.Sum(p => p.Length / c);
-            var all = new Tensor<double>(c, width);
-            var span = all.Span;
-            int offset = 0;
-            foreach (var p in list)
-            {
-                int w = p.Length / c;
-                for (int i = 0; i < c; i++) p.AsSpan(i * w, w).CopyTo(span.Slice(i * width + offset, w));
-                offset += w;
-            }
-            result[n] = all;
         }
         return result;
+    }
+
+    /// <summary>
+    /// A value as [channels, samples·positions]: the channel axis is the first per-sample axis of size c for images
+    /// ([N, C, H, W]), else the last; null when the value has no such axis.
+    /// </summary>
+    private static Tensor<double>? Units(Tensor<double> t, int c)
+    {
+        int axis = t.Rank == 4 && t.Dim(1) == c ? 1 : t.Rank - 1;
+        if (t.Dim(axis) != c) return null;
+        return t.Permute([axis, .. Enumerable.Range(0, t.Rank).Where(i => i != axis)]).Contiguous().Reshape(c, -1);
     }
 
     /// <summary>Pearson correlation between every row of <paramref name="a"/> and every row of <paramref name="b"/> (row-major n×n).</summary>
