@@ -68,11 +68,21 @@ public class OnnxEinsumIfTests
     }
 
     [Theory]
+    [InlineData("bijk->bj")]
+    [InlineData("bijk->bkj")]
+    public void SumsOverAxesOfOneValue(string equation)
+    {
+        var model = new OnnxModelBuilder(opset: 12).Input("x", -1, 2, 3, 4).Node("Einsum", ["x"], "y", ("equation", equation)).Output("y").Build();
+        AssertAgrees(model, 1e-5, Input(8, 1, 2, 2, 3, 4));
+    }
+
+    [Theory]
     [InlineData("bii->bi", 3, 3)]
-    [InlineData("bij->bi", 3, 4)]
+    [InlineData("bij,bkl->bijkl", 3, 4)] // an outer product
     public void UnmappedEquationsAreRefusedByName(string equation, int i, int j)
     {
-        var model = new OnnxModelBuilder(opset: 12).Input("x", -1, i, j).Node("Einsum", ["x"], "y", ("equation", equation)).Output("y").Build();
+        string[] operands = equation.Contains(',') ? ["x", "x"] : ["x"];
+        var model = new OnnxModelBuilder(opset: 12).Input("x", -1, i, j).Node("Einsum", operands, "y", ("equation", equation)).Output("y").Build();
         var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import<float>(model, "einsum.onnx"));
         Assert.Equal(OnnxImportError.UnsupportedVariant, e.Error);
         Assert.Contains($"'{equation}'", e.Message);

@@ -4,8 +4,9 @@ using Noether.Tensors;
 namespace Noether.IO;
 
 /// <summary>
-/// Einsum: folded on constants; on computed values the patterns the IR has ops for — a transpose, a product with a
-/// weight matrix (a Linear layer), and a (batched) matrix product of two computed values — each with transposes around.
+/// Einsum: folded on constants; on computed values the patterns the IR has ops for — a transpose or sum over axes of
+/// one value, a product with a weight matrix (a Linear layer), and a (batched) matrix product of two computed values —
+/// each with transposes around.
 /// </summary>
 internal sealed partial class OnnxGraphConverter
 {
@@ -28,7 +29,7 @@ internal sealed partial class OnnxGraphConverter
             return;
         }
         var unsupported = Fail(OnnxImportError.UnsupportedVariant,
-            $"Einsum equation '{text}' is not a transpose, a product with a weight matrix or a (batched) matrix product of computed values; those are the forms the graph IR maps");
+            $"Einsum equation '{text}' is not a transpose or sum of one value, a product with a weight matrix or a (batched) matrix product of two computed values; those are the forms the graph IR maps");
         var runtime = operands.OfType<RuntimeValue>().ToArray();
         int first = Array.FindIndex(operands, o => o is RuntimeValue);
         char sample = eq.Inputs[first][0];
@@ -41,7 +42,7 @@ internal sealed partial class OnnxGraphConverter
         if (eq.Inputs.Any(s => s.Distinct().Count() != s.Length)) throw unsupported; // diagonals
         RuntimeValue y = (operands.Length, runtime.Length) switch
         {
-            (1, 1) => EinsumTranspose(runtime[0], eq.Inputs[0], eq.Output) ?? throw unsupported,
+            (1, 1) => EinsumTranspose(runtime[0], eq.Inputs[0], eq.Output) ?? EinsumSum(runtime[0], eq.Inputs[0], eq.Output) ?? throw unsupported,
             (2, 1) => EinsumLinear(runtime[0], eq.Inputs[first], (ConstValue)operands[1 - first], eq.Inputs[1 - first], eq.Output) ?? throw unsupported,
             (2, 2) => EinsumMatMul(runtime[0], eq.Inputs[0], runtime[1], eq.Inputs[1], eq.Output) ?? throw unsupported,
             _ => throw unsupported,
@@ -55,6 +56,18 @@ internal sealed partial class OnnxGraphConverter
         if (from.Length != to.Length || to.Any(c => !from.Contains(c))) return null;
         var perm = to[1..].Select(c => from.IndexOf(c) - 1).ToArray();
         return perm.SequenceEqual(Enumerable.Range(0, perm.Length)) ? x : Emit(new TransposeOp(perm), BaseName() + ".transpose", x);
+    }
+
+    /// <summary>Sums over the letters of <paramref name="from"/> missing in <paramref name="to"/> (a mean times the count), then reorders.</summary>
+    private RuntimeValue? EinsumSum(RuntimeValue x, string from, string to)
+    {
+        if (to.Any(c => !from.Contains(c))) return null;
+        var dropped = Enumerable.Range(1, from.Length - 1).Where(a => !to.Contains(from[a])).OrderDescending().ToArray();
+        int count = dropped.Aggregate(1, (p, a) => p * x.Shape[a - 1]);
+        var y = x;
+        foreach (var a in dropped) y = Emit(new ReduceMeanOp(a - 1), BaseName() + ".mean", y);
+        y = Emit(new ScalarBinaryOp(BinaryFunction.Mul, count), BaseName() + ".sum", y);
+        return EinsumTranspose(y, new string(from.Where(to.Contains).ToArray()), to);
     }
 
     /// <summary>x · W with W a constant matrix of one contracted and one new letter: a Linear layer over the contracted axis.</summary>
