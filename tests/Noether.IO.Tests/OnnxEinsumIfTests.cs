@@ -128,6 +128,33 @@ public class OnnxEinsumIfTests
         Assert.Equal(net.Graph.Nodes.Count, net.Graph.Nodes.Select(n => n.Name).Distinct().Count());
     }
 
+    [Theory]
+    [InlineData("Greater", 3, false, true)]   // x.size(1) > 3
+    [InlineData("Less", 3, true, true)]       // not (x.size(1) < 3)
+    [InlineData("GreaterOrEqual", 5, false, false)]
+    [InlineData("LessOrEqual", 0, true, true)] // not (N <= 0): the batch size is at least 1
+    public void ConditionsFromShapeComparisonsFold(string comparison, long literal, bool negate, bool expected)
+    {
+        var b = new OnnxModelBuilder(opset: 13).Input("x", -1, 4).Floats("two", [], 2f).Floats("one", [], 1f)
+            .Scalar("axis", literal == 0 ? 0 : 1).Scalar("c", literal)
+            .Node("Shape", ["x"], "s").Node("Gather", ["s", "axis"], "d", ("axis", 0L)).Node(comparison, ["d", "c"], "test");
+        b = negate ? b.Node("Not", ["test"], "cond") : b.Node("And", ["test", "test"], "cond");
+        var model = b.Node("If", ["cond"], "y", ("then_branch", Branch("Mul", "two", "a")), ("else_branch", Branch("Sub", "two", "b"))).Output("y").Build();
+        var net = AssertAgrees(model, 1e-6, Input(9, 1, 3, 4));
+        Assert.Equal(expected ? BinaryFunction.Mul : BinaryFunction.Sub, Assert.IsType<ScalarBinaryOp>(net.Graph.Nodes[0].Op).Function);
+    }
+
+    [Fact]
+    public void AComparisonWithTheBatchSizeThatDependsOnItIsRefused()
+    {
+        var model = new OnnxModelBuilder(opset: 13).Input("x", -1, 4).Floats("two", [], 2f).Floats("one", [], 1f).Scalar("zero", 0).Scalar("c", 3)
+            .Node("Shape", ["x"], "s").Node("Gather", ["s", "zero"], "n", ("axis", 0L)).Node("Greater", ["n", "c"], "cond")
+            .Node("If", ["cond"], "y", ("then_branch", Branch("Mul", "two", "a")), ("else_branch", Branch("Sub", "two", "b"))).Output("y").Build();
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import<float>(model, "if.onnx"));
+        Assert.Equal(OnnxImportError.UnsupportedVariant, e.Error);
+        Assert.Contains("batch size", e.Message);
+    }
+
     [Fact]
     public void IfWithAConditionComputedAtRunTimeIsRefused()
     {

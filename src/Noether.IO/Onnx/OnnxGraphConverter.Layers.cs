@@ -26,6 +26,8 @@ internal sealed partial class OnnxGraphConverter
         ["Transpose"] = Transpose, ["Concat"] = Concat, ["Gather"] = Gather, ["Slice"] = Slice, ["Pad"] = Pad,
         ["Expand"] = Expand, ["ConstantOfShape"] = ConstantOfShape, ["ReduceMean"] = ReduceMean, ["Equal"] = Equal,
         ["Clip"] = Clip, ["HardSigmoid"] = HardSigmoid, ["HardSwish"] = HardSwish, ["Split"] = Split, ["Range"] = Range, ["Einsum"] = Einsum, ["If"] = If,
+        ["Greater"] = () => Compare("Greater"), ["Less"] = () => Compare("Less"), ["GreaterOrEqual"] = () => Compare("GreaterOrEqual"),
+        ["LessOrEqual"] = () => Compare("LessOrEqual"), ["Not"] = () => Logic("Not"), ["And"] = () => Logic("And"), ["Or"] = () => Logic("Or"), ["Xor"] = () => Logic("Xor"),
     };
 
     // ---- linear layers -----------------------------------------------------------------------------------------
