@@ -9,7 +9,9 @@ For each model NAME it writes, next to this file, in generated/:
                       dynamic sequence axis)
   NAME.input.npy      a seeded input (float32, or int64 token ids)
   NAME.output.npy     PyTorch's output for that input, evaluated in float64 from the same float32 weights (the file's
-                      exact function, rounded once); the generator checks that PyTorch's float32 output agrees
+                      function, rounded once; where the exporter folds constants, e.g. BatchNorm into Conv, the file's
+                      weights are rounded after folding, a ~1e-7 relative difference); the generator checks that
+                      PyTorch's float32 output agrees within 1e-5
 and, for the real pretrained models in real/ (see real/fetch.sh), seeded inputs real/NAME.inputK.npy (golden outputs
 come from ONNX Runtime: experiments/onnx-zoo/ort_golden.cs). manifest.json lists them all with opset, torch and onnx versions, input/output names, shapes and dtypes.
 
