@@ -10,7 +10,7 @@
 #   verify        noether verify M T.onnx --input …  (the transformed model computes the same function)
 #   canonicalize  noether canonicalize M --out C.onnx, and noether verify M C.onnx
 #   convert       noether convert M R.safetensors, noether convert R.safetensors R.onnx, noether verify M R.onnx
-#   names         T.onnx kept M's graph, input, output, node and initializer names and opset (python3-onnx)
+#   names         T.onnx and C.onnx kept M's graph, input, output, node and initializer names and opset (python3-onnx)
 #
 # Environment: ENGINE=noether|onnxruntime adds --engine to run and verify (once the CLI has it); OUT=dir keeps the
 # files (default: a temporary directory); ONLY="name …" restricts the models; NOETHER=path/to/noether.dll skips the build.
@@ -56,6 +56,14 @@ convert_round_trip() {
     && verify "$dir/converted.onnx"
 }
 
+names_kept() {
+  local f
+  for f in transformed canonical; do
+    [ -f "$dir/$f.onnx" ] || continue
+    "$py" "$here/zoo.py" names "$model" "$dir/$f.onnx" | sed "s/^/$f: /" || return 1
+  done
+}
+
 verbs=(summary run inspect transform verify canonicalize convert names)
 header="| model | kind |"; for v in "${verbs[@]}"; do header+=" $v |"; done
 echo "$header first error |"
@@ -72,12 +80,12 @@ while IFS=$'\t' read -r name kind model input_list; do
   step inspect noether inspect "$model" --json
   if step transform noether transform "$model" --random --seed 1 --out "$dir/transformed.onnx"; then
     step verify verify "$dir/transformed.onnx"
-    step names "$py" "$here/zoo.py" names "$model" "$dir/transformed.onnx"
   else
-    cell[verify]="–"; cell[names]="–"
+    cell[verify]="–"
   fi
   step canonicalize canonicalize
   step convert convert_round_trip
+  if [ -f "$dir/transformed.onnx" ] || [ -f "$dir/canonical.onnx" ]; then step names names_kept; else cell[names]="–"; fi
   row="| $name | $kind |"; ok=1
   for v in "${verbs[@]}"; do
     row+=" ${cell[$v]} |"
