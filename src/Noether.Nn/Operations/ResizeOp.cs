@@ -83,16 +83,34 @@ public sealed record ResizeOp(int OutH, int OutW, double ScaleH, double ScaleW, 
         return Ops.MatMul(Ops.MatMul(ah, x[0]), aw);
     }
 
-    /// <summary>The input coordinate that output coordinate <paramref name="o"/> reads.</summary>
-    public double SourceCoordinate(int o, int inLength, int outLength, double scale) => Coordinates switch
+    /// <summary>
+    /// The input coordinate that output coordinate <paramref name="o"/> reads, computed in single precision as ONNX
+    /// Runtime does, so that exact ties of nearest mode (8.5 / 1.7 = 5) round the same way.
+    /// </summary>
+    public double SourceCoordinate(int o, int inLength, int outLength, double scale)
     {
-        ResizeCoordinates.HalfPixel => (o + 0.5) / scale - 0.5,
-        ResizeCoordinates.PytorchHalfPixel => outLength > 1 ? (o + 0.5) / scale - 0.5 : 0,
-        ResizeCoordinates.AlignCorners => outLength > 1 ? o * (inLength - 1) / (double)(outLength - 1) : 0,
-        ResizeCoordinates.Asymmetric => o / scale,
-        ResizeCoordinates.TfHalfPixelForNn => (o + 0.5) / scale,
-        _ => throw new InvalidOperationException($"unknown coordinate mode {Coordinates}"),
-    };
+        float x = o, s = (float)scale;
+        return Coordinates switch
+        {
+            ResizeCoordinates.HalfPixel => (x + 0.5f) / s - 0.5f,
+            ResizeCoordinates.PytorchHalfPixel => outLength > 1 ? (x + 0.5f) / s - 0.5f : 0,
+            ResizeCoordinates.AlignCorners => outLength > 1 ? x * (inLength - 1) / (ResizedLength(inLength, outLength, scale) - 1) : 0,
+            ResizeCoordinates.Asymmetric => x / s,
+            ResizeCoordinates.TfHalfPixelForNn => (x + 0.5f) / s,
+            _ => throw new InvalidOperationException($"unknown coordinate mode {Coordinates}"),
+        };
+    }
+
+    /// <summary>
+    /// The resized length of align-corners mode: input length × scale, unrounded, as the ONNX specification's reference
+    /// has it (test_resize_downsample_scales_linear_align_corners; ONNX Runtime uses the rounded size instead). It is
+    /// the output size itself whenever the scale is output/input.
+    /// </summary>
+    private static float ResizedLength(int inLength, int outLength, double scale)
+    {
+        double exact = inLength * scale;
+        return Math.Abs(exact - outLength) < 1e-4 ? outLength : (float)exact;
+    }
 
     private int Nearest(int o, int inLength, int outLength, double scale)
     {
