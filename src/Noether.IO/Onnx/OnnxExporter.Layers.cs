@@ -1,4 +1,6 @@
 using Noether.Nn.Operations;
+using Noether.Tensors;
+using Onnx;
 
 namespace Noether.IO;
 
@@ -11,6 +13,8 @@ internal sealed partial class OnnxGraphWriter<T>
         {
             case ResizeOp r: Resize(r, x, y); break;
             case ConvTranspose2dOp t: ConvTranspose(t, x, y); break;
+            case LstmOp l: Recurrent("LSTM", LstmOp.Gates, l.HiddenSize, l.Direction, l.Peepholes, l.InitialState, l.FinalCellState, x, y); break;
+            case GruOp g: Recurrent("GRU", GruOp.Gates, g.HiddenSize, g.Direction, false, g.InitialState, false, x, y, Attr("linear_before_reset", g.LinearBeforeReset ? 1L : 0L)); break;
             default: throw new NotSupportedException($"op {op.Kind} has no ONNX mapping");
         }
     }
@@ -65,5 +69,54 @@ internal sealed partial class OnnxGraphWriter<T>
             Attr("kernel_shape", t.KernelH, t.KernelW), Attr("strides", o.StrideH, o.StrideW), Attr("dilations", o.DilationH, o.DilationW),
             Attr("group", (long)o.Groups), Attr("pads", o.PadH, o.PadW, endH, endW),
             Attr("output_padding", endH - (o.PadH - t.OutputPaddingH), endW - (o.PadW - t.OutputPaddingW)));
+    }
+
+    /// <summary>
+    /// LSTM or GRU between transposes, as PyTorch writes batch_first layers (ONNX Runtime runs only layout 0): X to
+    /// [T, N, I], Y from [T, D, N, H] back to [N, T, D, H]. The per-gate parameters are joined into ONNX's W, R, B (and P),
+    /// stored initial states are expanded over the batch to [D, N, H], and the final cell state is appended to Y as one
+    /// more step.
+    /// </summary>
+    private void Recurrent(string type, string gates, int hidden, RecurrentDirection direction, bool peepholes, bool stored, bool cellOut,
+        string x, string y, params AttributeProto[] extra)
+    {
+        var directions = Recurrence.Directions(direction);
+        int dirs = directions.Count;
+        Tensor<T> Joined(IEnumerable<string> roles, params int[] shape)
+            => Tensor<T>.FromArray(roles.SelectMany(role => model[$"{_node.Name}.{role}"].Contiguous().ToArray()).ToArray(), shape);
+        IEnumerable<string> PerGate(string kind) => directions.SelectMany(d => gates.Select(g => Recurrence.Role(kind, g, d.Suffix)));
+        int inputSize = model[$"{_node.Name}.{Recurrence.Role("weight_ih", gates[0], "")}"].Dim(1);
+        var w = Initializer($"{_node.Name}.W", Joined(PerGate("weight_ih"), dirs, gates.Length * hidden, inputSize));
+        var r = Initializer($"{_node.Name}.R", Joined(PerGate("weight_hh"), dirs, gates.Length * hidden, hidden));
+        var b = Initializer($"{_node.Name}.B", Joined(directions.SelectMany(d => gates.Select(g => Recurrence.Role("bias_ih", g, d.Suffix))
+            .Concat(gates.Select(g => Recurrence.Role("bias_hh", g, d.Suffix)))), dirs, 2 * gates.Length * hidden));
+        var timeMajor = Op("Transpose", [x], null, Attr("perm", 1L, 0L, 2L));
+        var inputs = new List<string> { timeMajor, w, r, b, "" };
+        string Initial(string state)
+        {
+            var value = Initializer($"{_node.Name}.{state}", Joined(directions.Select(d => $"{state}{d.Suffix}"), 1, dirs, hidden));
+            var batch = Op("Slice", [Op("Shape", [x]), Longs(0), Longs(1)]);
+            var expanded = Op("Expand", [value, Op("Concat", [batch, Longs(dirs, hidden)], null, Attr("axis", 0L))]);
+            return Op("Transpose", [expanded], null, Attr("perm", 1L, 0L, 2L));
+        }
+        if (stored)
+        {
+            inputs.Add(Initial("initial_h"));
+            if (type == "LSTM") inputs.Add(Initial("initial_c"));
+        }
+        if (peepholes)
+        {
+            while (inputs.Count < 7) inputs.Add("");
+            inputs.Add(Initializer($"{_node.Name}.P", Joined(directions.SelectMany(d => "iof".Select(g => Recurrence.Role("peephole", g, d.Suffix))), dirs, 3 * hidden)));
+        }
+        var n = new NodeProto { OpType = type, Name = y, Output = { Temp("y") } };
+        if (cellOut) n.Output.AddRange(["", Temp("y_c")]);
+        n.Input.AddRange(inputs);
+        n.Attribute.AddRange([Attr("hidden_size", (long)hidden), Attr("direction", direction.ToString().ToLowerInvariant()), .. extra]);
+        _g.Node.Add(n);
+        if (!cellOut) { Op("Transpose", [n.Output[0]], y, $"{y}/Transpose", Attr("perm", 2L, 0L, 1L, 3L)); return; }
+        var steps = Op("Transpose", [n.Output[0]], null, Attr("perm", 2L, 0L, 1L, 3L));
+        var finalCell = Op("Unsqueeze", [Op("Transpose", [n.Output[2]], null, Attr("perm", 1L, 0L, 2L)), Longs(1)]);
+        Op("Concat", [steps, finalCell], y, $"{y}/Concat", Attr("axis", 1L));
     }
 }

@@ -209,7 +209,7 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
                 var batch = Op("Slice", [Op("Shape", [x]), Longs(0), Longs(1)]);
                 Op("Expand", [weight, Op("Concat", [batch, Longs(bp.Shape.Select(d => (long)d).ToArray())], null, Attr("axis", 0L))], y);
                 break;
-            case ResizeOp or ConvTranspose2dOp: EmitLayer(n.Op, x, y); break;
+            case ResizeOp or ConvTranspose2dOp or LstmOp or GruOp: EmitLayer(n.Op, x, y); break;
             case EmbeddingOp: throw new NotSupportedException("Embedding reads token ids stored as floats; ONNX Gather needs integer indices, so the layer cannot be exported");
             default: throw new NotSupportedException($"op {n.Op.Kind} has no ONNX mapping");
         }
