@@ -129,7 +129,7 @@ public class OnnxRecurrentImportTests
     /// <summary>
     /// What torch.onnx writes for a batch_first two-layer LSTM/GRU: Transpose to [T, N, I], zero initial states of
     /// shape [D, N, H] built from Shape(x), layout-0 nodes, Squeeze (one direction) or Transpose + Reshape (two)
-    /// between layers, Transpose back to [N, T, D·H], and h_n[-1] read with Gather.
+    /// between layers, Transpose back to [N, T, D·H], and h_n[-1] read from the layers' states joined with Concat.
     /// </summary>
     [Theory]
     [InlineData("LSTM", false)]
@@ -140,15 +140,17 @@ public class OnnxRecurrentImportTests
     {
         int dirs = bidirectional ? 2 : 1, gates = op == "LSTM" ? 4 : 3;
         var b = new OnnxModelBuilder(13).Input("x", -1, Steps, InputSize)
-            .Scalar("zero", 0).Longs("axes0", 0).Longs("dirs", dirs).Longs("hidden", Hidden).Longs("axes1", 1).Longs("flat", 0, 0, -1).Scalar("last", -1)
+            .Scalar("zero", 0).Longs("axes0", 0).Longs("dirs", 2 * dirs).Longs("hidden", Hidden).Longs("axes1", 1).Longs("flat", 0, 0, -1).Scalar("last", -1)
+            .Longs("cut0", 0).Longs("cut1", dirs).Longs("cut2", 2 * dirs)
             .Node("Shape", ["x"], "shape").Node("Gather", ["shape", "zero"], "n", ("axis", 0L)).Node("Unsqueeze", ["n", "axes0"], "n1")
             .Node("Concat", ["dirs", "n1", "hidden"], "state_shape", ("axis", 0L)).Node("ConstantOfShape", ["state_shape"], "zeros")
+            .Node("Slice", ["zeros", "cut0", "cut1", "axes0"], "zeros0").Node("Slice", ["zeros", "cut1", "cut2", "axes0"], "zeros1")
             .Node("Transpose", ["x"], "xt", ("perm", new long[] { 1, 0, 2 }));
         Weights(b, gates, dirs, InputSize, "l0", seed: 40);
         Weights(b, gates, dirs, dirs * Hidden, "l1", seed: 50);
         string Layer(int k, string input)
         {
-            var ins = op == "LSTM" ? new[] { input, $"l{k}.W", $"l{k}.R", $"l{k}.B", "", "zeros", "zeros" } : [input, $"l{k}.W", $"l{k}.R", $"l{k}.B", "", "zeros"];
+            var ins = op == "LSTM" ? new[] { input, $"l{k}.W", $"l{k}.R", $"l{k}.B", "", $"zeros{k}", $"zeros{k}" } : [input, $"l{k}.W", $"l{k}.R", $"l{k}.B", "", $"zeros{k}"];
             var attrs = new List<(string, object)> { ("hidden_size", (long)Hidden), ("direction", bidirectional ? "bidirectional" : "forward") };
             if (op == "GRU") attrs.Add(("linear_before_reset", 1L));
             b.Node(op, ins, $"y{k}", attrs.ToArray());
@@ -157,10 +159,9 @@ public class OnnxRecurrentImportTests
             return $"s{k}";
         }
         var top = Layer(1, Layer(0, "xt"));
-        var model = b.Node("Transpose", [top], "out", ("perm", new long[] { 1, 0, 2 })).Node("Gather", ["h1", "last"], "h_last", ("axis", 0L))
+        var model = b.Node("Transpose", [top], "out", ("perm", new long[] { 1, 0, 2 })).Node("Concat", ["h0", "h1"], "h_n", ("axis", 0L)).Node("Gather", ["h_n", "last"], "h_last", ("axis", 0L))
             .Output("out").Output("h_last").Build();
-        var second = model.Graph.Node.Where(n => n.OpType == op).ElementAt(1);
-        second.Output.Add("h1");
+        for (int k = 0; k < 2; k++) model.Graph.Node.Where(n => n.OpType == op).ElementAt(k).Output.Add($"h{k}");
         var x = Feed(3, Batch, Steps, InputSize);
         OnnxRuntimeOracle.AssertAgrees(model, Tolerance, x);
         var net = OnnxImporter.Import<float>(model, "m.onnx");
