@@ -72,7 +72,9 @@ internal sealed partial class OnnxGraphWriter<T>
             return;
         }
         var original = NodeProto.Parser.ParseFrom(op.Node);
-        var node = new NodeProto { Name = original.Name, OpType = op.OpType, Domain = op.Domain, DocString = original.DocString };
+        var node = new NodeProto { Name = original.Name, OpType = op.OpType };
+        if (op.Domain.Length > 0) node.Domain = op.Domain;
+        if (original.DocString.Length > 0) node.DocString = original.DocString;
         node.Attribute.AddRange(original.Attribute);
         foreach (var s in op.Sources)
             node.Input.Add(s.Kind switch

@@ -143,7 +143,13 @@ internal sealed partial class OnnxGraphConverter
                 default: throw Malformed($"input {k} has an unexpected form");
             }
         }
-        var bytes = _node.ToByteArray();
+        // The node as written, minus its value names (the IR renames values; the writer wires the node anew), so a
+        // model read, written and read again keeps identical opaque ops. Empty outputs stay empty.
+        var stored = _node.Clone();
+        stored.Input.Clear();
+        stored.Output.Clear();
+        stored.Output.AddRange(_node.Output.Select(o => o.Length == 0 ? "" : "_"));
+        var bytes = stored.ToByteArray();
         int opset = OpsetOf(_node.Domain);
         RuntimeValue? primary = null;
         foreach (int k in used)
@@ -166,7 +172,7 @@ internal sealed partial class OnnxGraphConverter
     private TensorProto ProtoOf(ConstValue c)
     {
         _initializerProtos ??= _graph.Initializer.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First());
-        if (c.Initializer is not null && _initializerProtos.TryGetValue(c.Initializer, out var t)) { var copy = t.Clone(); copy.Name = ""; return copy; }
+        if (c.Initializer is not null && _initializerProtos.TryGetValue(c.Initializer, out var t)) { var copy = t.Clone(); copy.ClearName(); return copy; }
         return Encode(c.Tensor);
     }
 
