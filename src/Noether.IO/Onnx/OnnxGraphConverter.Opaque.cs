@@ -99,6 +99,7 @@ internal sealed partial class OnnxGraphConverter
     /// <summary>Keeps the current node as one <see cref="OpaqueOp"/> per used output.</summary>
     private void EmitOpaque(string reason)
     {
+        if (!_keepOpaque) throw Fail(OnnxImportError.UnsupportedOp, reason);
         var used = Enumerable.Range(0, _node.Output.Count).Where(k => _node.Output[k].Length > 0
             && (_consumers.ContainsKey(_node.Output[k]) || _graphOutputs.Contains(_node.Output[k]))).ToArray();
         if (used.Length == 0) return; // a dead node: nothing reads it

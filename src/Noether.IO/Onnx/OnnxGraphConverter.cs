@@ -16,6 +16,7 @@ internal sealed partial class OnnxGraphConverter
 {
     private readonly string _source;
     private readonly ModelProto _model;
+    private readonly bool _keepOpaque;
     private readonly GraphProto _graph;
     private readonly long _opset;
     private readonly Dictionary<string, OnnxValue> _values = new();
@@ -35,8 +36,15 @@ internal sealed partial class OnnxGraphConverter
     private NodeProto _node = new();
     private int _index;
 
-    public OnnxGraphConverter(ModelProto model, string source)
+    /// <param name="model">The parsed model.</param>
+    /// <param name="source">The file name, for messages.</param>
+    /// <param name="keepOpaque">
+    /// Keep what the IR cannot express as opaque nodes (the default); false fails instead, measuring what the IR itself
+    /// covers (the conformance suite).
+    /// </param>
+    public OnnxGraphConverter(ModelProto model, string source, bool keepOpaque = true)
     {
+        _keepOpaque = keepOpaque;
         _source = source;
         _model = model;
         _graph = model.Graph ?? throw new OnnxImportException(OnnxImportError.Malformed, source, $"{source}: the model has no graph");
@@ -86,7 +94,7 @@ internal sealed partial class OnnxGraphConverter
             var mark = Mark();
             // A form the per-sample IR cannot express keeps the node opaque (see OnnxGraphConverter.Opaque).
             try { _handlers[_node.OpType](); }
-            catch (OnnxImportException e) when (e.Error is OnnxImportError.UnsupportedVariant or OnnxImportError.BatchAxis)
+            catch (OnnxImportException e) when (_keepOpaque && e.Error is OnnxImportError.UnsupportedVariant or OnnxImportError.BatchAxis)
             {
                 Rollback(mark);
                 EmitOpaque(e.Message);
@@ -94,6 +102,7 @@ internal sealed partial class OnnxGraphConverter
             catch (OnnxImportException) { throw; }
             catch (InvalidOperationException e)
             {
+                if (!_keepOpaque) throw Fail(OnnxImportError.UnsupportedVariant, e.Message, e);
                 Rollback(mark);
                 EmitOpaque(e.Message);
             }

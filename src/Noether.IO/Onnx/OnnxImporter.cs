@@ -24,11 +24,12 @@ public static class OnnxImporter
     public static Model<T> Load<T>(string path, long maxBytes = OnnxFile.DefaultMaxBytes) where T : unmanaged, IFloatingPointIeee754<T>
         => Import<T>(OnnxFile.ReadModel(path, maxBytes), path);
 
-    internal static Model<T> Import<T>(ModelProto model, string source) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Imports a parsed model; <paramref name="keepOpaque"/> false fails where an opaque node would be kept.</summary>
+    internal static Model<T> Import<T>(ModelProto model, string source, bool keepOpaque = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
         try
         {
-            var (converted, convertedParameters) = new OnnxGraphConverter(model, source).Convert();
+            var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque).Convert();
             var (attended, attendedParameters) = AttentionFusion.Apply(converted, convertedParameters);
             var (graph, parameters) = RmsNormFusion.Apply(attended, attendedParameters);
             return new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
