@@ -12,6 +12,9 @@ namespace Noether.IO;
 /// recognised, decomposed multi-head attention (as <see cref="OnnxExporter"/> writes it) is fused back into
 /// <see cref="Nn.Operations.AttentionOp"/> (see <see cref="AttentionFusion"/>), and so is decomposed RMS
 /// normalisation (<see cref="RmsNormFusion"/>), and shape subgraphs (Shape → Gather → Concat → Reshape, …) are folded with the batch size as a symbol.
+/// Every other valid node loads too: unknown ops (any domain), forms the per-sample IR cannot express (a transpose
+/// that moves the batch axis) and whatever reads integer inputs (token ids) become <see cref="Nn.Operations.OpaqueOp"/>
+/// nodes, which keep the original node for writing back; ONNX Runtime supplies their shapes when the file does not.
 /// </summary>
 public static class OnnxImporter
 {
