@@ -174,6 +174,38 @@ public class OnnxOpaqueTests
         Assert.Equal(x[2] + 6f, ours[2], 5);
     }
 
+    [Fact]
+    public void AnIfWhoseBranchesReadOuterValuesIsWrittenBackWithThoseValuesUnderTheirNames()
+    {
+        // cond = sum(x) > 0 (ReduceSum and Greater are opaque: scalars without a batch axis); the branches read the
+        // graph input x and the initializer 'scale' from the enclosing graph.
+        static GraphProto Branch(string op, string[] inputs, string output)
+        {
+            var g = new GraphProto { Name = output };
+            g.Node.Add(new NodeProto { OpType = op, Name = output, Input = { inputs }, Output = { output } });
+            g.Output.Add(new ValueInfoProto { Name = output, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float } } });
+            return g;
+        }
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder(13).Input("x", -1, 4).Floats("scale", [4], 0.5f, -1f, 2f, 3f).Floats("zero", [], 0f)
+            .Floats("fc.weight", [2, 4], Values(8, 14))
+            .Node("ReduceSum", ["x"], "s", ("keepdims", 0L)).Node("Greater", ["s", "zero"], "cond")
+            .Node("If", ["cond"], "branch", ("then_branch", Branch("Relu", ["x"], "then_out")), ("else_branch", Branch("Mul", ["x", "scale"], "else_out")))
+            .Node("Gemm", ["branch", "fc.weight"], "y", ("transB", 1L)).Output("y").Save(dir);
+        var model = OnnxImporter.Load<float>(path);
+        var branch = (OpaqueOp)model.Graph.Nodes.Single(n => n.Op is OpaqueOp { OpType: "If" }).Op;
+        Assert.Equal([null, "x", "scale"], branch.Sources.Select(s => s.Name));
+        Assert.Equal([OpaqueSourceKind.Input, OpaqueSourceKind.Input, OpaqueSourceKind.Parameter], branch.Sources.Select(s => s.Kind));
+        Assert.Equal(0, branch.BatchAxis);
+        Assert.Equal([4], branch.Shape);
+        var written = dir.File("written.onnx");
+        OnnxExporter.Save(model, written);
+        var positive = Enumerable.Range(0, 8).Select(i => 0.25f * i - 0.5f).ToArray();
+        AssertSameFunction(path, written, ("x", positive, [2, 4]));
+        AssertSameFunction(path, written, ("x", positive.Select(v => -v).ToArray(), [2, 4]));
+        AssertSameFunction(path, written, ("x", positive[..4], [1, 4]));
+    }
+
     [Theory]
     [InlineData("cycle", "reads 'b'")]
     [InlineData("cycle-unknown", "reads 'b'")]

@@ -16,6 +16,7 @@ namespace Noether.IO;
 internal sealed partial class OnnxGraphWriter<T>
 {
     private readonly Dictionary<string, NodeProto> _opaque = new();
+    private readonly HashSet<string> _provided = new(StringComparer.Ordinal);
     private int? _opsetCache;
 
     private IEnumerable<OpaqueOp> OpaqueOps => _graph.Nodes.Select(n => n.Op).OfType<OpaqueOp>();
@@ -77,7 +78,8 @@ internal sealed partial class OnnxGraphWriter<T>
         if (original.DocString.Length > 0) node.DocString = original.DocString;
         node.Attribute.AddRange(original.Attribute);
         foreach (var s in op.Sources)
-            node.Input.Add(s.Kind switch
+        {
+            var value = s.Kind switch
             {
                 OpaqueSourceKind.Absent => "",
                 OpaqueSourceKind.Input => n.Inputs[s.Index],
@@ -85,12 +87,25 @@ internal sealed partial class OnnxGraphWriter<T>
                 OpaqueSourceKind.Constant => ConstantInput(s),
                 OpaqueSourceKind.BatchShape => BatchShape(s, n.Inputs[s.Index]),
                 _ => throw new NotSupportedException($"input kind {s.Kind}"),
-            });
+            };
+            if (s.Name is null) node.Input.Add(value);
+            else Provide(s.Name, value);
+        }
         int count = Math.Max(op.OutputCount, original.Output.Count);
         for (int k = 0; k < count; k++)
             node.Output.Add(k == op.Output ? n.Name : k < original.Output.Count && original.Output[k].Length == 0 ? "" : Temp($"output{k}"));
         _g.Node.Add(node);
         _opaque[n.Name] = node;
+    }
+
+    /// <summary>An implicit input: the subgraphs read the value under its original name, so it gets that name.</summary>
+    private void Provide(string name, string value)
+    {
+        if (name == value || _provided.Contains(name)) return;
+        if (_graph.Inputs.Any(i => i.Name == name) || _graph.Producer(name) is not null || _g.Initializer.Any(t => t.Name == name))
+            throw new NotSupportedException($"a subgraph of the node reads '{name}' from the enclosing graph, but the model now uses that name for another value");
+        Op("Identity", [value], name, $"{_node.Name}/implicit_{_temp++}");
+        _provided.Add(name);
     }
 
     private string ConstantInput(OpaqueSource s)

@@ -103,8 +103,9 @@ internal sealed partial class OnnxGraphConverter
         var used = Enumerable.Range(0, _node.Output.Count).Where(k => _node.Output[k].Length > 0
             && (_consumers.ContainsKey(_node.Output[k]) || _graphOutputs.Contains(_node.Output[k]))).ToArray();
         if (used.Length == 0) return; // a dead node: nothing reads it
-        var inputs = Enumerable.Range(0, _node.Input.Count).Select(Raw).ToArray();
-        if (!inputs.Any(v => v is RuntimeValue or BatchConstValue) && !inputs.OfType<ConstValue>().Any(c => c.DependsOnBatch))
+        var implicitNames = OuterReferences(_node).ToArray();
+        var inputs = Enumerable.Range(0, _node.Input.Count).Select(Raw).Concat(implicitNames.Select(Get)).ToArray();
+        if (!inputs.Any(v => v is RuntimeValue or BatchConstValue) && !inputs.OfType<ConstValue>().Any(c => c.DependsOnBatch) && implicitNames.Length == 0)
         {
             FoldConstantNode(reason);
             return;
@@ -119,7 +120,7 @@ internal sealed partial class OnnxGraphConverter
         }
         for (int k = 0; k < inputs.Length; k++)
         {
-            var v = inputs[k] is BatchConstValue ? In(k) : inputs[k];
+            var v = inputs[k] is BatchConstValue b ? (k < _node.Input.Count ? In(k) : Materialize(b, Sanitize(implicitNames[k - _node.Input.Count]))) : inputs[k];
             switch (v)
             {
                 case null: sources.Add(new OpaqueSource(OpaqueSourceKind.Absent)); break;
@@ -133,7 +134,8 @@ internal sealed partial class OnnxGraphConverter
                     sources.Add(new OpaqueSource(OpaqueSourceKind.BatchShape, index >= 0 ? index : RuntimeIndex(reference), Shape: c.Shape,
                         ElementType: OnnxElementTypes.Name(c.Tensor.Type), Coefficients: c.Dims.Select(d => d.Coefficient).ToArray(), Batched: c.Dims.Select(d => d.HasBatch).ToArray()));
                     break;
-                case ConstValue c when c.Initializer is not null && c.Tensor.IsFloat:
+                // Weights (floating-point initializers beyond scalars) are parameters; the rest stays verbatim.
+                case ConstValue c when c.Initializer is not null && c.Tensor.IsFloat && Shapes.Size(c.Shape) > 1:
                     var role = $"input{k}";
                     sources.Add(new OpaqueSource(OpaqueSourceKind.Parameter, Role: role, Shape: c.Shape, ElementType: OnnxElementTypes.Name(c.Tensor.Type)));
                     weights.Add((role, c.Tensor.Data));
@@ -143,6 +145,7 @@ internal sealed partial class OnnxGraphConverter
                     break;
                 default: throw Malformed($"input {k} has an unexpected form");
             }
+            if (k >= _node.Input.Count) sources[^1] = sources[^1] with { Name = implicitNames[k - _node.Input.Count] };
         }
         // The node as written, minus its value names (the IR renames values; the writer wires the node anew), so a
         // model read, written and read again keeps identical opaque ops. Empty outputs stay empty.
@@ -165,6 +168,28 @@ internal sealed partial class OnnxGraphConverter
             primary ??= y;
             Set(k, y);
         }
+    }
+
+    /// <summary>
+    /// Names a node's subgraphs (If branches, Loop and Scan bodies, nested at any depth) read from the enclosing graph,
+    /// in first-use order.
+    /// </summary>
+    private static IEnumerable<string> OuterReferences(NodeProto node)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var a in node.Attribute)
+            foreach (var g in a.G is null ? a.Graphs : a.Graphs.Prepend(a.G))
+                foreach (var name in OuterReferences(g))
+                    if (seen.Add(name)) yield return name;
+    }
+
+    private static IEnumerable<string> OuterReferences(GraphProto g)
+    {
+        var defined = g.Input.Select(i => i.Name).Concat(g.Initializer.Select(t => t.Name)).Concat(g.SparseInitializer.Select(t => t.Values?.Name ?? ""))
+            .Concat(g.Node.SelectMany(n => n.Output)).ToHashSet(StringComparer.Ordinal);
+        defined.Add("");
+        var used = g.Node.SelectMany(n => n.Input.Concat(OuterReferences(n))).Concat(g.Output.Select(o => o.Name));
+        return used.Where(n => !defined.Contains(n)).Distinct();
     }
 
     private DataType TypeOf(RuntimeValue r) => _irregular.TryGetValue(r.Id, out var i) ? i.Type : DataType.Float;

@@ -26,14 +26,16 @@ public enum OpaqueSourceKind
 /// One input of an opaque node. <see cref="ElementType"/> names the value's element type as the source format does
 /// (<c>float32</c>, <c>int64</c>, <c>bool</c>, …); <see cref="Shape"/> is the parameter's shape, or for
 /// <see cref="OpaqueSourceKind.BatchShape"/> the value's shape ([] or [n]). <see cref="Tensor"/> is the constant
-/// serialized by the format that created it (for ONNX, a TensorProto); the IR never reads it.
+/// serialized by the format that created it (for ONNX, a TensorProto); the IR never reads it. <see cref="Name"/> is set
+/// for implicit inputs: values the node's subgraphs (an ONNX If's branches, a Loop's body) read by their original name
+/// from the enclosing graph, which a writer must provide under that name.
 /// </summary>
 public sealed record OpaqueSource(OpaqueSourceKind Kind, int Index = -1, string Role = "", int[]? Shape = null, string ElementType = "",
-    byte[]? Tensor = null, long[]? Coefficients = null, bool[]? Batched = null)
+    byte[]? Tensor = null, long[]? Coefficients = null, bool[]? Batched = null, string? Name = null)
 {
     /// <inheritdoc />
     public bool Equals(OpaqueSource? other) => other is not null && Kind == other.Kind && Index == other.Index && Role == other.Role
-        && ElementType == other.ElementType && Same(Shape, other.Shape) && Same(Tensor, other.Tensor)
+        && ElementType == other.ElementType && Name == other.Name && Same(Shape, other.Shape) && Same(Tensor, other.Tensor)
         && Same(Coefficients, other.Coefficients) && Same(Batched, other.Batched);
 
     /// <inheritdoc />
@@ -57,7 +59,7 @@ public sealed record OpaqueSource(OpaqueSourceKind Kind, int Index = -1, string 
 /// <param name="Domain">The op's domain; empty for the default ONNX domain.</param>
 /// <param name="Opset">The opset version of <paramref name="Domain"/> the model was written for.</param>
 /// <param name="Node">The original node, serialized by the source format.</param>
-/// <param name="Sources">One entry per input position of the original node.</param>
+/// <param name="Sources">One entry per input position of the original node, then its implicit (subgraph) inputs.</param>
 /// <param name="Output">Which output of the original node this IR node is.</param>
 /// <param name="OutputCount">How many outputs the original node declares.</param>
 /// <param name="Shape">
