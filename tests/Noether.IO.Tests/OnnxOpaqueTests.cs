@@ -206,6 +206,27 @@ public class OnnxOpaqueTests
         AssertSameFunction(path, written, ("x", positive[..4], [1, 4]));
     }
 
+    [Fact]
+    public void TheWriterFollowsTheOpsetOfTheOpaqueNodes()
+    {
+        // Opset 13 has no LayerNormalization: the writer keeps opset 13 for the CumSum and writes the norm decomposed.
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder(13).Input("x", -1, 4).Floats("ln.weight", [4], 1f, 2f, 0.5f, -1f).Floats("ln.bias", [4], 0f, 0.1f, 0.2f, 0.3f)
+            .Floats("two", [], 2f).Floats("eps", [], 1e-5f).Scalar("axis", 1)
+            .Node("ReduceMean", ["x"], "mean", ("axes", new long[] { -1 })).Node("Sub", ["x", "mean"], "d").Node("Pow", ["d", "two"], "d2")
+            .Node("ReduceMean", ["d2"], "var", ("axes", new long[] { -1 })).Node("Add", ["var", "eps"], "ve").Node("Sqrt", ["ve"], "sd")
+            .Node("Div", ["d", "sd"], "n").Node("Mul", ["n", "ln.weight"], "nw").Node("Add", ["nw", "ln.bias"], "ln")
+            .Node("CumSum", ["ln", "axis"], "y").Output("y").Save(dir);
+        var model = OnnxImporter.Load<float>(path);
+        Assert.Contains(model.Graph.Nodes, n => n.Op is LayerNormOp);
+        var written = dir.File("written.onnx");
+        OnnxExporter.Save(model, written);
+        var proto = OnnxFile.ReadModel(written);
+        Assert.Equal(13, proto.OpsetImport.Single(o => o.Domain == "").Version);
+        Assert.DoesNotContain(proto.Graph.Node, n => n.OpType == "LayerNormalization");
+        AssertSameFunction(path, written, Feed("x", 15, 3, 4));
+    }
+
     [Theory]
     [InlineData("cycle", "reads 'b'")]
     [InlineData("cycle-unknown", "reads 'b'")]
