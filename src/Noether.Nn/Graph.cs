@@ -7,12 +7,19 @@ namespace Noether.Nn;
 /// <summary>A graph input: a name and its per-sample shape (the leading batch axis is implicit).</summary>
 public sealed record InputSpec(string Name, int[] Shape)
 {
+    /// <summary>
+    /// The element type when it is not floating point, named as in the source format (<c>int64</c>, <c>bool</c>, …),
+    /// e.g. token ids of an imported transformer; null for ordinary inputs of the model's floating-point type. Only
+    /// opaque nodes (<see cref="Operations.OpaqueOp"/>) read such inputs.
+    /// </summary>
+    public string? ElementType { get; init; }
+
     /// <inheritdoc />
-    public bool Equals(InputSpec? other) => other is not null && Name == other.Name && Shape.SequenceEqual(other.Shape);
+    public bool Equals(InputSpec? other) => other is not null && Name == other.Name && Shape.SequenceEqual(other.Shape) && ElementType == other.ElementType;
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Name, Shape.Length);
     /// <inheritdoc />
-    public override string ToString() => $"{Name}{Shapes.Format(Shape)}";
+    public override string ToString() => $"{Name}{Shapes.Format(Shape)}{(ElementType is null ? "" : $" {ElementType}")}";
 }
 
 /// <summary>One operation of the graph. Its output value carries the node's name.</summary>

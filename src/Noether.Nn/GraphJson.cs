@@ -38,7 +38,7 @@ public static class GraphJson
             ["format"] = "noether.graph",
             ["version"] = FormatVersion,
             ["name"] = graph.Name,
-            ["inputs"] = new JsonArray(graph.Inputs.Select(i => (JsonNode)new JsonObject { ["name"] = i.Name, ["shape"] = ToArray(i.Shape) }).ToArray()),
+            ["inputs"] = new JsonArray(graph.Inputs.Select(Input).ToArray()),
             ["nodes"] = new JsonArray(graph.Nodes.Select(n => (JsonNode)new JsonObject
             {
                 ["name"] = n.Name,
@@ -61,7 +61,7 @@ public static class GraphJson
         if ((int?)doc["version"] is not int v || v > FormatVersion) throw new FormatException($"architecture JSON version {doc["version"]} is not supported (this build reads up to {FormatVersion})");
         var inputs = Required<JsonArray>(doc, "inputs", "graph").Select(i => new InputSpec(
             (string?)i?["name"] ?? throw new FormatException("an input lacks a name"),
-            Required<JsonArray>(i!.AsObject(), "shape", "input").Select(d => (int)d!).ToArray())).ToList();
+            Required<JsonArray>(i!.AsObject(), "shape", "input").Select(d => (int)d!).ToArray()) { ElementType = (string?)i["type"] }).ToList();
         var nodes = new List<Node>();
         foreach (var n in Required<JsonArray>(doc, "nodes", "graph"))
         {
@@ -75,6 +75,13 @@ public static class GraphJson
         }
         var outputs = Required<JsonArray>(doc, "outputs", "graph").Select(o => (string)o!).ToArray();
         return new Graph(inputs, nodes, outputs, (string?)doc["name"] ?? "model");
+    }
+
+    private static JsonNode Input(InputSpec i)
+    {
+        var o = new JsonObject { ["name"] = i.Name, ["shape"] = ToArray(i.Shape) };
+        if (i.ElementType is not null) o["type"] = i.ElementType;
+        return o;
     }
 
     private static TNode Required<TNode>(JsonObject o, string key, string where) where TNode : JsonNode

@@ -51,16 +51,17 @@ public class OnnxImporterTests
     }
 
     [Fact]
-    public void EveryUnsupportedOpTypeIsListedOnceWithItsFirstNode()
+    public void AnUnknownOpWhoseShapeNobodyCanTellIsNamedWithItsFirstNode()
     {
+        // NonMaxSuppression without its boxes: no value_info, and ONNX Runtime refuses the model, so the shape stays unknown.
         using var dir = new TempDir();
         var path = new OnnxModelBuilder().Input("x", -1, 4)
             .Node("NonMaxSuppression", ["x"], "a").Node("Relu", ["a"], "b").Node("TopK", ["b"], "c").Node("NonMaxSuppression", ["c"], "d").Output("d").Save(dir);
         var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(path));
         Assert.Equal(OnnxImportError.UnsupportedOp, e.Error);
-        Assert.Contains("NonMaxSuppression (2×, first node '/nonmaxsuppression/NonMaxSuppression_0')", e.Message);
-        Assert.Contains("TopK (1×, first node '/topk/TopK_2')", e.Message);
-        Assert.DoesNotContain("Relu (", e.Message);
+        Assert.Contains("node '/nonmaxsuppression/NonMaxSuppression_0' (NonMaxSuppression)", e.Message);
+        Assert.Contains("ONNX Runtime", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
@@ -202,7 +203,7 @@ public class OnnxImporterTests
     [InlineData("Softmax", "softmax over axis 0")]
     [InlineData("Flatten", "axis 0")]
     [InlineData("ReshapeMerge", "merges the batch size")]
-    public void OpsOnTheBatchAxisAreRejectedNamingTheNode(string kind, string expected)
+    public void OpsOnTheBatchAxisAreKeptOpaque(string kind, string expected)
     {
         var m = new OnnxModelBuilder().Input("x", -1, 3, 4);
         m = kind switch
@@ -214,20 +215,24 @@ public class OnnxImporterTests
                 .Node("Unsqueeze", ["n", "axes"], "n1").Node("Concat", ["one", "n1", "minus_one"], "t", ("axis", 0L)).Node("Reshape", ["x", "t"], "y"),
         };
         using var dir = new TempDir();
-        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(m.Output("y").Save(dir)));
-        Assert.Equal(OnnxImportError.BatchAxis, e.Error);
-        Assert.Contains(expected.Split(' ')[0], e.Message);
-        Assert.Contains("node '", e.Message);
+        var path = m.Output("y").Save(dir);
+        var model = OnnxImporter.Load<float>(path);
+        Assert.NotEmpty(expected);
+        var last = Assert.IsType<OpaqueOp>(model.Graph.Producer(model.Graph.Outputs[0])!.Op);
+        Assert.Equal(kind == "ReshapeMerge" ? "Reshape" : kind, last.OpType);
+        // Written back, ONNX Runtime computes the same outputs.
+        OnnxExporter.Save(model, dir.File("written.onnx"));
+        var x = Enumerable.Range(0, 24).Select(i => (i % 5 - 2) * 0.3f).ToArray();
+        Assert.Equal(0.0, OrtFileOracle.MaxDiff(OrtFileOracle.Run(path, ("x", x, [2, 3, 4])), OrtFileOracle.Run(dir.File("written.onnx"), ("x", x, [2, 3, 4]))));
     }
 
     [Fact]
-    public void NonFloatInputsAreRejected()
+    public void IntegerInputsLoadWithTheirElementType()
     {
         using var dir = new TempDir();
-        var path = new OnnxModelBuilder().Input("ids", DataType.Int64, -1, 4).Node("Identity", ["ids"], "y").Output("y").Save(dir);
-        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load<float>(path));
-        Assert.Contains("'ids'", e.Message);
-        Assert.Contains("Int64", e.Message);
+        var path = new OnnxModelBuilder().Input("ids", DataType.Int64, -1, 4).Node("Identity", ["ids"], "y").Output("y", DataType.Int64).Save(dir);
+        var model = OnnxImporter.Load<float>(path);
+        Assert.Equal(new InputSpec("ids", [4]) { ElementType = "int64" }, Assert.Single(model.Graph.Inputs));
     }
 
     [Fact]

@@ -8,6 +8,7 @@ namespace Noether.IO.Tests;
 internal sealed class OnnxModelBuilder(long opset = 13)
 {
     private readonly GraphProto _g = new() { Name = "test" };
+    private readonly Dictionary<string, long> _domains = new();
     private int _n;
 
     public OnnxModelBuilder Input(string name, params long[] dims) => Input(name, DataType.Float, dims);
@@ -21,9 +22,35 @@ internal sealed class OnnxModelBuilder(long opset = 13)
         return this;
     }
 
-    public OnnxModelBuilder Output(string name)
+    public OnnxModelBuilder Output(string name, DataType type = DataType.Float)
     {
-        _g.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float } } });
+        _g.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } });
+        return this;
+    }
+
+    /// <summary>Declares an intermediate value's type and shape (value_info); −1 on axis 0 is the batch N.</summary>
+    public OnnxModelBuilder ValueInfo(string name, DataType type, params long[] dims)
+    {
+        var shape = new TensorShapeProto();
+        for (int i = 0; i < dims.Length; i++)
+            shape.Dim.Add(i == 0 && dims[i] < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = dims[i] });
+        _g.ValueInfo.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } });
+        return this;
+    }
+
+    /// <summary>Puts the last node into <paramref name="domain"/>; <paramref name="version"/> > 0 also imports the domain.</summary>
+    public OnnxModelBuilder InDomain(string domain, long version = 1)
+    {
+        _g.Node[^1].Domain = domain;
+        if (version > 0) _domains[domain] = version;
+        return this;
+    }
+
+    /// <summary>Gives the last node more outputs (multi-output ops such as TopK).</summary>
+    public OnnxModelBuilder WithOutputs(params string[] outputs)
+    {
+        _g.Node[^1].Output.Clear();
+        _g.Node[^1].Output.AddRange(outputs);
         return this;
     }
 
@@ -88,6 +115,7 @@ internal sealed class OnnxModelBuilder(long opset = 13)
     {
         var m = new ModelProto { IrVersion = 8, Graph = _g.Clone() };
         m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        foreach (var (domain, version) in _domains) m.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = version });
         return m;
     }
 

@@ -35,10 +35,10 @@ internal static class ScaleNormalisation
         return new ProductElement(parts);
     }
 
-    private static double[] SquaredNorms(Model<double> model, SymmetryFactor f, int segment, AxisRule rule)
+    private static double[] SquaredNorms(Model<double> model, SymmetryFactor f, int segment, params AxisRule[] rules)
     {
         var norms = new double[f.Channels];
-        foreach (var b in f.Bindings.Where(b => b.Segment == segment && b.Rule == rule))
+        foreach (var b in f.Bindings.Where(b => b.Segment == segment && rules.Contains(b.Rule)))
         {
             var rows = GroupAction.ChannelRows(model[b.Parameter], b, f.Channels);
             int w = rows.Dim(1);
@@ -56,11 +56,11 @@ internal static class ScaleNormalisation
         for (int s = 0; s < kinds.Length; s++)
         {
             if (kinds[s] is not (DiagonalKind.Positive or DiagonalKind.Nonzero)) continue;
-            // Unit incoming rows; a segment without them (an RMSNorm output: only a gain and the next layer's
-            // columns) is normalised by its gain, else by its outgoing columns (which scale by 1/s).
-            var norms = SquaredNorms(model, f, s, AxisRule.Covariant);
+            // Unit incoming rows, norm gains included (a BatchNorm or LayerNorm output scales with (γ, β): β alone is
+            // near zero after training and would blow the scales up); a segment without them is normalised by its
+            // outgoing columns (which scale by 1/s).
+            var norms = SquaredNorms(model, f, s, AxisRule.Covariant, AxisRule.Relative);
             bool inverse = false;
-            if (norms.All(v => v == 0)) norms = SquaredNorms(model, f, s, AxisRule.Relative);
             if (norms.All(v => v == 0)) { norms = SquaredNorms(model, f, s, AxisRule.Contravariant); inverse = true; }
             // Every unit gets the segment's root-mean-square norm (not 1): units become comparable up to scale while each
             // binding keeps its natural weight in the matching cost (unit-norm BatchNorm (γ, β) would drown the kernels).

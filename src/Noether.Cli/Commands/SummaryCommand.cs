@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Numerics;
 using Noether.IO;
 using Noether.Nn;
+using Noether.Nn.Operations;
 using Noether.Tensors;
 using Spectre.Console;
 
@@ -33,6 +34,8 @@ internal static class SummaryCommand
             var parameters = new Table().AddColumns("parameter", "shape", "kind");
             foreach (var p in summary.Parameters) parameters.AddRow(Markup.Escape(p.Name), Markup.Escape(Shapes.Format(p.Shape)), p.Trainable ? "trainable" : "buffer");
             AnsiConsole.Write(parameters);
+            if (summary.OpaqueOps.Count > 0)
+                AnsiConsole.MarkupLine($"opaque  {summary.OpaqueOps.Values.Sum()} node(s) kept from the file without an IR equivalent ({Markup.Escape(string.Join(", ", summary.OpaqueOps.Select(kv => $"{kv.Key} ×{kv.Value}")))}); run them with --engine onnxruntime");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
@@ -42,7 +45,8 @@ internal static class SummaryCommand
     internal sealed record NodeSummary(string Name, string Kind, string Op, string[] Inputs, int[] OutputShape, long Parameters);
     internal sealed record ParameterSummary(string Name, string Node, int[] Shape, bool Trainable);
     internal sealed record ModelSummary(string Path, string Format, string Name, string Dtype, ValueSummary[] Inputs, ValueSummary[] Outputs,
-        IReadOnlyList<NodeSummary> Nodes, IReadOnlyList<ParameterSummary> Parameters, long TrainableParameters, IReadOnlyDictionary<string, int> OpCounts);
+        IReadOnlyList<NodeSummary> Nodes, IReadOnlyList<ParameterSummary> Parameters, long TrainableParameters, IReadOnlyDictionary<string, int> OpCounts,
+        IReadOnlyDictionary<string, int> OpaqueOps);
 
     private static ModelSummary Describe<T>(string path, string stored) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -52,6 +56,9 @@ internal static class SummaryCommand
         return new ModelSummary(path, Path.GetExtension(path).TrimStart('.').ToLowerInvariant(), g.Name, stored,
             g.Inputs.Select(i => new ValueSummary(i.Name, i.Shape)).ToArray(), g.Outputs.Select(o => new ValueSummary(o, g.ShapeOf(o))).ToArray(),
             nodes, g.Parameters.Select(p => new ParameterSummary(p.Name, p.NodeName, p.Shape, p.Trainable)).ToArray(), g.TrainableParameterCount,
-            g.Nodes.GroupBy(n => n.Op.Kind).OrderByDescending(k => k.Count()).ToDictionary(k => k.Key, k => k.Count()));
+            g.Nodes.GroupBy(n => n.Op.Kind).OrderByDescending(k => k.Count()).ToDictionary(k => k.Key, k => k.Count()),
+            // Opaque nodes by their ONNX op type, counting a multi-output node once.
+            g.Nodes.Select(n => n.Op).OfType<OpaqueOp>().Where(o => !o.Secondary).GroupBy(o => o.QualifiedType)
+                .OrderByDescending(k => k.Count()).ThenBy(k => k.Key, StringComparer.Ordinal).ToDictionary(k => k.Key, k => k.Count()));
     }
 }

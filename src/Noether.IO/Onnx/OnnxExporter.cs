@@ -9,15 +9,17 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace Noether.IO;
 
 /// <summary>
-/// Writes models as ONNX (opset 17, the batch axis as the symbolic dimension <c>N</c>). Every IR value keeps its name,
+/// Writes models as ONNX (opset 17 — or the opset an imported model's opaque nodes were written for — with the batch
+/// axis as the symbolic dimension <c>N</c>). Every IR value keeps its name,
 /// parameters become initializers under their IR names, and ops without an ONNX counterpart are written decomposed:
 /// GELU and SiLU as elementwise formulas, RMSNorm as its reduction chain, and multi-head attention as projections,
 /// reshapes, transposes, MatMuls and a softmax (the importer reads all of them back). Embedding layers and custom
-/// activations are rejected.
+/// activations are rejected. Opaque nodes (<see cref="OpaqueOp"/>) are written back as the original node, with their
+/// domain's opset (see OnnxExporter.Opaque.cs).
 /// </summary>
 public static class OnnxExporter
 {
-    /// <summary>The opset version written.</summary>
+    /// <summary>The opset version written when the model holds no opaque node of the default domain.</summary>
     public const int Opset = 17;
 
     /// <summary>Saves a model atomically (temporary file, then rename).</summary>
@@ -30,9 +32,10 @@ public static class OnnxExporter
     /// <summary>The model as an ONNX protobuf message.</summary>
     internal static ModelProto Export<T>(Model<T> model) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var graph = new OnnxGraphWriter<T>(model).Write();
-        var proto = new ModelProto { IrVersion = 8, ProducerName = "noether", ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "", Graph = graph };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        var writer = new OnnxGraphWriter<T>(model);
+        var graph = writer.Write();
+        var proto = new ModelProto { IrVersion = writer.IrVersion, ProducerName = "noether", ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "", Graph = graph };
+        proto.OpsetImport.AddRange(writer.Opsets.Select(kv => new OperatorSetIdProto { Domain = kv.Key, Version = kv.Value }));
         return proto;
     }
 }
@@ -47,14 +50,14 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
 
     public GraphProto Write()
     {
-        foreach (var i in _graph.Inputs) _g.Input.Add(ValueInfo(i.Name, i.Shape));
+        foreach (var i in _graph.Inputs) _g.Input.Add(InputInfo(i));
         foreach (var n in _graph.Nodes)
         {
             _node = n;
             try { Emit(n); }
             catch (NotSupportedException e) { throw new NotSupportedException($"ONNX export of node '{n.Name}' ({n.Op.Kind}): {e.Message}", e); }
         }
-        foreach (var o in _graph.Outputs) _g.Output.Add(ValueInfo(o, _graph.ShapeOf(o)));
+        foreach (var o in _graph.Outputs) _g.Output.Add(OutputInfo(o));
         return _g;
     }
 
@@ -144,15 +147,18 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
             case BatchNormOp b:
                 Op("BatchNormalization", [x, Param("weight"), Param("bias"), Param("running_mean"), Param("running_var")], y, Attr("epsilon", (float)b.Eps), Attr("momentum", (float)(1 - b.Momentum)));
                 break;
+            case LayerNormOp ln when DefaultOpset < 17: DecomposedLayerNorm(ln, x, y); break;
             case LayerNormOp ln:
                 string scale = ln.Affine ? Param("weight") : Initializer($"{n.Name}.weight", Tensor<T>.Ones(ln.Features));
                 Op("LayerNormalization", ln.Affine ? [x, scale, Param("bias")] : [x, scale], y, Attr("axis", -1L), Attr("epsilon", (float)ln.Eps));
                 break;
             case RmsNormOp rms:
-                var ms = Op("ReduceMean", [Op("Pow", [x, Scalar(2)])], null, Ints("axes", -1L), Attr("keepdims", 1L));
+                var ms = ReduceMean(Op("Pow", [x, Scalar(2)]), -1, keep: true);
                 Op("Mul", [Op("Div", [x, Op("Sqrt", [Op("Add", [ms, Scalar(rms.Eps)])])]), Param("weight")], y);
                 break;
             case ActivationOp a: Activation(a.Function, x, y); break;
+            case SoftmaxOp s when DefaultOpset < 13 && s.Axis != -1 && s.Axis != _graph.ShapeOf(x).Length - 1:
+                throw new NotSupportedException($"a softmax over a non-last axis needs opset 13, but the model's opaque nodes were imported at opset {DefaultOpset}");
             case SoftmaxOp s: Op("Softmax", [x], y, Attr("axis", (long)(s.Axis < 0 ? s.Axis : s.Axis + 1))); break;
             case MaxPool2dOp m: Op("MaxPool", [x], y, PoolAttributes(m.Options)); break;
             case AvgPool2dOp av: Op("AveragePool", [x], y, [.. PoolAttributes(av.Options), Attr("count_include_pad", av.Options.CountIncludePad ? 1L : 0L)]); break;
@@ -160,7 +166,7 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
             case FlattenOp: Op("Flatten", [x], y, Attr("axis", 1L)); break;
             case AddOp: Op("Add", [x, n.Inputs[1]], y); break;
             case ConcatOp cat: Op("Concat", n.Inputs.ToArray(), y, Attr("axis", (long)cat.Axis + 1)); break;
-            case ReduceMeanOp r: Op("ReduceMean", [x], y, Ints("axes", (long)r.Axis + 1), Attr("keepdims", 0L)); break;
+            case ReduceMeanOp r: ReduceMean(x, r.Axis + 1, keep: false, y); break;
             case ReshapeOp rs: Op("Reshape", [x, Longs([0, .. rs.Shape.Select(d => (long)d)])], y); break;
             case LearnedBiasOp: Op("Add", [x, Param("weight")], y); break;
             case DropoutOp: Op("Identity", [x], y); break;
@@ -177,6 +183,9 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
                 Op("MatMul", [Align(x, mm), Align(n.Inputs[1], mm)], y);
                 break;
             case TransposeOp t: Op("Transpose", [x], y, Attr("perm", [0, .. t.Permutation.Select(p => (long)p + 1)])); break;
+            case PadOp or SliceOp when DefaultOpset < 11:
+                throw new NotSupportedException($"{n.Op.Kind} takes its pads and bounds as inputs from opset 11, but the model's opaque nodes were imported at opset {DefaultOpset}");
+            case OpaqueOp op: Opaque(n, op); break;
             case PadOp pad:
                 int pr = pad.Pads.Length / 2;
                 var pads = new long[] { 0 }.Concat(pad.Pads[..pr].Select(v => (long)v)).Append(0).Concat(pad.Pads[pr..].Select(v => (long)v)).ToArray();

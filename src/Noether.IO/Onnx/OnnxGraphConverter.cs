@@ -15,6 +15,8 @@ namespace Noether.IO;
 internal sealed partial class OnnxGraphConverter
 {
     private readonly string _source;
+    private readonly ModelProto _model;
+    private readonly bool _keepOpaque;
     private readonly GraphProto _graph;
     private readonly long _opset;
     private readonly Dictionary<string, OnnxValue> _values = new();
@@ -34,9 +36,17 @@ internal sealed partial class OnnxGraphConverter
     private NodeProto _node = new();
     private int _index;
 
-    public OnnxGraphConverter(ModelProto model, string source)
+    /// <param name="model">The parsed model.</param>
+    /// <param name="source">The file name, for messages.</param>
+    /// <param name="keepOpaque">
+    /// Keep what the IR cannot express as opaque nodes (the default); false fails instead, measuring what the IR itself
+    /// covers (the conformance suite).
+    /// </param>
+    public OnnxGraphConverter(ModelProto model, string source, bool keepOpaque = true)
     {
+        _keepOpaque = keepOpaque;
         _source = source;
+        _model = model;
         _graph = model.Graph ?? throw new OnnxImportException(OnnxImportError.Malformed, source, $"{source}: the model has no graph");
         _opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(1).Max();
         _graphOutputs = _graph.Output.Select(o => o.Name).ToHashSet();
@@ -56,7 +66,7 @@ internal sealed partial class OnnxGraphConverter
     /// <summary>Runs the conversion; returns the graph and its parameters (float64, to be cast by the caller).</summary>
     public (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Convert()
     {
-        CheckOps();
+        CheckDomains();
         foreach (var t in _graph.Initializer)
         {
             if (_values.ContainsKey(t.Name)) throw Malformed($"initializer '{t.Name}' is defined twice");
@@ -81,9 +91,22 @@ internal sealed partial class OnnxGraphConverter
         {
             if (_fused.Contains(_index)) continue;
             _node = _graph.Node[_index];
+            if (HandledBeforeDispatch()) continue;
+            var mark = Mark();
+            // A form the per-sample IR cannot express keeps the node opaque (see OnnxGraphConverter.Opaque).
             try { _handlers[_node.OpType](); }
+            catch (OnnxImportException e) when (_keepOpaque && e.Error is OnnxImportError.UnsupportedVariant or OnnxImportError.BatchAxis)
+            {
+                Rollback(mark);
+                EmitOpaque(e.Message);
+            }
             catch (OnnxImportException) { throw; }
-            catch (InvalidOperationException e) { throw Fail(OnnxImportError.UnsupportedVariant, e.Message, e); }
+            catch (InvalidOperationException e)
+            {
+                if (!_keepOpaque) throw Fail(OnnxImportError.UnsupportedVariant, e.Message, e);
+                Rollback(mark);
+                EmitOpaque(e.Message);
+            }
             // Anything else (shape misfits, out-of-range attributes, arithmetic on absurd sizes) is a malformed node.
             catch (Exception e) when (e is ArgumentException or ArithmeticException or IndexOutOfRangeException or FormatException or KeyNotFoundException)
             {
@@ -101,21 +124,9 @@ internal sealed partial class OnnxGraphConverter
             outputs.Add(r.Id);
         }
         var (nodes, parameters) = Prune(outputs);
-        var inputs = _graph.Input.Where(i => _values[i.Name] is RuntimeValue).Select(i => (RuntimeValue)_values[i.Name]).Select(r => new InputSpec(r.Id, r.Shape)).ToList();
+        var inputs = _graph.Input.Where(i => _values[i.Name] is RuntimeValue).Select(i => (RuntimeValue)_values[i.Name]).Select(r => new InputSpec(r.Id, r.Shape) { ElementType = _irregular.TryGetValue(r.Id, out var t) ? OnnxElementTypes.Name(t.Type) : null }).ToList();
         if (inputs.Count == 0) throw Malformed("the graph has no inputs that are not initializers");
         return (new Graph(inputs, nodes, outputs, string.IsNullOrEmpty(_graph.Name) ? "onnx" : Sanitize(_graph.Name)), parameters);
-    }
-
-    /// <summary>Lists every unsupported op type with its first node before converting anything.</summary>
-    private void CheckOps()
-    {
-        var unsupported = _graph.Node.Select((n, i) => (n, i))
-            .Where(t => !(t.n.Domain is "" or "ai.onnx") || !_handlers.ContainsKey(t.n.OpType))
-            .GroupBy(t => t.n.Domain is "" or "ai.onnx" ? t.n.OpType : $"{t.n.Domain}.{t.n.OpType}")
-            .Select(g => $"{g.Key} ({g.Count()}×, first node '{NodeLabel(g.First().n, g.First().i)}')").ToArray();
-        if (unsupported.Length > 0)
-            throw new OnnxImportException(OnnxImportError.UnsupportedOp, _source,
-                $"{_source}: unsupported ONNX op type(s): {string.Join("; ", unsupported)}. Supported: {string.Join(", ", _handlers.Keys.Order())}");
     }
 
     private static string NodeLabel(NodeProto n, int index) => n.Name.Length > 0 ? n.Name : n.Output.FirstOrDefault(o => o.Length > 0) ?? $"#{index}";
@@ -124,8 +135,8 @@ internal sealed partial class OnnxGraphConverter
     {
         var tensor = input.Type?.TensorType ?? throw Malformed($"graph input '{input.Name}' is not a tensor");
         var type = (DataType)tensor.ElemType;
-        if (type is not (DataType.Float or DataType.Double or DataType.Float16 or DataType.Bfloat16))
-            throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph input '{input.Name}' has element type {type}; only floating-point inputs are supported");
+        if (type is DataType.Undefined or DataType.String || !Enum.IsDefined(type))
+            throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph input '{input.Name}' has element type {type}; only numeric and boolean inputs are supported");
         var dims = tensor.Shape?.Dim ?? throw Malformed($"graph input '{input.Name}' has no shape");
         if (dims.Count == 0)
             throw new OnnxImportException(OnnxImportError.BatchAxis, _source, $"{_source}: graph input '{input.Name}' is a scalar; every input needs a leading batch axis");
@@ -134,6 +145,8 @@ internal sealed partial class OnnxGraphConverter
             : throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph input '{input.Name}' has a symbolic or missing size on axis {i + 1} ('{d.DimParam}'); only the batch axis (axis 0) may be dynamic")).ToArray();
         var id = UniqueName(Sanitize(input.Name));
         _shapes[id] = shape;
+        // Integer and boolean inputs (token ids, masks) are irregular: the nodes reading them stay opaque.
+        if (!OnnxElementTypes.IsFloat(type)) _irregular[id] = (type, 0);
         return new RuntimeValue(id, shape);
     }
 

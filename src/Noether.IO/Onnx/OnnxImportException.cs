@@ -5,9 +5,15 @@ public enum OnnxImportError
 {
     /// <summary>The file is structurally wrong (missing tensors, inconsistent shapes, undefined values).</summary>
     Malformed,
-    /// <summary>The graph uses op types the importer does not know; the message lists all of them.</summary>
+    /// <summary>
+    /// A node the importer could not keep even as an opaque node: its output shape is stated nowhere and ONNX Runtime
+    /// cannot run the model to find it (or, in the conformance suite's strict import, any node the IR cannot express).
+    /// </summary>
     UnsupportedOp,
-    /// <summary>A known op with an attribute value or input form the graph IR cannot express.</summary>
+    /// <summary>
+    /// A form the graph IR cannot express at the model's edge (a graph input with a symbolic feature size, a constant
+    /// graph output). Inside the graph such forms become opaque nodes instead.
+    /// </summary>
     UnsupportedVariant,
     /// <summary>
     /// A node would mix samples: it operates on axis 0, which the graph IR reserves for the batch (e.g. a transpose

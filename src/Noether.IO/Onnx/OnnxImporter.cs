@@ -12,6 +12,9 @@ namespace Noether.IO;
 /// recognised, decomposed multi-head attention (as <see cref="OnnxExporter"/> writes it) is fused back into
 /// <see cref="Nn.Operations.AttentionOp"/> (see <see cref="AttentionFusion"/>), and so is decomposed RMS
 /// normalisation (<see cref="RmsNormFusion"/>) and the tanh approximation of GELU (<see cref="GeluTanhFusion"/>), and shape subgraphs (Shape → Gather → Concat → Reshape, …) are folded with the batch size as a symbol.
+/// Every other valid node loads too: unknown ops (any domain), forms the per-sample IR cannot express (a transpose
+/// that moves the batch axis) and whatever reads integer inputs (token ids) become <see cref="Nn.Operations.OpaqueOp"/>
+/// nodes, which keep the original node for writing back; ONNX Runtime supplies their shapes when the file does not.
 /// </summary>
 public static class OnnxImporter
 {
@@ -24,11 +27,12 @@ public static class OnnxImporter
     public static Model<T> Load<T>(string path, long maxBytes = OnnxFile.DefaultMaxBytes) where T : unmanaged, IFloatingPointIeee754<T>
         => Import<T>(OnnxFile.ReadModel(path, maxBytes), path);
 
-    internal static Model<T> Import<T>(ModelProto model, string source) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Imports a parsed model; <paramref name="keepOpaque"/> false fails where an opaque node would be kept.</summary>
+    internal static Model<T> Import<T>(ModelProto model, string source, bool keepOpaque = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
         try
         {
-            var (converted, convertedParameters) = new OnnxGraphConverter(model, source).Convert();
+            var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque).Convert();
             var (attended, attendedParameters) = AttentionFusion.Apply(converted, convertedParameters);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
