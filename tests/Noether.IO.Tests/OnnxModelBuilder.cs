@@ -21,9 +21,11 @@ internal sealed class OnnxModelBuilder(long opset = 13)
         return this;
     }
 
-    public OnnxModelBuilder Output(string name)
+    public OnnxModelBuilder Output(string name) => Output(name, DataType.Float);
+
+    public OnnxModelBuilder Output(string name, DataType type)
     {
-        _g.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float } } });
+        _g.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } });
         return this;
     }
 
