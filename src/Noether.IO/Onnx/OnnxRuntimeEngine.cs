@@ -45,6 +45,10 @@ public sealed class OnnxRuntimeEngine : IDisposable
     /// <summary>Loads an in-memory model (for instance one written by <see cref="OnnxExporter"/>).</summary>
     internal static OnnxRuntimeEngine FromModel(ModelProto model, string source) => FromBytes(model.ToByteArray(), source);
 
+    /// <summary>Exports a graph-IR model to ONNX in memory (see <see cref="OnnxExporter"/>) and loads that.</summary>
+    public static OnnxRuntimeEngine FromModel<T>(Noether.Nn.Model<T> model, string source) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        => FromModel(OnnxExporter.Export(model), source);
+
     private static OnnxRuntimeEngine Create(Func<SessionOptions, InferenceSession> open, string source)
     {
         using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
