@@ -60,6 +60,8 @@ public sealed class EngineVerbTests : IDisposable
                 var y = NpyArrays.Read(Path.Combine(dir, "output_0.npy")).ToArray<float>();
                 Assert.True(y.Zip(want).All(p => Math.Abs(p.First - p.Second) <= 1e-6f), $"{engine} {string.Join(" ", binding)}");
             }
+        var auto = await CliRunner.Json("run", model, "--input", _dir.File("a.npy"), "--input", _dir.File("b.npy"), "--output-dir", _dir.File("auto"));
+        Assert.Equal("noether", auto.GetProperty("engine").GetString()); // the graph IR imports Sub: auto runs it
         var (code, _, err) = await CliRunner.Run("run", model, "--input", $"c={_dir.File("a.npy")}", "--input", _dir.File("b.npy"), "--output-dir", _dir.File("x"), "--engine", "onnxruntime");
         Assert.Equal(2, code);
         Assert.Contains("no input named 'c'", err);

@@ -131,4 +131,43 @@ public class OnnxWriteBackTests
         var (written, _) = OnnxWriteBack.TryUpdate(original, OnnxImporter.Import<double>(original, "m"), "m");
         Assert.Equal(original.ToByteArray(), written!.ToByteArray());
     }
+
+    [Fact]
+    public void TiedWeightsMayMoveTogetherButNotApart()
+    {
+        var rng = new Rng(5);
+        // One initializer W used twice: as Gemm's B with transB = 1 and with transB = 0 (the IR holds W and Wᵀ).
+        var original = new OnnxModelBuilder().Input("x", -1, 4).Floats("W", [4, 4], Random(rng, 16))
+            .Node("Gemm", ["x", "W"], "h", ("transB", 1L)).Node("Relu", ["h"], "r").Node("Gemm", ["r", "W"], "y").Output("y").Build();
+        var model = OnnxImporter.Import<double>(original, "tied.onnx");
+        var names = model.Parameters.Keys.Order().ToArray();
+        Assert.Equal(2, names.Length);
+        var (first, second) = (names[0], names[1]);
+        var w = model[first];
+        var together = model.WithParameters(new Dictionary<string, Tensor<double>> { [first] = w * 2, [second] = model[second] * 2 });
+        var (kept, reason) = OnnxWriteBack.TryUpdate(original, together, "tied.onnx");
+        Assert.True(kept is not null, reason);
+        var stored = OnnxTensors.Decode(kept!.Graph.Initializer[0], "w").Data;
+        var before = OnnxTensors.Decode(original.Graph.Initializer[0], "w").Data;
+        Assert.Equal(0.0, stored.MaxAbsDiff(before * 2));
+        var apart = model.WithParameters(new Dictionary<string, Tensor<double>> { [first] = w * 2 });
+        Assert.Contains("now differ (tied weights moved apart)", OnnxWriteBack.TryUpdate(original, apart, "tied.onnx").Reason);
+    }
+
+    [Fact]
+    public void Float16InitializersAreTracedAndKeepTheirType()
+    {
+        var rng = new Rng(6);
+        var half = new TensorProto { Name = "fc.weight", DataType = (int)DataType.Float16, Dims = { 3, 4 } };
+        half.Int32Data.AddRange(Random(rng, 12).Select(v => (int)BitConverter.HalfToUInt16Bits((Half)v)));
+        var original = new OnnxModelBuilder().Input("x", -1, 4).Initializer(half).Node("Gemm", ["x", "fc.weight"], "y", ("transB", 1L)).Output("y").Build();
+        var model = OnnxImporter.Import<double>(original, "half.onnx");
+        var moved = model.WithParameters(new Dictionary<string, Tensor<double>> { ["fc.weight"] = model["fc.weight"] * -0.5 });
+        var (kept, reason) = OnnxWriteBack.TryUpdate(original, moved, "half.onnx");
+        Assert.True(kept is not null, reason);
+        var t = kept!.Graph.Initializer[0];
+        Assert.Equal((int)DataType.Float16, t.DataType);
+        Assert.Equal(12, t.Int32Data.Count);
+        Assert.Equal(0.0, OnnxTensors.Decode(t, "w").Data.MaxAbsDiff(moved["fc.weight"]));
+    }
 }

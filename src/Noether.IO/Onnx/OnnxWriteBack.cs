@@ -74,7 +74,18 @@ public static class OnnxWriteBack
                 values[s][i] = now[k];
             }
         }
-        foreach (var ((s, _), _) in assigned) Encode(sources[s], values[s]);
+        // A tensor element that feeds an unchanged parameter too (tied weights) must have moved with it.
+        if (trace is not null)
+            foreach (var (name, after) in updated.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                var markers = trace(name);
+                var now = after.ToArray();
+                for (int k = 0; k < now.Length; k++)
+                    if (markers[k] >= 0 && assigned.TryGetValue(Locate(offsets, markers[k]), out var moved) && moved.Parameter != name
+                        && Math.Abs(moved.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
+                        return (null, $"tensor '{sources[Locate(offsets, markers[k]).Source].Name}' feeds parameters '{moved.Parameter}' and '{name}', which now differ (tied weights moved apart)");
+            }
+        foreach (var s in assigned.Keys.Select(k => k.Tensor).Distinct()) Encode(sources[s], values[s]);
         // The proof: the written file imports as the updated model (up to the storage precision).
         var check = OnnxImporter.Import<double>(output, source);
         if (GraphJson.Serialize(check.Graph) != graphJson) return (null, "the written file imports as a different graph");
