@@ -25,7 +25,7 @@ internal static class TrainCommand
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (cosine decay; default 2e-3 for Adam, 0.05 for SGD)." };
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (decoupled for adamw).", DefaultValueFactory = _ => 0.0 };
-        var width = new Option<int>("--width") { Description = "Hidden width of mlp/cnn.", DefaultValueFactory = _ => 128 };
+        var width = new Option<int?>("--width") { Description = "Hidden width of mlp/cnn (default 128); first-stage channels of resnet20 (default 16)." };
         var depth = new Option<int>("--depth") { Description = "Hidden layers of mlp.", DefaultValueFactory = _ => 2 };
         var subset = new Option<int?>("--subset") { Description = "Train on the first N training samples only." };
         var activation = new Option<string>("--activation") { Description = "Activation (relu, leaky_relu(0.1), gelu, silu, tanh, sigmoid, softplus, abs).", DefaultValueFactory = _ => "relu" };
@@ -50,7 +50,7 @@ internal static class TrainCommand
     }
 
     private sealed record TrainRequest(string Model, string Data, string? DataDir, int? Epochs, int BatchSize, string Optimizer, double? Lr,
-        double Momentum, double WeightDecay, int Width, string Activation, ulong Seed, string? Out, bool Json)
+        double Momentum, double WeightDecay, int? Width, string Activation, ulong Seed, string? Out, bool Json)
     {
         public int Depth { get; init; } = 2;
         public int? Subset { get; init; }
