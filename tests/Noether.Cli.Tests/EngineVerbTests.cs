@@ -42,6 +42,33 @@ public sealed class EngineVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task ARealModelWithAnInt64ScalarInputRunsWithNamedInputsInAnyOrder()
+    {
+        // Silero VAD v5: input [1, 512] float32, state [2, 1, 128] float32, sr int64 scalar; outputs output and stateN.
+        var dir = _dir.File("vad");
+        var doc = await CliRunner.Json("run", Data("silero_vad_v5.onnx"), "--input", $"sr={Data("silero_vad_v5.input2.npy")}",
+            "--input", $"state={Data("silero_vad_v5.input1.npy")}", "--input", Data("silero_vad_v5.input0.npy"), "--output-dir", dir);
+        Assert.Equal("onnxruntime", doc.GetProperty("engine").GetString());
+        var outputs = doc.GetProperty("outputs").EnumerateArray().ToArray();
+        Assert.Equal(["output", "stateN"], outputs.Select(o => o.GetProperty("name").GetString()));
+        for (int k = 0; k < 2; k++)
+        {
+            var golden = Npy.Read<double>(Data($"silero_vad_v5.output{k}.npy"));
+            var y = Npy.Read<double>(outputs[k].GetProperty("path").GetString()!);
+            Assert.Equal(golden.ShapeArray(), y.ShapeArray());
+            Assert.True(y.MaxAbsDiff(golden) <= 1e-5 * golden.Abs().Max(), $"output {k}");
+        }
+        // The sample rate given as float64 is a wrong-typed feed: a one-line error naming the input.
+        Npy.Write(_dir.File("sr.npy"), Tensor<double>.Scalar(16000));
+        var (code, _, err) = await CliRunner.Run("run", Data("silero_vad_v5.onnx"), "--input", Data("silero_vad_v5.input0.npy"),
+            "--input", Data("silero_vad_v5.input1.npy"), "--input", _dir.File("sr.npy"), "--output-dir", _dir.File("bad"));
+        Assert.Equal(2, code);
+        Assert.Contains("input 'sr' expects int64 [], given float64 []", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(_dir.File("bad")));
+    }
+
+    [Fact]
     public async Task SeveralInputsBindInOrderOrByNameOnBothEngines()
     {
         var model = new OnnxModelBuilder().Input("a", -1, 3).Input("b", -1, 3).Node("Sub", ["a", "b"], "y").Output("y").Save(_dir, "sub.onnx");
