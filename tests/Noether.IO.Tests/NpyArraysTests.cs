@@ -77,4 +77,15 @@ public class NpyArraysTests
         var trailing = dir.Write("x.npy", [.. whole, 0]);
         Assert.Equal(NpyErrorKind.TrailingData, Assert.Throws<NpyFormatException>(() => NpyArrays.Read(trailing)).Kind);
     }
+
+    [Fact]
+    public void BoolMasksReadAsBool()
+    {
+        using var dir = new TempDir();
+        var mask = TypedArray.From(ArrayElementType.Bool, [2, 2], new[] { true, false, false, true });
+        NpyArrays.Write(dir.File("m.npy"), mask);
+        var back = NpyArrays.Read(dir.File("m.npy"));
+        Assert.Equal(new[] { true, false, false, true }, back.ToArray<bool>());
+        Assert.Throws<InvalidOperationException>(() => back.As<long>().ToArray());
+    }
 }

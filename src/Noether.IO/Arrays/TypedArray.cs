@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Noether.IO.Internal;
 using Noether.Tensors;
@@ -43,7 +44,7 @@ public sealed class TypedArray
     /// <summary>The elements reinterpreted as <typeparamref name="TElement"/>, which must have the element size.</summary>
     public ReadOnlySpan<TElement> As<TElement>() where TElement : unmanaged
     {
-        if (Marshal.SizeOf<TElement>() != ElementType.Size())
+        if (Unsafe.SizeOf<TElement>() != ElementType.Size())
             throw new InvalidOperationException($"a {ElementType.Name()} array cannot be read as {typeof(TElement).Name}");
         return MemoryMarshal.Cast<byte, TElement>(_bytes);
     }
@@ -72,7 +73,7 @@ public sealed class TypedArray
     public static TypedArray From<TElement>(ArrayElementType type, int[] shape, TElement[] values) where TElement : unmanaged
     {
         ArgumentNullException.ThrowIfNull(values);
-        if (Marshal.SizeOf<TElement>() != type.Size())
+        if (Unsafe.SizeOf<TElement>() != type.Size())
             throw new ArgumentException($"{typeof(TElement).Name} values do not have the size of {type.Name()}", nameof(values));
         return new TypedArray(type, shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
     }
