@@ -60,8 +60,12 @@ internal sealed class OnnxModelBuilder(long opset = 13)
     }
 
     public OnnxModelBuilder Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
+        => Node(op, inputs, [output], attributes);
+
+    /// <summary>A node with several outputs (Split, If).</summary>
+    public OnnxModelBuilder Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
     {
-        var n = new NodeProto { OpType = op, Name = $"/{op.ToLowerInvariant()}/{op}_{_n++}", Output = { output } };
+        var n = new NodeProto { OpType = op, Name = $"/{op.ToLowerInvariant()}/{op}_{_n++}", Output = { outputs } };
         n.Input.AddRange(inputs);
         foreach (var (name, value) in attributes)
             n.Attribute.Add(value switch
@@ -71,11 +75,16 @@ internal sealed class OnnxModelBuilder(long opset = 13)
                 string s => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(s) },
                 long[] ints => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { ints } },
                 TensorProto t => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = t },
+                GraphProto g => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = g },
+                float[] floats => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Floats, Floats = { floats } },
                 _ => throw new ArgumentException($"attribute {name}"),
             });
         _g.Node.Add(n);
         return this;
     }
+
+    /// <summary>The graph alone (an If branch: no inputs, outputs named but untyped are fine).</summary>
+    public GraphProto Graph() => _g.Clone();
 
     public ModelProto Build()
     {

@@ -14,6 +14,7 @@ public class OpGradientTests
         "Add", "Concat", "BatchNormTrain", "BatchNormEval", "BatchNorm1d", "LayerNorm", "LayerNormNoAffine", "RmsNorm",
         "Attention", "AttentionCausalGqa", "Dropout", "Softmax", "ReduceMean", "Reshape", "LearnedBias",
         "relu", "leaky_relu(0.1)", "gelu", "silu", "tanh", "sigmoid", "softplus", "abs", "identity", "custom",
+        "relu6", "clip(-1,1)", "clip(-inf,0.5)", "hard_sigmoid(0.2,0.5)", "hard_sigmoid(0.16666666666666666,0.5)", "hard_swish", "gelu_tanh",
     };
 
     private static (Graph Graph, bool Training) Single(string name)

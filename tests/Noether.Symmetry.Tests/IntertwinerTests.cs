@@ -9,7 +9,8 @@ public class IntertwinerTests
 {
     private const int N = 6;
 
-    public static TheoryData<string> Activations => new() { "identity", "relu", "leaky_relu(0.1)", "tanh", "sigmoid", "gelu", "silu", "softplus", "abs" };
+    public static TheoryData<string> Activations => new() { "identity", "relu", "leaky_relu(0.1)", "tanh", "sigmoid", "gelu", "silu", "softplus", "abs",
+        "relu6", "clip(-1,1)", "clip(-inf,0.5)", "clip(0,inf)", "clip(-inf,0)", "hard_sigmoid(0.2,0.5)", "hard_swish", "gelu_tanh" };
 
     /// <summary>max |σ(Ax) − φ(A)σ(x)| over random x, for one element A.</summary>
     private static double Defect(Activation act, Intertwiner it, GroupElement a, Rng rng)

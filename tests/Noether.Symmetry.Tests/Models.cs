@@ -8,7 +8,8 @@ namespace Noether.Symmetry.Tests;
 /// <summary>Small models of every builder, with every parameter randomised so that no accidental structure hides a bug.</summary>
 internal static class Models
 {
-    public static readonly string[] ActivationNames = ["relu", "leaky_relu(0.1)", "gelu", "silu", "tanh", "sigmoid", "softplus", "abs", "identity"];
+    public static readonly string[] ActivationNames = ["relu", "leaky_relu(0.1)", "gelu", "silu", "tanh", "sigmoid", "softplus", "abs", "identity",
+        "hard_sigmoid(0.2,0.5)", "hard_swish", "gelu_tanh"]; // bounded clips are covered by BoundedActivationSymmetryTests with inputs that reach the bounds
 
     public static Graph Build(string family, string activation) => family switch
     {

@@ -74,6 +74,7 @@ public static class OnnxConformance
         ["Conv"] = [1, 2], ["Gemm"] = [1, 2], ["BatchNormalization"] = [1, 2, 3, 4], ["LayerNormalization"] = [1, 2],
         ["Reshape"] = [1], ["Expand"] = [1], ["Pad"] = [1, 2, 3], ["Slice"] = [1, 2, 3, 4], ["Squeeze"] = [1], ["Unsqueeze"] = [1],
         ["ReduceMean"] = [1], ["Gather"] = [1], ["ConstantOfShape"] = [0], ["Where"] = [0], ["Dropout"] = [1, 2],
+        ["Clip"] = [1, 2], ["Split"] = [1], ["Range"] = [0, 1, 2], ["If"] = [0],
     };
 
     /// <summary>Runs every test directory under <paramref name="directory"/> whose name passes <paramref name="filter"/>.</summary>

@@ -231,6 +231,18 @@ internal sealed class OnnxGraphWriter<T>(Model<T> model) where T : unmanaged, IF
             // GELU entered ONNX in opset 20: write PyTorch's decomposition, which the importer fuses back.
             case GeluActivation: Op("Mul", [Op("Mul", [x, Op("Add", [Op("Erf", [Op("Div", [x, Scalar(Math.Sqrt(2))])]), Scalar(1)])]), Scalar(0.5)], y); break;
             case SiluActivation: Op("Mul", [x, Op("Sigmoid", [x])], y); break;
+            case ClipActivation c:
+                // Opset 11+: optional min and max inputs; an infinite end is left out.
+                Op("Clip", [x, double.IsNegativeInfinity(c.Min) ? "" : Scalar(c.Min), double.IsPositiveInfinity(c.Max) ? "" : Scalar(c.Max)], y);
+                break;
+            case HardSigmoidActivation h: Op("HardSigmoid", [x], y, Attr("alpha", (float)h.Alpha), Attr("beta", (float)h.Beta)); break;
+            case HardSwishActivation: Op("HardSwish", [x], y); break;
+            // Gelu(approximate = "tanh") entered ONNX in opset 20: write PyTorch's decomposition, which the importer fuses back.
+            case GeluTanhActivation:
+                var cube = Op("Mul", [x, Op("Mul", [x, x])]);
+                var inner = Op("Mul", [Op("Add", [x, Op("Mul", [cube, Scalar(GeluTanhActivation.Kappa)])]), Scalar(GeluTanhActivation.C)]);
+                Op("Mul", [Op("Mul", [x, Op("Add", [Op("Tanh", [inner]), Scalar(1)])]), Scalar(0.5)], y);
+                break;
             default: throw new NotSupportedException($"activation '{f.Name}' has no ONNX form; rebuild the graph with a standard activation");
         }
     }

@@ -25,6 +25,9 @@ internal sealed partial class OnnxGraphConverter
         ["Reshape"] = ReshapeNode, ["Squeeze"] = () => Squeeze(unsqueeze: false), ["Unsqueeze"] = () => Squeeze(unsqueeze: true),
         ["Transpose"] = Transpose, ["Concat"] = Concat, ["Gather"] = Gather, ["Slice"] = Slice, ["Pad"] = Pad,
         ["Expand"] = Expand, ["ConstantOfShape"] = ConstantOfShape, ["ReduceMean"] = ReduceMean, ["Equal"] = Equal,
+        ["Clip"] = Clip, ["HardSigmoid"] = HardSigmoid, ["HardSwish"] = HardSwish, ["Split"] = Split, ["Range"] = Range, ["Einsum"] = Einsum, ["If"] = If,
+        ["Greater"] = () => Compare("Greater"), ["Less"] = () => Compare("Less"), ["GreaterOrEqual"] = () => Compare("GreaterOrEqual"),
+        ["LessOrEqual"] = () => Compare("LessOrEqual"), ["Not"] = () => Logic("Not"), ["And"] = () => Logic("And"), ["Or"] = () => Logic("Or"), ["Xor"] = () => Logic("Xor"),
     };
 
     // ---- linear layers -----------------------------------------------------------------------------------------
@@ -307,8 +310,9 @@ internal sealed partial class OnnxGraphConverter
 
     private void Gelu()
     {
-        if (Str("approximate", "none") != "none") throw Fail(OnnxImportError.UnsupportedVariant, $"approximate = '{Str("approximate", "")}' is not supported (only the exact erf GELU)");
-        Activate(Activation.Gelu);
+        var approximate = Str("approximate", "none");
+        if (approximate is not ("none" or "tanh")) throw Fail(OnnxImportError.UnsupportedVariant, $"approximate = '{approximate}' is not supported (none or tanh)");
+        Activate(approximate == "tanh" ? Activation.GeluTanh : Activation.Gelu);
     }
 
     private void Softmax()

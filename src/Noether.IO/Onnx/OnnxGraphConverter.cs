@@ -74,6 +74,7 @@ internal sealed partial class OnnxGraphConverter
             var n = _graph.Node[i];
             for (int k = 0; k < n.Input.Count; k++)
                 if (n.Input[k].Length > 0) (_consumers.TryGetValue(n.Input[k], out var l) ? l : _consumers[n.Input[k]] = new()).Add(i);
+            foreach (var r in SubgraphReads(n)) (_consumers.TryGetValue(r, out var l) ? l : _consumers[r] = new()).Add(i);
             foreach (var o in n.Output) if (o.Length > 0) _producers[o] = i;
         }
         for (_index = 0; _index < _graph.Node.Count; _index++)

@@ -11,7 +11,7 @@ namespace Noether.IO;
 /// MatMul with weights become <see cref="Nn.Operations.LinearOp"/>, decomposed LayerNorm and GELU patterns are
 /// recognised, decomposed multi-head attention (as <see cref="OnnxExporter"/> writes it) is fused back into
 /// <see cref="Nn.Operations.AttentionOp"/> (see <see cref="AttentionFusion"/>), and so is decomposed RMS
-/// normalisation (<see cref="RmsNormFusion"/>), and shape subgraphs (Shape → Gather → Concat → Reshape, …) are folded with the batch size as a symbol.
+/// normalisation (<see cref="RmsNormFusion"/>) and the tanh approximation of GELU (<see cref="GeluTanhFusion"/>), and shape subgraphs (Shape → Gather → Concat → Reshape, …) are folded with the batch size as a symbol.
 /// </summary>
 public static class OnnxImporter
 {
@@ -30,7 +30,8 @@ public static class OnnxImporter
         {
             var (converted, convertedParameters) = new OnnxGraphConverter(model, source).Convert();
             var (attended, attendedParameters) = AttentionFusion.Apply(converted, convertedParameters);
-            var (graph, parameters) = RmsNormFusion.Apply(attended, attendedParameters);
+            var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
+            var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
             return new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
         }
         catch (ArgumentException e)

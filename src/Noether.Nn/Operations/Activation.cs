@@ -39,6 +39,16 @@ public abstract record Activation
     public static Activation Softplus { get; } = new SoftplusActivation();
     /// <summary>|x|.</summary>
     public static Activation Abs { get; } = new AbsActivation();
+    /// <summary>min(max(x, <paramref name="min"/>), <paramref name="max"/>); ±∞ leave a side open.</summary>
+    public static Activation Clip(double min, double max) => new ClipActivation(min, max);
+    /// <summary>ReLU6: clip(x, 0, 6).</summary>
+    public static Activation Relu6 { get; } = new ClipActivation(0, 6);
+    /// <summary>max(0, min(1, αx + β)); ONNX's defaults α = 0.2, β = 0.5 (PyTorch's hardsigmoid: α = 1/6).</summary>
+    public static Activation HardSigmoid(double alpha = 0.2, double beta = 0.5) => new HardSigmoidActivation(alpha, beta);
+    /// <summary>x·max(0, min(1, x/6 + 1/2)).</summary>
+    public static Activation HardSwish { get; } = new HardSwishActivation();
+    /// <summary>GELU's tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+    public static Activation GeluTanh { get; } = new GeluTanhActivation();
 
     /// <summary>Parses names produced by <see cref="Name"/> (e.g. <c>relu</c>, <c>leaky_relu(0.2)</c>).</summary>
     public static Activation Parse(string name)
@@ -49,14 +59,37 @@ public abstract record Activation
             var inside = n.Length > "leaky_relu".Length ? n["leaky_relu".Length..].Trim('(', ')') : "0.01";
             return LeakyRelu(double.Parse(inside, System.Globalization.CultureInfo.InvariantCulture));
         }
+        if (n.StartsWith("clip(") && Arguments(name, n, "clip") is [var lo, var hi]) return Clip(lo, hi);
+        if (n.StartsWith("hard_sigmoid(") && Arguments(name, n, "hard_sigmoid") is [var a, var b]) return HardSigmoid(a, b);
         return n switch
         {
             "identity" or "linear" or "none" => Identity,
             "relu" => Relu, "gelu" => Gelu, "silu" or "swish" => Silu, "tanh" => Tanh,
-            "sigmoid" => Sigmoid, "softplus" => Softplus, "abs" => Abs,
-            _ => throw new ArgumentException($"Unknown activation '{name}'. Known: identity, relu, leaky_relu(α), gelu, silu, tanh, sigmoid, softplus, abs"),
+            "sigmoid" => Sigmoid, "softplus" => Softplus, "abs" => Abs, "relu6" => Relu6,
+            "hard_sigmoid" or "hardsigmoid" => HardSigmoid(), "hard_swish" or "hardswish" => HardSwish,
+            "gelu_tanh" => GeluTanh,
+            _ => throw new ArgumentException($"Unknown activation '{name}'. Known: {Known}"),
         };
     }
+
+    private const string Known = "identity, relu, leaky_relu(α), gelu, gelu_tanh, silu, tanh, sigmoid, softplus, abs, relu6, clip(min,max), hard_sigmoid(α,β), hard_swish";
+
+    /// <summary>The numbers inside <c>name(a,b,…)</c>; <c>inf</c> and <c>-inf</c> stand for ±∞.</summary>
+    private static double[] Arguments(string original, string n, string head)
+    {
+        if (!n.EndsWith(')')) throw new ArgumentException($"Unknown activation '{original}'. Known: {Known}");
+        return n[(head.Length + 1)..^1].Split(',').Select(p => p.Trim() switch
+        {
+            "inf" or "+inf" => double.PositiveInfinity,
+            "-inf" => double.NegativeInfinity,
+            var v => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && !double.IsNaN(d)
+                ? d : throw new ArgumentException($"Activation '{original}': '{v}' is not a number"),
+        }).ToArray();
+    }
+
+    /// <summary>A parameter as written in <see cref="Name"/>: shortest round-trip form, <c>inf</c>/<c>-inf</c> for ±∞.</summary>
+    private protected static string Format(double v) => double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf"
+        : v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The identity map.</summary>

@@ -83,7 +83,26 @@ public static class IntertwinerGroups
         SigmoidActivation => new(activation, Group.Permutation(n), PhiMap.Identity, null, "generic (σ(−x) = 1 − σ(x) needs an affine intertwiner)"),
         GeluActivation or SiluActivation or SoftplusActivation => new(activation, Group.Permutation(n), PhiMap.Identity, null, "σ(−x) = σ(x) − x: no sign or scale symmetry"),
         AbsActivation => new(activation, Group.InvertibleMonomial(n), PhiMap.Abs, null, "|αx| = |α|·|x|"),
+        ClipActivation c => OfClip(c, n),
+        HardSigmoidActivation { Beta: 0.5, Alpha: not 0 } when allowAffine
+            => new(activation, Group.SignedPermutation(n), PhiMap.Identity, 1.0, "f(−x) = 1 − f(x), absorbed by the next bias; bounded, so no scaling"),
+        HardSigmoidActivation => new(activation, Group.Permutation(n), PhiMap.Identity, null, "bounded and shifted: no scale symmetry (sign flips need β = ½ and an affine intertwiner)"),
+        HardSwishActivation or GeluTanhActivation => new(activation, Group.Permutation(n), PhiMap.Identity, null, "not odd, even or positively homogeneous: no sign or scale symmetry"),
         CustomActivation c => ActivationClassifier.Classify(c, n, allowAffine),
         _ => throw new NotSupportedException($"No intertwiner group is known for activation '{activation}'"),
     };
+
+    /// <summary>
+    /// clip(x, a, b): the identity when unbounded, positively homogeneous only when each end is 0 or infinite (ReLU,
+    /// min(x, 0)), odd when a = −b; any finite nonzero bound (ReLU6) rules out rescaling.
+    /// </summary>
+    private static Intertwiner OfClip(ClipActivation c, int n)
+    {
+        bool openBelow = double.IsNegativeInfinity(c.Min), openAbove = double.IsPositiveInfinity(c.Max);
+        if (openBelow && openAbove) return new(c, Group.GeneralLinear(n), PhiMap.Identity, null, "clip without bounds is the identity");
+        if ((openBelow || c.Min == 0) && (openAbove || c.Max == 0) && c.Min <= c.Max)
+            return new(c, Group.Monomial(n), PhiMap.Identity, null, "clipping at 0 only is positively 1-homogeneous");
+        if (c.Min == -c.Max && c.Max > 0) return new(c, Group.SignedPermutation(n), PhiMap.Identity, null, "odd (clip(−b, b)); the bound b rules out rescaling");
+        return new(c, Group.Permutation(n), PhiMap.Identity, null, $"the finite bound{(openBelow || openAbove ? "" : "s")} of {c} rule{(openBelow || openAbove ? "s" : "")} out rescaling, and it is not odd");
+    }
 }
