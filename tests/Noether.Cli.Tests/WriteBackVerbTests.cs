@@ -69,4 +69,26 @@ public sealed class WriteBackVerbTests : IDisposable
         var same = await CliRunner.Json("verify", model, output, "--engine", "onnxruntime", "--batch", "8");
         Assert.True(same.GetProperty("equal").GetBoolean(), same.ToString());
     }
+
+    [Theory]
+    [InlineData("mobilenetv2")]
+    [InlineData("resnet_tiny")]
+    public async Task PyTorchExportsKeepTheirFileThroughTransformAndCanonicalize(string name)
+    {
+        var model = Path.Combine(AppContext.BaseDirectory, "data", $"{name}.onnx");
+        var input = Path.Combine(AppContext.BaseDirectory, "data", $"{name}.input.npy");
+        foreach (var verb in new[] { "transform", "canonicalize" })
+        {
+            var output = _dir.File($"{name}.{verb}.onnx");
+            string[] args = verb == "transform" ? [verb, model, "--random", "--seed", "4", "--out", output] : [verb, model, "--out", output];
+            var doc = await CliRunner.Json(args);
+            Assert.StartsWith($"kept {name}.onnx's graph", doc.GetProperty("write_note").GetString());
+            var (before, after) = (Read(model), Read(output));
+            foreach (var t in before.Graph.Initializer.Concat(after.Graph.Initializer)) { t.RawData = ByteString.Empty; t.FloatData.Clear(); }
+            Assert.Equal(before, after); // everything but initializer values: names, shapes, opset, metadata, doc strings
+            Assert.NotEqual(File.ReadAllBytes(model), File.ReadAllBytes(output));
+            var same = await CliRunner.Json("verify", model, output, "--engine", "onnxruntime", "--input", input);
+            Assert.True(same.GetProperty("equal").GetBoolean(), same.ToString());
+        }
+    }
 }
