@@ -10,6 +10,17 @@ internal static class InputBinding
     public const string Help = "A .npy array per model input: repeat --input for several inputs; FILE binds the inputs in order, NAME=FILE binds input NAME (the two forms mix: named first, the rest in order).";
 
     /// <summary>
+    /// Binds files to a graph-IR model's inputs: by the file's own input names for an .onnx model (the IR may have
+    /// sanitised them; the IR names are accepted too), else by the IR names.
+    /// </summary>
+    public static string[] BindGraph(string model, IReadOnlyList<Noether.Nn.InputSpec> inputs, IReadOnlyList<string> values)
+    {
+        var irNames = inputs.Select(i => i.Name).ToArray();
+        var names = Path.GetExtension(model).Equals(".onnx", StringComparison.OrdinalIgnoreCase) ? Noether.IO.ModelFileInfo.OnnxInputNames(model) : irNames;
+        return Bind(model, names.Count == irNames.Length ? names : irNames, values, irNames);
+    }
+
+    /// <summary>
     /// Returns, for each input in <paramref name="names"/> order, its file. <paramref name="aliases"/> optionally
     /// gives a second accepted name per input (the graph IR's name of an ONNX input).
     /// </summary>

@@ -52,10 +52,7 @@ internal static class RunCommand
     {
         var net = ModelFiles.Load<T>(path);
         var specs = net.Graph.Inputs;
-        var irNames = specs.Select(s => s.Name).ToArray();
-        bool onnx = Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase);
-        var onnxNames = onnx ? ModelFileInfo.OnnxInputNames(path) : irNames;
-        var files = InputBinding.Bind(path, onnxNames.Count == irNames.Length ? onnxNames : irNames, values, irNames);
+        var files = InputBinding.BindGraph(path, specs, values);
         var tensors = files.Select((f, i) =>
         {
             var t = Npy.Read<T>(f);

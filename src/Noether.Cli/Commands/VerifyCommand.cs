@@ -54,8 +54,7 @@ internal static class VerifyCommand
         Tensor<double>[] x;
         if (given.Length > 0)
         {
-            var names = ma.Graph.Inputs.Select(i => i.Name).ToArray();
-            x = InputBinding.Bind(pa, names, given).Select(Npy.Read<double>).ToArray();
+            x = InputBinding.BindGraph(pa, ma.Graph.Inputs, given).Select(Npy.Read<double>).ToArray();
         }
         else x = ma.Graph.Inputs.Select(i => Tensor<double>.RandomNormal(rng, [batch, .. i.Shape])).ToArray();
         return FunctionComparison.Of(ma, mb, x);
