@@ -75,6 +75,7 @@ public static class OnnxConformance
         ["Reshape"] = [1], ["Expand"] = [1], ["Pad"] = [1, 2, 3], ["Slice"] = [1, 2, 3, 4], ["Squeeze"] = [1], ["Unsqueeze"] = [1],
         ["ReduceMean"] = [1], ["Gather"] = [1], ["ConstantOfShape"] = [0], ["Where"] = [0], ["Dropout"] = [1, 2],
         ["Clip"] = [1, 2], ["Split"] = [1], ["Range"] = [0, 1, 2], ["If"] = [0],
+        ["ConvTranspose"] = [1, 2], ["Resize"] = [1, 2, 3], ["Upsample"] = [1], ["LSTM"] = [1, 2, 3, 4, 5, 6, 7], ["GRU"] = [1, 2, 3, 4, 5],
     };
 
     /// <summary>Runs every test directory under <paramref name="directory"/> whose name passes <paramref name="filter"/>.</summary>

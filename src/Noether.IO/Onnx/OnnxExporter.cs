@@ -38,7 +38,7 @@ public static class OnnxExporter
 }
 
 /// <summary>Emits the ONNX nodes of one IR graph.</summary>
-internal sealed class OnnxGraphWriter<T>(Model<T> model) where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly GraphProto _g = new() { Name = model.Graph.Name };
     private readonly Graph _graph = model.Graph;
@@ -209,6 +209,7 @@ internal sealed class OnnxGraphWriter<T>(Model<T> model) where T : unmanaged, IF
                 var batch = Op("Slice", [Op("Shape", [x]), Longs(0), Longs(1)]);
                 Op("Expand", [weight, Op("Concat", [batch, Longs(bp.Shape.Select(d => (long)d).ToArray())], null, Attr("axis", 0L))], y);
                 break;
+            case ResizeOp or ConvTranspose2dOp or LstmOp or GruOp: EmitLayer(n.Op, x, y); break;
             case EmbeddingOp: throw new NotSupportedException("Embedding reads token ids stored as floats; ONNX Gather needs integer indices, so the layer cannot be exported");
             default: throw new NotSupportedException($"op {n.Op.Kind} has no ONNX mapping");
         }

@@ -9,6 +9,7 @@ internal sealed partial class OnnxGraphConverter
     private Dictionary<string, Action> Handlers() => new()
     {
         ["Gemm"] = Gemm, ["MatMul"] = MatMul, ["Conv"] = Conv,
+        ["ConvTranspose"] = ConvTranspose, ["Resize"] = Resize, ["Upsample"] = Resize, ["LSTM"] = () => Recurrent(lstm: true), ["GRU"] = () => Recurrent(lstm: false),
         ["BatchNormalization"] = BatchNormalization, ["LayerNormalization"] = LayerNormalization,
         ["Relu"] = () => Activate(Activation.Relu), ["LeakyRelu"] = () => Activate(Activation.LeakyRelu(Float("alpha", 0.01))),
         ["Sigmoid"] = () => Activate(Activation.Sigmoid), ["Tanh"] = () => Activate(Activation.Tanh),

@@ -40,7 +40,7 @@ internal sealed partial class OnnxGraphConverter
         _graph = model.Graph ?? throw new OnnxImportException(OnnxImportError.Malformed, source, $"{source}: the model has no graph");
         _opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(1).Max();
         _graphOutputs = _graph.Output.Select(o => o.Name).ToHashSet();
-        _handlers = Handlers();
+        _handlers = WithMovedBatch(Handlers());
         var batches = _graph.Input.Where(i => !_graph.Initializer.Any(t => t.Name == i.Name))
             .Select(i => i.Type?.TensorType?.Shape?.Dim.FirstOrDefault()).ToArray();
         if (batches.Length > 0 && batches.All(d => d is { ValueCase: TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue }))
@@ -95,6 +95,7 @@ internal sealed partial class OnnxGraphConverter
         {
             var v = _values.GetValueOrDefault(o.Name) ?? throw Malformed($"graph output '{o.Name}' is never computed");
             if (v is BatchConstValue b) v = Materialize(b, Sanitize(o.Name));
+            if (v is MovedBatchValue m) throw new OnnxImportException(OnnxImportError.BatchAxis, _source, $"{_source}: graph output '{o.Name}' holds the batch on axis {m.BatchAxis} (moved there by {m.Origin}); the graph IR keeps the batch on axis 0");
             if (v is not RuntimeValue r)
                 throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph output '{o.Name}' does not depend on the inputs (it is a constant); the graph IR computes outputs per sample");
             outputs.Add(r.Id);
