@@ -44,4 +44,15 @@ public static class ModelFileInfo
         var distinct = types.Distinct().ToArray();
         return distinct.Length switch { 0 => "float32", 1 => distinct[0], _ => "mixed" };
     }
+
+    /// <summary>
+    /// The names of an .onnx file's graph inputs that are not initializers, in graph order — the inputs a caller
+    /// feeds, under the names the file gives them (the graph IR may sanitise them).
+    /// </summary>
+    public static IReadOnlyList<string> OnnxInputNames(string path)
+    {
+        var g = OnnxFile.ReadModel(path).Graph ?? new GraphProto();
+        var initializers = g.Initializer.Select(t => t.Name).ToHashSet();
+        return g.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToArray();
+    }
 }

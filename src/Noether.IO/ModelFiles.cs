@@ -35,11 +35,17 @@ public static class ModelFiles
         File.Move(tmp, path, overwrite: true);
     }
 
-    /// <summary>Saves a model atomically (temporary file, then rename); <c>.onnx</c> paths are exported as ONNX (without metadata).</summary>
+    /// <summary>
+    /// Saves a model atomically (temporary file, then rename); <c>.onnx</c> paths are exported as ONNX (without
+    /// metadata). A safetensors file is refused (nothing written) when it would not load: see <see cref="ParameterValues"/>.
+    /// </summary>
     public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckWritable(path);
         if (IsOnnx(path)) { OnnxExporter.Save(model, path); return; }
+        foreach (var p in model.Graph.Parameters)
+            if (model.Parameters.TryGetValue(p.Name, out var t) && ParameterValues.Violation(p, t.Contiguous().Span) is { } why)
+                throw new ArgumentException($"{path}: refusing to write a file that cannot be read back: {why}");
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [GraphKey] = GraphJson.Serialize(model.Graph) };
         SafetensorsWriter.Write(path, model.Parameters, meta);
     }
@@ -82,8 +88,7 @@ public static class ModelFiles
             var t = file.Read<T>(p.Name);
             if (!Shapes.Equal(t.Shape, p.Shape))
                 throw new ShapeMismatchException($"{path}: tensor '{p.Name}'", "stored shape differs from the architecture's", t.ShapeArray(), p.Shape);
-            foreach (var v in t.Span)
-                if (!T.IsFinite(v)) throw new InvalidDataException($"{path}: tensor '{p.Name}' {Shapes.Format(p.Shape)} contains NaN or infinity");
+            if (ParameterValues.Violation(p, t.Span) is { } why) throw new InvalidDataException($"{path}: {why}");
             tensors[p.Name] = t;
         }
         var extra = file.Entries.Select(e => e.Name).Except(graph.Parameters.Select(p => p.Name)).ToArray();

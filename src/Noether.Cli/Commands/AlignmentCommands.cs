@@ -47,7 +47,7 @@ internal static class AlignmentCommands
                     ?? throw new ArgumentException("--method activation needs --data"), parse.GetValue(dataDir)).Train, ma.Graph), options: options, cancel: cancel),
                 var m => throw new ArgumentException($"--method must be weight or activation, got '{m}'"),
             };
-            ModelArguments.Save(result.Aligned, outPath, precision, new Dictionary<string, string> { ["noether.aligned_to"] = Path.GetFileName(pa), ["noether.aligned_from"] = Path.GetFileName(pb) }, pa, pb);
+            ModelArguments.Save(result.Aligned, outPath, precision, new Dictionary<string, string> { ["noether.aligned_to"] = Path.GetFileName(pa), ["noether.aligned_from"] = Path.GetFileName(pb) }, pb, pa);
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
                 {

@@ -6,41 +6,53 @@ using Spectre.Console;
 
 namespace Noether.Cli.Commands;
 
-/// <summary><c>noether run MODEL --input x.npy … --output-dir DIR</c>: evaluates a model on NumPy arrays.</summary>
+/// <summary><c>noether run MODEL --input x.npy … --output-dir DIR [--engine E]</c>: evaluates a model on NumPy arrays.</summary>
 internal static class RunCommand
 {
+    private sealed record Written(string Name, string Path, int[] Shape, string Dtype);
+
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "Model file (.safetensors with a Noether architecture, or .onnx)." };
-        var inputs = new Option<string[]>("--input") { Description = "A .npy array [batch, …] per graph input, in order.", Required = true, AllowMultipleArgumentsPerToken = false };
-        var outputDir = new Option<string>("--output-dir") { Description = "Directory for output_0.npy, output_1.npy, … (float32); created if missing.", Required = true };
+        var inputs = new Option<string[]>("--input") { Description = InputBinding.Help + " Integer and bool arrays (token ids, masks) need --engine onnxruntime (auto picks it when the graph IR cannot run the model).", Required = true, AllowMultipleArgumentsPerToken = false };
+        var outputDir = new Option<string>("--output-dir") { Description = "Directory for output_0.npy, output_1.npy, … (one per model output, in order; float32 from noether, the model's own types from onnxruntime); created if missing.", Required = true };
         var dtype = ModelPrecision.Option();
+        var engine = EngineChoice.Option("Engine: noether (the graph IR's executor), onnxruntime (ONNX Runtime; --dtype does not apply), or auto (noether when the model imports into the graph IR, else onnxruntime).");
         var json = CliOutput.JsonOption();
-        var cmd = new Command("run", "Run a model on .npy inputs and write its outputs as .npy files.") { model, inputs, outputDir, dtype, json };
+        var cmd = new Command("run", "Run a model on .npy inputs and write its outputs as .npy files.") { model, inputs, outputDir, dtype, engine, json };
         cmd.SetAction((parse, cancel) =>
         {
             string path = parse.GetValue(model)!, dir = parse.GetValue(outputDir)!;
-            var files = parse.GetValue(inputs)!;
+            var values = parse.GetValue(inputs)!;
             ModelPrecision.RequireFile(path, "Model file");
-            foreach (var f in files) ModelPrecision.RequireFile(f, "Input array");
+            var requested = EngineChoice.Parse(parse.GetValue(engine)!);
             var precision = ModelPrecision.Resolve(parse.GetValue(dtype)!, path);
-            var written = precision == "float64" ? Run<double>(path, files, dir) : Run<float>(path, files, dir);
+            var (chosen, reason) = EngineChoice.Resolve(requested, path);
+            List<Written> written;
+            if (chosen == EngineChoice.OnnxRuntime) written = RunOnnxRuntime(path, precision, values, dir);
+            else written = precision == "float64" ? Run<double>(path, values, dir) : Run<float>(path, values, dir);
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
-                CliOutput.WriteJson(stdout, new { model = path, dtype = precision, outputs = written.Select(w => new { path = w.Path, shape = w.Shape }) });
+                CliOutput.WriteJson(stdout, new
+                {
+                    model = path, engine = chosen, engine_reason = reason, dtype = chosen == EngineChoice.Noether ? precision : null,
+                    outputs = written.Select(w => new { name = w.Name, path = w.Path, shape = w.Shape, dtype = w.Dtype }),
+                });
             else
-                foreach (var w in written) AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(w.Path)}[/] {Markup.Escape(Shapes.Format(w.Shape))}");
+            {
+                AnsiConsole.MarkupLine($"engine: [bold]{chosen}[/]{(reason is null ? "" : $" ({Markup.Escape(reason)})")}");
+                foreach (var w in written) AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(w.Path)}[/] ({Markup.Escape(w.Name)}) {w.Dtype} {Markup.Escape(Shapes.Format(w.Shape))}");
+            }
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
     }
 
-    private static List<(string Path, int[] Shape)> Run<T>(string path, string[] files, string dir) where T : unmanaged, IFloatingPointIeee754<T>
+    private static List<Written> Run<T>(string path, string[] values, string dir) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var net = ModelFiles.Load<T>(path);
         var specs = net.Graph.Inputs;
-        if (files.Length != specs.Count)
-            throw new ArgumentException($"{path} takes {specs.Count} input(s) ({string.Join(", ", specs)}), got {files.Length} --input file(s)");
+        var files = InputBinding.BindGraph(path, specs, values);
         var tensors = files.Select((f, i) =>
         {
             var t = Npy.Read<T>(f);
@@ -49,16 +61,40 @@ internal static class RunCommand
             return t;
         }).ToArray();
         var outputs = net.Predict(tensors);
-        Directory.CreateDirectory(dir);
-        var targets = outputs.Select((_, i) => Path.Combine(dir, $"output_{i}.npy")).ToArray();
-        foreach (var target in targets)
-            if (files.Append(path).Any(f => ModelPrecision.SamePath(f, target))) throw new ArgumentException($"output {target} would overwrite an input file");
-        var written = new List<(string, int[])>();
+        var targets = Targets(dir, outputs.Length, files.Append(path));
+        var written = new List<Written>();
         for (int i = 0; i < outputs.Length; i++)
         {
             Npy.Write(targets[i], outputs[i].Cast<float>());
-            written.Add((targets[i], outputs[i].ShapeArray()));
+            written.Add(new(net.Graph.Outputs[i], targets[i], outputs[i].ShapeArray(), "float32"));
         }
         return written;
+    }
+
+    private static List<Written> RunOnnxRuntime(string path, string precision, string[] values, string dir)
+    {
+        using var engine = EngineChoice.Open(path, precision);
+        var names = engine.Inputs.Select(i => i.Name).ToArray();
+        var files = InputBinding.Bind(path, names, values);
+        var feeds = names.Select((n, i) => (n, NpyArrays.Read(files[i]))).ToDictionary(p => p.n, p => p.Item2);
+        var outputs = engine.Run(feeds, names.Select((n, i) => (n, files[i])).ToDictionary(p => p.n, p => p.Item2));
+        var targets = Targets(dir, outputs.Count, files.Append(path));
+        var written = new List<Written>();
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            NpyArrays.Write(targets[i], outputs[i].Value);
+            written.Add(new(outputs[i].Key, targets[i], outputs[i].Value.Shape, outputs[i].Value.ElementType.Name()));
+        }
+        return written;
+    }
+
+    /// <summary>output_0.npy … in <paramref name="dir"/> (created), none of which may be an input file.</summary>
+    private static string[] Targets(string dir, int count, IEnumerable<string> inputs)
+    {
+        Directory.CreateDirectory(dir);
+        var targets = Enumerable.Range(0, count).Select(i => Path.Combine(dir, $"output_{i}.npy")).ToArray();
+        foreach (var target in targets)
+            if (inputs.Any(f => ModelPrecision.SamePath(f, target))) throw new ArgumentException($"output {target} would overwrite an input file");
+        return targets;
     }
 }

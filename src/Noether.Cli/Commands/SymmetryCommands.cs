@@ -72,11 +72,15 @@ internal static class SymmetryCommands
             var spec = SymmetryDeriver.Derive(m.Graph);
             var element = spec.Random(new Rng(parse.GetValue(seed)));
             var moved = GroupAction.Apply(m, spec, element);
-            ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path);
+            var note = ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path);
             double change = m.Parameters.Max(p => p.Value.MaxAbsDiff(moved[p.Key]));
             if (parse.GetValue(json))
-                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change });
-            else AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}: a random element of {Markup.Escape(Shorten(spec.Group.Name))} moved the weights by up to {change:G4}");
+                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change, write_note = note });
+            else
+            {
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}: a random element of {Markup.Escape(Shorten(spec.Group.Name))} moved the weights by up to {change:G4}");
+                if (note is not null) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
+            }
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
@@ -95,15 +99,16 @@ internal static class SymmetryCommands
             var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
             var spec = SymmetryDeriver.Derive(m.Graph);
             var (canon, steps) = Canonicalizer.Canonicalize(m, spec);
-            ModelArguments.Save(canon, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path);
+            var note = ModelArguments.Save(canon, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path);
             if (parse.GetValue(json))
-                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, steps = steps.Select(s => new { factor = s.Factor, action = s.Action }) });
+                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, steps = steps.Select(s => new { factor = s.Factor, action = s.Action }), write_note = note });
             else
             {
                 var table = new Table().AddColumns("space", "what was fixed");
                 foreach (var s in steps) table.AddRow(Markup.Escape(s.Factor), Markup.Escape(s.Action));
                 AnsiConsole.Write(table);
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}");
+                if (note is not null) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
             }
             return Task.FromResult(ExitCodes.Ok);
         });

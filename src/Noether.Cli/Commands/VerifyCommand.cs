@@ -6,44 +6,90 @@ using Spectre.Console;
 
 namespace Noether.Cli.Commands;
 
-/// <summary><c>noether verify A B</c>: do two models compute the same function on the given inputs?</summary>
+/// <summary>
+/// <c>noether verify A B [--engine E]</c>: do two models compute the same function on the given inputs? With
+/// <c>--engine onnxruntime</c> both models run on ONNX Runtime, an engine independent of the one that transformed them.
+/// </summary>
 internal static class VerifyCommand
 {
     public static Command Create()
     {
         var a = new Argument<string>("a") { Description = "First model file." };
         var b = new Argument<string>("b") { Description = "Second model file." };
-        var inputs = new Option<string[]>("--input") { Description = "Input .npy files bound to the graph inputs in order (default: random inputs from --seed).", AllowMultipleArgumentsPerToken = false };
-        var batch = new Option<int>("--batch") { Description = "Batch size of random inputs.", DefaultValueFactory = _ => 16 };
+        var inputs = new Option<string[]>("--input") { Description = InputBinding.Help + " Both models get the same arrays (B's inputs in A's order). Default: random normal inputs from --seed (floating-point inputs only).", AllowMultipleArgumentsPerToken = false };
+        var batch = new Option<int>("--batch") { Description = "Batch size of random inputs (a model that declares a fixed batch gets that).", DefaultValueFactory = _ => 16 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of random inputs.", DefaultValueFactory = _ => 0UL };
         var tolerance = new Option<double>("--tolerance") { Description = "Largest accepted relative difference max|a−b| / max|a|.", DefaultValueFactory = _ => 1e-5 };
+        var engine = EngineChoice.Option("Engine running both models: noether (the graph IR's executor), onnxruntime (ONNX Runtime: an independent check; non-ONNX models are exported to ONNX in memory), or auto (noether when both import into the graph IR).", EngineChoice.Noether);
         var json = CliOutput.JsonOption();
-        var cmd = new Command("verify", "Compare two models' outputs; exit 0 when within tolerance, 1 otherwise.") { a, b, inputs, batch, seed, tolerance, json };
+        var cmd = new Command("verify", "Compare two models' outputs; exit 0 when within tolerance, 1 otherwise.") { a, b, inputs, batch, seed, tolerance, engine, json };
         cmd.SetAction((parse, _) =>
         {
-            var (ma, _) = ModelArguments.Load(parse.GetValue(a)!);
-            var (mb, _) = ModelArguments.Load(parse.GetValue(b)!);
+            string pa = parse.GetValue(a)!, pb = parse.GetValue(b)!;
+            ModelPrecision.RequireFile(pa, "Model file");
+            ModelPrecision.RequireFile(pb, "Model file");
             var given = parse.GetValue(inputs) ?? [];
-            Tensor<double>[] x;
-            if (given.Length > 0)
-            {
-                if (given.Length != ma.Graph.Inputs.Count)
-                    throw new ArgumentException($"{parse.GetValue(a)} takes {ma.Graph.Inputs.Count} input(s) ({string.Join(", ", ma.Graph.Inputs)}), got {given.Length} --input file(s)");
-                x = given.Select(Npy.Read<double>).ToArray();
-            }
-            else
-            {
-                var rng = new Rng(parse.GetValue(seed));
-                x = ma.Graph.Inputs.Select(i => Tensor<double>.RandomNormal(rng, [parse.GetValue(batch), .. i.Shape])).ToArray();
-            }
-            var cmp = FunctionComparison.Of(ma, mb, x);
+            var requested = EngineChoice.Parse(parse.GetValue(engine)!);
+            var (ea, reasonA) = EngineChoice.Resolve(requested, pa);
+            var (eb, reasonB) = EngineChoice.Resolve(requested, pb);
+            string chosen = ea == EngineChoice.OnnxRuntime || eb == EngineChoice.OnnxRuntime ? EngineChoice.OnnxRuntime : EngineChoice.Noether;
+            var rng = new Rng(parse.GetValue(seed));
+            var cmp = chosen == EngineChoice.OnnxRuntime
+                ? CompareOnnxRuntime(pa, pb, given, rng, parse.GetValue(batch))
+                : CompareNoether(pa, pb, given, rng, parse.GetValue(batch));
             double tol = parse.GetValue(tolerance);
             bool ok = cmp.Within(tol);
             if (parse.GetValue(json))
-                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { a = parse.GetValue(a), b = parse.GetValue(b), max_abs_diff = cmp.MaxAbsDiff, max_rel_diff = cmp.MaxRelDiff, tolerance = tol, equal = ok, outputs = cmp.Outputs, elements = cmp.Elements, inputs = given.Length > 0 ? "files" : "random" });
-            else AnsiConsole.MarkupLine($"{(ok ? "[green]same function[/]" : "[red]different functions[/]")}: max |a−b| = {cmp.MaxAbsDiff:G4}, relative {cmp.MaxRelDiff:G4} (tolerance {tol:G3}) over {cmp.Elements:N0} output values");
+                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { a = pa, b = pb, engine = chosen, engine_reason = reasonA ?? reasonB, max_abs_diff = cmp.MaxAbsDiff, max_rel_diff = cmp.MaxRelDiff, tolerance = tol, equal = ok, outputs = cmp.Outputs, elements = cmp.Elements, inputs = given.Length > 0 ? "files" : "random" });
+            else AnsiConsole.MarkupLine($"{(ok ? "[green]same function[/]" : "[red]different functions[/]")} ({chosen}): max |a−b| = {cmp.MaxAbsDiff:G4}, relative {cmp.MaxRelDiff:G4} (tolerance {tol:G3}) over {cmp.Elements:N0} output values");
             return Task.FromResult(ok ? ExitCodes.Ok : ExitCodes.CheckFailed);
         });
         return cmd;
+    }
+
+    private static FunctionComparison CompareNoether(string pa, string pb, string[] given, Rng rng, int batch)
+    {
+        var (ma, _) = ModelArguments.Load(pa);
+        var (mb, _) = ModelArguments.Load(pb);
+        Tensor<double>[] x;
+        if (given.Length > 0)
+        {
+            x = InputBinding.BindGraph(pa, ma.Graph.Inputs, given).Select(Npy.Read<double>).ToArray();
+        }
+        else x = ma.Graph.Inputs.Select(i => Tensor<double>.RandomNormal(rng, [batch, .. i.Shape])).ToArray();
+        return FunctionComparison.Of(ma, mb, x);
+    }
+
+    private static FunctionComparison CompareOnnxRuntime(string pa, string pb, string[] given, Rng rng, int batch)
+    {
+        using var ea = EngineChoice.Open(pa, ModelPrecision.Resolve("auto", pa));
+        using var eb = EngineChoice.Open(pb, ModelPrecision.Resolve("auto", pb));
+        if (ea.Inputs.Count != eb.Inputs.Count)
+            throw new ArgumentException($"{pa} takes {ea.Inputs.Count} input(s) but {pb} takes {eb.Inputs.Count}; they cannot compute the same function");
+        TypedArray[] x;
+        var sources = new Dictionary<string, string>();
+        if (given.Length > 0)
+        {
+            var files = InputBinding.Bind(pa, ea.Inputs.Select(i => i.Name).ToArray(), given);
+            x = files.Select(NpyArrays.Read).ToArray();
+            for (int i = 0; i < files.Length; i++) sources[ea.Inputs[i].Name] = files[i];
+        }
+        else x = ea.Inputs.Select(spec => RandomFeed(pa, spec, rng, batch)).ToArray();
+        var ya = ea.Run(ea.Inputs.Select((s, i) => (s.Name, x[i])).ToDictionary(p => p.Name, p => p.Item2), sources);
+        var yb = eb.Run(eb.Inputs.Select((s, i) => (s.Name, x[i])).ToDictionary(p => p.Name, p => p.Item2),
+            eb.Inputs.Select((s, i) => (s.Name, sources.GetValueOrDefault(ea.Inputs[i].Name) ?? "random")).ToDictionary(p => p.Name, p => p.Item2));
+        return FunctionComparison.Compare(ya.Select(o => o.Value.ToTensor<double>()).ToArray(), yb.Select(o => o.Value.ToTensor<double>()).ToArray());
+    }
+
+    /// <summary>Random normal values of a declared floating-point input: fixed axes as declared, a dynamic axis 0 of <paramref name="batch"/>.</summary>
+    private static TypedArray RandomFeed(string model, OnnxTensorSpec spec, Rng rng, int batch)
+    {
+        if (spec.ElementType is not { } type || !type.IsFloatingPoint())
+            throw new ArgumentException($"{model}: input '{spec.Name}' is {spec}; random inputs are made only for floating-point inputs, give this one with --input {spec.Name}=FILE.npy");
+        if (spec.Dims is null) throw new ArgumentException($"{model}: input '{spec.Name}' has no declared shape; give it with --input {spec.Name}=FILE.npy");
+        var shape = spec.Dims.Select((d, axis) => d.Size is long s ? checked((int)s)
+            : axis == 0 ? batch
+            : throw new ArgumentException($"{model}: input '{spec.Name}' {spec.ShapeText} has the dynamic axis {axis} ('{d}'); give it with --input {spec.Name}=FILE.npy")).ToArray();
+        return TypedArray.FromTensor(Tensor<double>.RandomNormal(rng, shape)).ConvertTo(type);
     }
 }

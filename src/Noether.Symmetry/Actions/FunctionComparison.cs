@@ -16,11 +16,14 @@ public sealed record FunctionComparison(double MaxAbsDiff, double MaxRelDiff, in
 
     /// <summary>Runs both models (evaluation mode) on the inputs and compares every output.</summary>
     public static FunctionComparison Of<T>(Model<T> a, Model<T> b, params Tensor<T>[] inputs) where T : unmanaged, IFloatingPointIeee754<T>
+        => Compare(a.Predict(inputs), b.Predict(inputs));
+
+    /// <summary>Compares two lists of outputs computed on the same inputs (by any engine), output by output.</summary>
+    public static FunctionComparison Compare<T>(IReadOnlyList<Tensor<T>> ya, IReadOnlyList<Tensor<T>> yb) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var ya = a.Predict(inputs); var yb = b.Predict(inputs);
-        if (ya.Length != yb.Length) throw new ArgumentException($"The models have {ya.Length} and {yb.Length} outputs");
+        if (ya.Count != yb.Count) throw new ArgumentException($"The models have {ya.Count} and {yb.Count} outputs");
         double abs = 0, rel = 0; int elements = 0;
-        for (int i = 0; i < ya.Length; i++)
+        for (int i = 0; i < ya.Count; i++)
         {
             if (!Shapes.Equal(ya[i].Shape, yb[i].Shape))
                 throw new ShapeMismatchException("FunctionComparison", $"output {i} differs in shape", ya[i].ShapeArray(), yb[i].ShapeArray());
@@ -31,6 +34,6 @@ public sealed record FunctionComparison(double MaxAbsDiff, double MaxRelDiff, in
             rel = Math.Max(rel, d / Math.Max(scale, double.Epsilon));
             elements += ya[i].Length;
         }
-        return new FunctionComparison(abs, rel, ya.Length, elements);
+        return new FunctionComparison(abs, rel, ya.Count, elements);
     }
 }

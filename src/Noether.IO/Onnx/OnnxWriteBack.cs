@@ -1,0 +1,221 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using Google.Protobuf;
+using Noether.Nn;
+using Noether.Tensors;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Noether.IO;
+
+/// <summary>
+/// Writes a model that was read from an .onnx file back into a copy of that file, changing only tensor values: graph,
+/// node, input and output names, declared shapes (a static batch stays static), opset, metadata and doc strings stay
+/// as they were. Each changed element of an IR parameter is traced to the element of the initializer (or Constant)
+/// it was copied from — through any transposes, reshapes and slices the importer applied — by importing a probe copy
+/// of the file whose float tensors hold distinct marker values. Where an element cannot be traced (it was computed
+/// from several values, e.g. a fused scale), where two parameters tied to one tensor now differ, or where the graph
+/// itself changed, nothing is written and the reason comes back, so the caller can fall back to
+/// <see cref="OnnxExporter"/>.
+/// </summary>
+public static class OnnxWriteBack
+{
+    /// <summary>
+    /// Writes <paramref name="updated"/> to <paramref name="output"/> as the file <paramref name="original"/> with
+    /// new weights; returns null on success, else a one-line reason why the file could not be kept (nothing written).
+    /// </summary>
+    public static string? TrySave<T>(string original, Model<T> updated, string output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(updated);
+        var proto = OnnxFile.ReadModel(original);
+        var (result, reason) = TryUpdate(proto, updated.Cast<double>(), original);
+        if (result is null) return reason;
+        OnnxFile.WriteModel(output, result);
+        return null;
+    }
+
+    /// <summary>The file with the new weights, or null and the reason it cannot be written this way.</summary>
+    internal static (ModelProto? Model, string? Reason) TryUpdate(ModelProto original, Model<double> updated, string source)
+    {
+        var before = OnnxImporter.Import<double>(original, source);
+        string graphJson = GraphJson.Serialize(before.Graph);
+        if (GraphJson.Serialize(updated.Graph) != graphJson)
+            return (null, "the graph changed (a structural transform), so its initializers no longer describe it");
+
+        var output = original.Clone();
+        var sources = Sources(output);
+        var stored = sources.Select(t => OnnxTensors.Decode(t, source).Data.ToArray()).ToArray();
+        var values = stored.Select(v => (double[])v.Clone()).ToArray();
+        var offsets = new int[sources.Count + 1];
+        for (int s = 0; s < sources.Count; s++) offsets[s + 1] = checked(offsets[s] + values[s].Length);
+        // Which probe marker each changed element carries, traced to (tensor, element).
+        Func<string, int[]>? trace = null;
+        var assigned = new Dictionary<(int Tensor, int Element), (double Value, string Parameter)>();
+        foreach (var (name, after) in updated.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var was = before[name].ToArray();
+            var now = after.ToArray();
+            int[]? markers = null;
+            for (int k = 0; k < now.Length; k++)
+            {
+                if (now[k].Equals(was[k])) continue;
+                if (trace is null)
+                {
+                    trace = Probe(original, stored, offsets, source, graphJson, out var probeFailure);
+                    if (trace is null) return (null, probeFailure);
+                }
+                markers ??= trace(name);
+                if (markers[k] < 0) return (null, $"parameter '{name}' is computed from the file's tensors, not copied from one, so its new values have no place in the file");
+                var (s, i) = Locate(offsets, markers[k]);
+                if (stored[s][i] != was[k]) return (null, $"parameter '{name}' does not hold the values of tensor '{sources[s].Name}' it seems to come from");
+                if (assigned.TryGetValue((s, i), out var prior) && Math.Abs(prior.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
+                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{prior.Parameter}' and '{name}', which now differ (tied weights moved apart)");
+                assigned[(s, i)] = (now[k], name);
+                values[s][i] = now[k];
+            }
+        }
+        // A tensor element that feeds an unchanged parameter too (tied weights) must have moved with it.
+        if (trace is not null)
+            foreach (var (name, after) in updated.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                var markers = trace(name);
+                var now = after.ToArray();
+                for (int k = 0; k < now.Length; k++)
+                    if (markers[k] >= 0 && assigned.TryGetValue(Locate(offsets, markers[k]), out var moved) && moved.Parameter != name
+                        && Math.Abs(moved.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
+                        return (null, $"tensor '{sources[Locate(offsets, markers[k]).Source].Name}' feeds parameters '{moved.Parameter}' and '{name}', which now differ (tied weights moved apart)");
+            }
+        foreach (var s in assigned.Keys.Select(k => k.Tensor).Distinct()) Encode(sources[s], values[s]);
+        // The proof: the written file imports as the updated model (up to the storage precision).
+        var check = OnnxImporter.Import<double>(output, source);
+        if (GraphJson.Serialize(check.Graph) != graphJson) return (null, "the written file imports as a different graph");
+        foreach (var (name, after) in updated.Parameters)
+        {
+            var (got, want) = (check[name].ToArray(), after.ToArray());
+            for (int k = 0; k < got.Length; k++)
+                if (Math.Abs(got[k] - want[k]) > 1e-3 * Math.Max(Math.Abs(want[k]), 1e-30) && !(double.IsNaN(got[k]) && double.IsNaN(want[k])))
+                    return (null, $"parameter '{name}' does not read back from the written file (element {k}: {got[k]:G6} instead of {want[k]:G6})");
+        }
+        return (output, null);
+    }
+
+    /// <summary>The float tensors of the main graph that can hold weights: initializers and Constant values, in file order.</summary>
+    private static List<TensorProto> Sources(ModelProto model)
+    {
+        var g = model.Graph ?? new GraphProto();
+        var list = g.Initializer.Where(IsFloat).ToList();
+        foreach (var n in g.Node.Where(n => n.OpType == "Constant" && n.Domain is "" or "ai.onnx"))
+            foreach (var a in n.Attribute.Where(a => a.Name == "value" && a.T is not null && IsFloat(a.T)))
+                list.Add(a.T);
+        return list;
+    }
+
+    private static bool IsFloat(TensorProto t) => (DataType)t.DataType is DataType.Float or DataType.Double or DataType.Float16;
+
+    // ---- the probe: distinct markers in every float tensor of more than one finite element -------------------------
+
+    private const int F32Base = 0x3F800000; // 1.0f: marker c is the float with bits 1.0f + c (≥ 1, positive)
+    private const ushort F16Base = 0x3C00;  // 1.0 as half: marker c is −(half with bits 1.0 + c) (≤ −1, negative)
+    private const int F16Capacity = 0x7BFF - F16Base;
+
+    /// <summary>
+    /// Imports a copy of the file whose probed tensors hold markers; returns, per IR parameter, the global element
+    /// number (tensor offset + index) each element was copied from, −1 when it is not a copy of a probed element.
+    /// Null with a reason when the probe cannot be imported as the same graph.
+    /// </summary>
+    private static Func<string, int[]>? Probe(ModelProto original, double[][] values, int[] offsets, string source, string graphJson, out string failure)
+    {
+        failure = "";
+        var probe = original.Clone();
+        var probeSources = Sources(probe);
+        // Probed tensor s holds markers [start, start + length) of its family (float32 markers, or half markers).
+        var ranges = new List<(int Start, int Length, bool Half, int Source)>();
+        int next32 = 0, next16 = 0;
+        for (int s = 0; s < probeSources.Count; s++)
+        {
+            var v = values[s];
+            if (v.Length <= 1 || v.Any(x => !double.IsFinite(x))) continue;
+            var markers = new double[v.Length];
+            if ((DataType)probeSources[s].DataType == DataType.Float16)
+            {
+                if (next16 + v.Length > F16Capacity) continue;
+                for (int i = 0; i < markers.Length; i++) markers[i] = -(double)BitConverter.UInt16BitsToHalf((ushort)(F16Base + next16 + i));
+                ranges.Add((next16, v.Length, true, s));
+                next16 += v.Length;
+            }
+            else
+            {
+                if ((long)next32 + v.Length > 0x7F7FFFFF - F32Base) continue;
+                for (int i = 0; i < markers.Length; i++) markers[i] = BitConverter.Int32BitsToSingle(F32Base + next32 + i);
+                ranges.Add((next32, v.Length, false, s));
+                next32 += v.Length;
+            }
+            Encode(probeSources[s], markers);
+        }
+        Model<double> probed;
+        try { probed = OnnxImporter.Import<double>(probe, source); }
+        catch (OnnxImportException e) { failure = $"the file cannot be traced (a probe copy does not import: {OneLine.Of(e.Message, 200)})"; return null; }
+        if (GraphJson.Serialize(probed.Graph) != graphJson) { failure = "the file cannot be traced (the importer reads a probe copy as a different graph)"; return null; }
+        return name => probed[name].ToArray().Select(v => Marker(v, ranges, next16 > 0, offsets)).ToArray();
+    }
+
+    /// <summary>The global element number a marker value names, or −1 when the value is no marker.</summary>
+    private static int Marker(double v, List<(int Start, int Length, bool Half, int Source)> ranges, bool halves, int[] offsets)
+    {
+        int c; bool half;
+        if (v > 0)
+        {
+            float f = (float)v;
+            if ((double)f != v) return -1;
+            c = BitConverter.SingleToInt32Bits(f) - F32Base;
+            half = false;
+        }
+        else if (v < 0 && halves)
+        {
+            var h = (Half)(-v);
+            if ((double)h != -v) return -1;
+            c = BitConverter.HalfToUInt16Bits(h) - F16Base;
+            half = true;
+        }
+        else return -1;
+        if (c < 0) return -1;
+        foreach (var (start, length, isHalf, s) in ranges)
+            if (isHalf == half && c >= start && c < start + length) return offsets[s] + (c - start);
+        return -1;
+    }
+
+    /// <summary>(tensor, element) of a global element number.</summary>
+    private static (int Source, int Element) Locate(int[] offsets, int global)
+    {
+        int s = Array.BinarySearch(offsets, global);
+        if (s < 0) s = ~s - 1;
+        while (s + 1 < offsets.Length - 1 && offsets[s + 1] == global) s++;
+        return (s, global - offsets[s]);
+    }
+
+    /// <summary>Replaces a float tensor's values, keeping its element type and its storage form (raw or typed field).</summary>
+    private static void Encode(TensorProto t, double[] values)
+    {
+        var type = (DataType)t.DataType;
+        if (t.RawData.Length > 0)
+        {
+            int size = type switch { DataType.Double => 8, DataType.Float => 4, _ => 2 };
+            var bytes = new byte[values.Length * size];
+            for (int i = 0; i < values.Length; i++)
+            {
+                var span = bytes.AsSpan(i * size);
+                if (type == DataType.Double) BinaryPrimitives.WriteDoubleLittleEndian(span, values[i]);
+                else if (type == DataType.Float) BinaryPrimitives.WriteSingleLittleEndian(span, (float)values[i]);
+                else BinaryPrimitives.WriteHalfLittleEndian(span, (Half)values[i]);
+            }
+            t.RawData = ByteString.CopyFrom(bytes);
+            return;
+        }
+        switch (type)
+        {
+            case DataType.Double: t.DoubleData.Clear(); t.DoubleData.AddRange(values); break;
+            case DataType.Float: t.FloatData.Clear(); t.FloatData.AddRange(values.Select(v => (float)v)); break;
+            default: t.Int32Data.Clear(); t.Int32Data.AddRange(values.Select(v => (int)BitConverter.HalfToUInt16Bits((Half)v))); break;
+        }
+    }
+}

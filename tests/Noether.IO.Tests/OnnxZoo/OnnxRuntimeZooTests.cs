@@ -1,0 +1,33 @@
+using Noether.Tensors;
+
+namespace Noether.IO.Tests.OnnxZoo;
+
+/// <summary>
+/// The ONNX Runtime engine on every zoo model: typed feeds straight from the seeded .npy files (int64 token ids,
+/// Silero's int64 sample rate), outputs by name equal to the goldens (PyTorch float64 for generated models).
+/// </summary>
+public class OnnxRuntimeZooTests
+{
+    public static TheoryData<string> Names() => new(ZooManifest.Models.Select(m => m.Name));
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void OnnxRuntimeEngineReproducesTheGolden(string name)
+    {
+        var zoo = ZooManifest.Get(name);
+        using var engine = OnnxRuntimeEngine.Open(ZooManifest.PathOf(zoo.File));
+        Assert.Equal(zoo.Inputs.Select(i => i.Name), engine.Inputs.Select(i => i.Name));
+        var feeds = zoo.Inputs.ToDictionary(i => i.Name, i => NpyArrays.Read(ZooManifest.PathOf(i.File)));
+        foreach (var i in zoo.Inputs) Assert.Equal(i.Dtype, feeds[i.Name].ElementType.Name());
+        var outputs = engine.Run(feeds);
+        Assert.Equal(zoo.Outputs.Select(o => o.Name), outputs.Select(o => o.Key));
+        foreach (var (o, (_, y)) in zoo.Outputs.Zip(outputs))
+        {
+            var golden = Npy.Read<double>(ZooManifest.PathOf(o.Golden));
+            var got = y.ToTensor<double>();
+            Assert.Equal(golden.ShapeArray(), got.ShapeArray());
+            double rel = ZooDriver.RelativeDifference(got, golden);
+            Assert.True(rel <= ZooDriver.Tolerance, $"{name} output '{o.Name}': {rel:E2} relative from the golden");
+        }
+    }
+}
