@@ -193,13 +193,14 @@ public class OnnxRecurrentImportTests
     }
 
     [Fact]
-    public void WhatTheIrCannotExpressFailsClearly()
+    public void WhatTheIrCannotExpressIsOpaqueAndFailsClearlyInStrictMode()
     {
+        // Every form below loads with opaque nodes (see WhatTheIrCannotExpressRunsOnOnnxRuntime); strict mode refuses it.
         OnnxImportException Import(Action<OnnxModelBuilder> build)
         {
             var b = Weights(new OnnxModelBuilder(14), 4, 1, InputSize);
             build(b);
-            return Assert.Throws<OnnxImportException>(() => OnnxImporter.Import<float>(b.Output("y").Build(), "rnn.onnx"));
+            return OrtOracle.StrictRefusal(b.Output("y").Build(), "rnn.onnx");
         }
         // A time-major graph input: axis 0 is the sequence.
         var timeMajor = Import(b => b.Input("x", Steps, Batch, InputSize).Node("LSTM", ["x", "rnn.W", "rnn.R"], "y", ("hidden_size", (long)Hidden)));
@@ -211,7 +212,7 @@ public class OnnxRecurrentImportTests
         var custom = Weights(new OnnxModelBuilder(14), 4, 1, InputSize).Input("x", -1, Steps, InputSize)
             .Node("LSTM", ["x", "rnn.W", "rnn.R"], "y", ("layout", 1L)).Output("y").Build();
         custom.Graph.Node[0].Attribute.Add(relu);
-        var act = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import<float>(custom, "act.onnx"));
+        var act = OrtOracle.StrictRefusal(custom, "act.onnx");
         Assert.Equal(OnnxImportError.UnsupportedVariant, act.Error);
         Assert.Contains("relu", act.Message);
         var clip = Import(b => b.Input("x", -1, Steps, InputSize).Node("LSTM", ["x", "rnn.W", "rnn.R"], "y", ("hidden_size", (long)Hidden), ("layout", 1L), ("clip", 3f)));
@@ -225,9 +226,30 @@ public class OnnxRecurrentImportTests
         Assert.Equal(OnnxImportError.BatchAxis, moved.Error);
         Assert.Contains("'y'", moved.Message);
         // Nor can an elementwise op read it.
-        var elementwise = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import<float>(new OnnxModelBuilder(13).Input("x", -1, 2, 3)
-            .Node("Transpose", ["x"], "t", ("perm", new long[] { 1, 0, 2 })).Node("Relu", ["t"], "y").Output("y").Build(), "t.onnx"));
+        var elementwise = OrtOracle.StrictRefusal(new OnnxModelBuilder(13).Input("x", -1, 2, 3)
+            .Node("Transpose", ["x"], "t", ("perm", new long[] { 1, 0, 2 })).Node("Relu", ["t"], "y").Output("y").Build(), "t.onnx");
         Assert.Equal(OnnxImportError.BatchAxis, elementwise.Error);
         Assert.Contains("Relu", elementwise.Message);
+    }
+
+    [Fact]
+    public void WhatTheIrCannotExpressRunsOnOnnxRuntime()
+    {
+        var x = OrtOracle.Input(21, 1, Batch, Steps, InputSize);
+        // A cell clip has no IR counterpart: the LSTM is opaque, and reads the time-major input (ONNX Runtime runs
+        // layout 0 only) through one opaque Transpose, its batch on axis 1.
+        var clip = Weights(new OnnxModelBuilder(14), 4, 1, InputSize).Input("x", -1, Steps, InputSize)
+            .Node("Transpose", ["x"], "xt", ("perm", new long[] { 1, 0, 2 }))
+            .Node("LSTM", ["xt", "rnn.W", "rnn.R"], "y", ("hidden_size", (long)Hidden), ("clip", 0.5f)).Output("y").Build();
+        var clipped = OrtOracle.AssertOpaqueRunsOnOnnxRuntime(clip, ["Transpose", "LSTM"], 1e-5, x);
+        Assert.Equal([1, 2], clipped.Graph.Nodes.Select(n => ((OpaqueOp)n.Op).BatchAxis));
+        // The batch moved to axis 1 is carried into the layout-0 LSTM (an LstmOp); only its time-major output, a graph
+        // output, is written through one opaque Transpose that puts the batch back where the model holds it (axis 2).
+        var moved = Weights(new OnnxModelBuilder(14), 4, 1, InputSize).Input("x", -1, Steps, InputSize)
+            .Node("Transpose", ["x"], "xt", ("perm", new long[] { 1, 0, 2 }))
+            .Node("LSTM", ["xt", "rnn.W", "rnn.R"], "y", ("hidden_size", (long)Hidden)).Output("y").Build();
+        var net = OrtOracle.AssertOpaqueRunsOnOnnxRuntime(moved, ["Transpose"], 1e-5, x);
+        Assert.Single(net.Graph.Nodes, n => n.Op is LstmOp);
+        Assert.Equal(2, ((OpaqueOp)net.Graph.Producer(net.Graph.Outputs[0])!.Op).BatchAxis);
     }
 }

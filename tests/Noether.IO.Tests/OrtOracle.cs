@@ -47,6 +47,33 @@ internal static class OrtOracle
         return net;
     }
 
+    /// <summary>
+    /// Imports <paramref name="model"/> (keeping what the IR cannot express opaque), asserts it holds opaque nodes of
+    /// <paramref name="opaqueTypes"/> (in graph order), runs the imported model on ONNX Runtime as
+    /// <c>run --engine onnxruntime</c> does (exported, then loaded) and asserts every output agrees with the original
+    /// file within <paramref name="tolerance"/>. Returns the model.
+    /// </summary>
+    public static Model<float> AssertOpaqueRunsOnOnnxRuntime(ModelProto model, string[] opaqueTypes, double tolerance, params Tensor<float>[] feeds)
+    {
+        var expected = Run(model, feeds);
+        var net = OnnxImporter.Import<float>(model, "test.onnx");
+        Assert.Equal(opaqueTypes, net.Graph.Nodes.Select(n => n.Op).OfType<Noether.Nn.Operations.OpaqueOp>().Select(o => o.OpType));
+        using var engine = OnnxRuntimeEngine.FromModel(net, "test.onnx");
+        var actual = engine.Run(engine.Inputs.Select((spec, i) => (spec.Name, Value: TypedArray.FromTensor(feeds[i]))).ToDictionary(p => p.Name, p => p.Value));
+        Assert.Equal(expected.Length, actual.Count);
+        for (int k = 0; k < expected.Length; k++)
+        {
+            var a = actual[k].Value.ToTensor<float>();
+            Assert.Equal(expected[k].ShapeArray(), a.ShapeArray());
+            Assert.True(expected[k].MaxAbsDiff(a) <= tolerance * Math.Max(1, expected[k].Abs().Max()), $"output {k}: {expected[k].MaxAbsDiff(a):E2} apart");
+        }
+        return net;
+    }
+
+    /// <summary>Imports in strict mode (the conformance runner's) and returns the refusal.</summary>
+    public static OnnxImportException StrictRefusal(ModelProto model, string source)
+        => Assert.Throws<OnnxImportException>(() => OnnxImporter.Import<float>(model, source, keepOpaque: false));
+
     /// <summary>A deterministic float tensor of the given shape with values spread over [−scale, scale].</summary>
     public static Tensor<float> Input(ulong seed, float scale, params int[] shape)
     {

@@ -7,8 +7,9 @@ namespace Noether.IO;
 /// A value whose ONNX layout holds the batch on axis <see cref="BatchAxis"/> ≠ 0: the batch-major <see cref="Inner"/>
 /// (a runtime value or a batch-repeated constant) with its batch axis moved there and the other axes in order.
 /// Transposes that move axis 0 make one (the time-major layout of LSTM and GRU); layout ops and recurrent layers
-/// read it; any other consumer, and a graph output, fails with a batch-axis error naming <see cref="Origin"/>
-/// (the node that moved the batch, described for messages).
+/// and Shape read it. Any other consumer, and a graph output, sees it through one opaque ONNX Transpose that moves
+/// the batch to <see cref="BatchAxis"/> (and is itself kept opaque); in strict mode they fail with a batch-axis error
+/// naming <see cref="Origin"/> (the node that moved the batch, described for messages).
 /// </summary>
 internal sealed record MovedBatchValue(OnnxValue Inner, int BatchAxis, string Origin) : OnnxValue
 {
@@ -37,6 +38,7 @@ internal sealed partial class OnnxGraphConverter
                 "LSTM" or "GRU" => handler,
                 "Transpose" => () => { if (!TransposeMovingBatch()) handler(); },
                 "ConstantOfShape" => () => { if (!ConstantWithMovedBatch()) handler(); },
+                "Shape" => () => { if (!ShapeOfMoved()) { RejectMovedBatch(); handler(); } },
                 "Squeeze" or "Unsqueeze" or "Reshape" or "Gather" or "Slice" or "Concat" or "Identity" or "Dropout" => () => { if (!MovedLayout(op)) handler(); },
                 _ => () => { RejectMovedBatch(); handler(); },
             };
@@ -48,6 +50,44 @@ internal sealed partial class OnnxGraphConverter
         for (int i = 0; i < _node.Input.Count; i++)
             if (_node.Input[i].Length > 0 && _values.GetValueOrDefault(_node.Input[i]) is MovedBatchValue m)
                 throw MovedBatchError(_node.Input[i], m);
+    }
+
+    /// <summary>
+    /// The moved value as an IR value, for a consumer that cannot carry it (kept opaque) or a graph output: an opaque
+    /// ONNX Transpose of the batch-major value that puts the batch axis where the model holds it. One per value.
+    /// </summary>
+    private RuntimeValue MaterializeMoved(MovedBatchValue m, string name)
+    {
+        if (_movedOpaque.TryGetValue(m, out var done)) return done;
+        var inner = m.Inner switch
+        {
+            RuntimeValue r => r,
+            BatchConstValue b => Materialize(b, name + ".broadcast"),
+            _ => throw new InvalidOperationException("not a batched value"),
+        };
+        // Output axis b is input axis 0; the per-sample axes keep their order.
+        var perm = Enumerable.Range(1, m.BatchAxis).Append(0).Concat(Enumerable.Range(m.BatchAxis + 1, m.Rank - m.BatchAxis - 1)).Select(i => (long)i);
+        var node = new Onnx.NodeProto { OpType = "Transpose", Name = name };
+        var attribute = new Onnx.AttributeProto { Name = "perm", Type = Onnx.AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(perm);
+        node.Attribute.Add(attribute);
+        node.Output.Add("_");
+        var type = OnnxElementTypes.Name(TypeOf(inner));
+        var op = new OpaqueOp("Transpose", "", OpsetOf(""), Google.Protobuf.MessageExtensions.ToByteArray(node), [new OpaqueSource(OpaqueSourceKind.Input, 0, ElementType: type)],
+            0, 1, (int[])inner.Shape.Clone(), type, m.BatchAxis);
+        var y = Emit(op, name, inner);
+        _irregular[y.Id] = (TypeOf(inner), m.BatchAxis);
+        return _movedOpaque[m] = y;
+    }
+
+    /// <summary>Shape of a moved value: symbolic in the batch size, with the batch where the value holds it.</summary>
+    private bool ShapeOfMoved()
+    {
+        if (Raw(0) is not MovedBatchValue m) return false;
+        var dims = m.SampleShape.Select(d => SymDim.Of(d)).ToList();
+        dims.Insert(m.BatchAxis, SymDim.Batch);
+        SetShape(dims);
+        return true;
     }
 
     private OnnxImportException MovedBatchError(string name, MovedBatchValue m)

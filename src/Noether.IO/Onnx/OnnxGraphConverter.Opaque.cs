@@ -20,6 +20,7 @@ internal sealed partial class OnnxGraphConverter
     /// <summary>Runtime values that are not per-sample floating point: their element type and batch axis (−1: none).</summary>
     private readonly Dictionary<string, (DataType Type, int BatchAxis)> _irregular = new();
     private Dictionary<string, ProbedValue>? _probed;
+    private readonly Dictionary<MovedBatchValue, RuntimeValue> _movedOpaque = new(ReferenceEqualityComparer.Instance);
     private Dictionary<string, TensorProto>? _initializerProtos;
     private string? _batchParam;
 
@@ -69,11 +70,17 @@ internal sealed partial class OnnxGraphConverter
         if (_node.OpType != "Shape" || batchAxis < 0) return false;
         var dims = x.Shape.Select(d => SymDim.Of(d)).ToList();
         dims.Insert(batchAxis, SymDim.Batch);
+        SetShape(dims);
+        return true;
+    }
+
+    /// <summary>The output of a Shape node (honouring start and end) from the full symbolic dimensions.</summary>
+    private void SetShape(List<SymDim> dims)
+    {
         int rank = dims.Count;
         long Clamp(long v) => Math.Clamp(v < 0 ? v + rank : v, 0, rank);
         int start = (int)Clamp(Int("start", 0)), end = (int)Clamp(Int("end", rank));
         Set(0, ConstValue.Symbolic(dims.ToArray()[start..Math.Max(start, end)]));
-        return true;
     }
 
     private static string QualifiedType(NodeProto n) => IsDefaultDomain(n) ? n.OpType : $"{n.Domain}.{n.OpType}";
@@ -89,6 +96,7 @@ internal sealed partial class OnnxGraphConverter
         foreach (var name in removed) { _names.Remove(name); _shapes.Remove(name); _irregular.Remove(name); }
         _nodes.RemoveRange(mark.Nodes, _nodes.Count - mark.Nodes);
         foreach (var k in _materialized.Where(kv => removed.Contains(kv.Value.Id)).Select(kv => kv.Key).ToArray()) _materialized.Remove(k);
+        foreach (var k in _movedOpaque.Where(kv => removed.Contains(kv.Value.Id)).Select(kv => kv.Key).ToArray()) _movedOpaque.Remove(k);
         foreach (var k in _reshapeSource.Keys.Where(removed.Contains).ToArray()) _reshapeSource.Remove(k);
         _fused.Clear();
         _fused.UnionWith(mark.Fused);
@@ -105,7 +113,7 @@ internal sealed partial class OnnxGraphConverter
         if (used.Length == 0) return; // a dead node: nothing reads it
         var implicitNames = OuterReferences(_node).ToArray();
         var inputs = Enumerable.Range(0, _node.Input.Count).Select(Raw).Concat(implicitNames.Select(Get)).ToArray();
-        if (!inputs.Any(v => v is RuntimeValue or BatchConstValue) && !inputs.OfType<ConstValue>().Any(c => c.DependsOnBatch) && implicitNames.Length == 0)
+        if (!inputs.Any(v => v is RuntimeValue or BatchConstValue or MovedBatchValue) && !inputs.OfType<ConstValue>().Any(c => c.DependsOnBatch) && implicitNames.Length == 0)
         {
             FoldConstantNode(reason);
             return;
@@ -120,7 +128,14 @@ internal sealed partial class OnnxGraphConverter
         }
         for (int k = 0; k < inputs.Length; k++)
         {
-            var v = inputs[k] is BatchConstValue b ? (k < _node.Input.Count ? In(k) : Materialize(b, Sanitize(implicitNames[k - _node.Input.Count]))) : inputs[k];
+            string Name() => k < _node.Input.Count ? _node.Input[k] : implicitNames[k - _node.Input.Count];
+            var v = inputs[k] switch
+            {
+                BatchConstValue b => k < _node.Input.Count ? In(k) : Materialize(b, Sanitize(Name())),
+                // A value whose batch a layout op moved: the node reads it with the batch where the model put it.
+                MovedBatchValue m => MaterializeMoved(m, Sanitize(Name())),
+                var other => other,
+            };
             switch (v)
             {
                 case null: sources.Add(new OpaqueSource(OpaqueSourceKind.Absent)); break;
@@ -237,7 +252,7 @@ internal sealed partial class OnnxGraphConverter
         if (p.Shape2 is null || p.Shape2.Length != s1.Length) return (s1, p.Type, -1);
         var s2 = Ints(p.Shape2);
         var differ = Enumerable.Range(0, s1.Length).Where(i => s1[i] != s2[i]).ToArray();
-        if (differ.Length == 1 && s1[differ[0]] == 1 && s2[differ[0]] == 2)
+        if (differ.Length == 1 && s1[differ[0]] == p.Batch && s2[differ[0]] == 2 * p.Batch)
             return ([.. s1[..differ[0]], .. s1[(differ[0] + 1)..]], p.Type, differ[0]);
         return (s1, p.Type, -1);
     }

@@ -118,6 +118,7 @@ internal sealed partial class OnnxGraphConverter
         {
             var v = _values.GetValueOrDefault(o.Name) ?? throw Malformed($"graph output '{o.Name}' is never computed");
             if (v is BatchConstValue b) v = Materialize(b, Sanitize(o.Name));
+            if (v is MovedBatchValue moved && _keepOpaque) v = MaterializeMoved(moved, Sanitize(o.Name));
             if (v is MovedBatchValue m) throw new OnnxImportException(OnnxImportError.BatchAxis, _source, $"{_source}: graph output '{o.Name}' holds the batch on axis {m.BatchAxis} (moved there by {m.Origin}); the graph IR keeps the batch on axis 0");
             if (v is not RuntimeValue r)
                 throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph output '{o.Name}' does not depend on the inputs (it is a constant); the graph IR computes outputs per sample");

@@ -8,14 +8,18 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace Noether.IO;
 
-/// <summary>The shape (at batch 1, and at batch 2 when the batch is dynamic) and element type of one probed value.</summary>
-internal sealed record ProbedValue(long[] Shape, long[]? Shape2, DataType Type);
+/// <summary>
+/// The shape at batch size <paramref name="Batch"/> (1, or 2 when the model cannot run one sample), at twice that when
+/// the batch is dynamic (<paramref name="Shape2"/>), and the element type of one probed value.
+/// </summary>
+internal sealed record ProbedValue(long[] Shape, long[]? Shape2, DataType Type, int Batch = 1);
 
 /// <summary>
 /// Asks ONNX Runtime what the importer cannot work out itself: the output shapes of ops it keeps opaque (when the
 /// model carries no value_info for them), and the values of unknown ops whose inputs are all constants. The model
 /// runs with every node output exposed as a graph output, once at batch size 1 and, when the batch is dynamic, once
-/// at batch size 2 — comparing the two shows which axis holds the batch. Feeds are ones (floating point) or zeros
+/// at batch size 2 — comparing the two shows which axis holds the batch (a model that cannot run one sample runs at
+/// 2 and 4 instead). Feeds are ones (floating point) or zeros
 /// (integers, booleans), so token ids stay valid indices. Graph optimisations are off, so every value exists.
 /// </summary>
 internal static class OnnxRuntimeProbe
@@ -34,9 +38,17 @@ internal static class OnnxRuntimeProbe
                 if (o.Length > 0 && !fed.Contains(o) && exposed.Add(o)) probe.Graph.Output.Add(new ValueInfoProto { Name = o });
         var names = probe.Graph.Output.Select(o => o.Name).ToArray();
         using var session = Session(probe.ToByteArray());
-        var first = Run(session, feeds, 1, names);
-        var second = dynamicBatch ? Run(session, feeds, 2, names) : null;
-        return first.ToDictionary(kv => kv.Key, kv => new ProbedValue(kv.Value.Shape, second?.GetValueOrDefault(kv.Key)?.Shape, kv.Value.Type));
+        int batch = 1;
+        Dictionary<string, Result> first;
+        try { first = Run(session, feeds, batch, names); }
+        catch (InvalidOperationException) when (dynamicBatch)
+        {
+            // Some valid models need an even batch (a Split of the batch axis in two): try 2 and 4 samples.
+            batch = 2;
+            first = Run(session, feeds, batch, names);
+        }
+        var second = dynamicBatch ? Run(session, feeds, 2 * batch, names) : null;
+        return first.ToDictionary(kv => kv.Key, kv => new ProbedValue(kv.Value.Shape, second?.GetValueOrDefault(kv.Key)?.Shape, kv.Value.Type, batch));
     }
 
     /// <summary>Runs one node on constant inputs (tensors in input order, null for absent ones); returns its outputs.</summary>

@@ -64,7 +64,8 @@ public sealed record OpaqueSource(OpaqueSourceKind Kind, int Index = -1, string 
 /// <param name="OutputCount">How many outputs the original node declares.</param>
 /// <param name="Shape">
 /// The output's per-sample shape: its full shape without the batch axis (at <paramref name="BatchAxis"/>), or, when
-/// the output has no batch axis (<paramref name="BatchAxis"/> −1), its full shape at batch size 1.
+/// the output has no batch axis (<paramref name="BatchAxis"/> −1), its full shape at batch size 1 (or 2 for a model that
+/// cannot run one sample).
 /// </param>
 /// <param name="ElementType">The output's element type (<c>float32</c>, <c>int64</c>, …).</param>
 /// <param name="BatchAxis">Where the batch axis sits in the full output; 0 for ordinary per-sample values.</param>
@@ -77,8 +78,12 @@ public sealed record OpaqueOp(string OpType, string Domain, int Opset, byte[] No
     /// <summary>The op type with its domain, e.g. <c>com.microsoft.FusedGemm</c> or <c>LSTM</c>.</summary>
     public string QualifiedType => Domain.Length == 0 || Domain == "ai.onnx" ? OpType : $"{Domain}.{OpType}";
 
-    /// <summary>How many inputs are graph values (plus the first node of the group for secondary outputs).</summary>
-    public override int InputCount => Sources.Where(s => s.Kind is OpaqueSourceKind.Input).Select(s => s.Index + 1).DefaultIfEmpty(0).Max() + (Secondary ? 1 : 0);
+    /// <summary>
+    /// How many inputs are graph values — those the node reads, and those a batch-dependent shape takes the batch size
+    /// from — plus the first node of the group for secondary outputs.
+    /// </summary>
+    public override int InputCount => Sources.Where(s => s.Kind is OpaqueSourceKind.Input or OpaqueSourceKind.BatchShape)
+        .Select(s => s.Index + 1).DefaultIfEmpty(0).Max() + (Secondary ? 1 : 0);
 
     /// <summary>The weights among the inputs (owned by the group's first node only).</summary>
     public override IReadOnlyList<ParameterSlot> Parameters => Secondary ? [] : Sources.Where(s => s.Kind is OpaqueSourceKind.Parameter)
