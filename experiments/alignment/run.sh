@@ -28,7 +28,9 @@ for s in 1 2; do
 done
 echo; echo "| ResNet-20 pair | alignment | BatchNorm statistics | midpoint accuracy | loss barrier |"
 echo "|---|---|---|---|---|"
-for run in "none --no-reset" "none" "weight --no-reset" "weight" "weight --repair" "activation --no-reset" "activation" "activation --repair"; do
+# Each run: alignment, then barrier flags (--no-reset: interpolated statistics; --repair: REPAIR).
+runs=("none --no-reset" "none" "weight --no-reset" "weight" "weight --repair" "activation")
+for run in "${runs[@]}"; do
   set -- $run; a="$1"; shift; flags="$*"
   tag="$a$(echo "$flags" | tr -d ' -')"
   noether barrier "$out/resnet1.safetensors" "$out/resnet2.safetensors" --data fashion-mnist --align "$a" $flags --points 3 --out "$out/barrier-resnet-$tag" --json > "$out/barrier-resnet-$tag.json"
