@@ -22,17 +22,20 @@ for a in none weight activation; do
   noether barrier "$out/mlp1.safetensors" "$out/mlp2.safetensors" --data fashion-mnist --align "$a" $compare --out "$out/barrier-mlp-$a" --json > "$out/barrier-mlp-$a.json"
   /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"| seeds 1, 2 | {d['align']} | {d['barrier_loss']:.4f} | {100*d['barrier_acc']:.2f} % | {100*d['midpoint']['accuracy']:.2f} % |\")" "$out/barrier-mlp-$a.json"
 done
-RE="${RESNET_EPOCHS:-2}"; RS="${RESNET_SUBSET:-12000}"
+RE="${RESNET_EPOCHS:-5}"; RS="${RESNET_SUBSET:-12000}"
 for s in 1 2; do
   [ -f "$out/resnet$s.safetensors" ] || noether train --model resnet20 --data fashion-mnist --subset "$RS" --epochs "$RE" --batch-size 128 --seed "$s" --out "$out/resnet$s.safetensors" --json > "$out/resnet$s.train.json"
 done
 echo; echo "| ResNet-20 pair | alignment | BatchNorm statistics | midpoint accuracy | loss barrier |"
 echo "|---|---|---|---|---|"
-for a in none weight; do for r in "--no-reset" ""; do
-  tag="$a${r:+-noreset}"
-  noether barrier "$out/resnet1.safetensors" "$out/resnet2.safetensors" --data fashion-mnist --align "$a" $r --points 3 --out "$out/barrier-resnet-$tag" --json > "$out/barrier-resnet-$tag.json"
-  /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"| seeds 1, 2 | {d['align']} | {'reset' if d['batchnorm_reset'] else 'interpolated'} | {100*d['midpoint']['accuracy']:.2f} % | {d['barrier_loss']:.4f} |\")" "$out/barrier-resnet-$tag.json"
-done; done
+# Each run: alignment, then barrier flags (--no-reset: interpolated statistics; --repair: REPAIR).
+runs=("none --no-reset" "none" "weight --no-reset" "weight" "weight --repair" "activation")
+for run in "${runs[@]}"; do
+  set -- $run; a="$1"; shift; flags="$*"
+  tag="$a$(echo "$flags" | tr -d ' -')"
+  noether barrier "$out/resnet1.safetensors" "$out/resnet2.safetensors" --data fashion-mnist --align "$a" $flags --points 3 --out "$out/barrier-resnet-$tag" --json > "$out/barrier-resnet-$tag.json"
+  /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); s='REPAIR' if '--repair' in sys.argv[2] else ('reset' if d['batchnorm_reset'] else 'interpolated'); print(f\"| seeds 1, 2 | {d['align']} | {s} | {100*d['midpoint']['accuracy']:.2f} % | {d['barrier_loss']:.4f} |\")" "$out/barrier-resnet-$tag.json" "$flags"
+done
 noether merge "$out"/mlp{1,2,3,4}.safetensors --out "$out/mergemany.safetensors" --json > /dev/null
 noether merge "$out"/mlp{1,2,3,4}.safetensors --naive --out "$out/naive.safetensors" --json > /dev/null
 echo; echo "| 4 MLPs | test accuracy |"; echo "|---|---|"
