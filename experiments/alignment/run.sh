@@ -34,6 +34,7 @@ echo; echo "| ResNet-20 pair | alignment | BatchNorm statistics | midpoint accur
 echo "|---|---|---|---|---|"
 # Each run: alignment, then barrier flags (--no-reset: interpolated statistics; --repair: REPAIR).
 runs=("none --no-reset" "none" "weight --no-reset" "weight" "activation --no-reset" "activation" "activation --repair")
+[ -n "${RESNET_RUNS:-}" ] && IFS=, read -ra runs <<< "$RESNET_RUNS"   # e.g. RESNET_RUNS="weight,activation --repair"
 for run in "${runs[@]}"; do
   set -- $run; a="$1"; shift; flags="$*"
   tag="$a$(echo "$flags" | tr -d ' -')"
