@@ -1,5 +1,6 @@
 using Noether.Cli.Commands;
 using Noether.IO;
+using System.CommandLine;
 using Noether.Nn;
 
 namespace Noether.Cli;
@@ -7,10 +8,109 @@ namespace Noether.Cli;
 /// <summary>Loading and saving models for verbs: precision is kept, inputs are never overwritten.</summary>
 internal static class ModelArguments
 {
+    private static readonly AsyncLocal<IReadOnlyDictionary<string, int>?> s_dims = new();
+
+    /// <summary>The help text of <c>--dim</c>.</summary>
+    public const string DimHelp = "Size of a symbolic input dimension of an ONNX model, as NAME=SIZE (repeatable; e.g. --dim sequence=16). "
+        + "The graph IR needs concrete sizes: symbolic sizes other than the batch are pinned at import, by default to "
+        + "16 (or 32, 64 when the graph does not fit 16); run and verify pin them to the sizes of their --input arrays. "
+        + "ONNX files written back keep the dynamic sizes. Unnamed sizes are called INPUT:AXIS.";
+
+    /// <summary>The <c>--dim</c> option, recursive so every verb that loads a model accepts it.</summary>
+    public static Option<string[]> DimOption() => new("--dim") { Description = DimHelp, Recursive = true, AllowMultipleArgumentsPerToken = false };
+
+    /// <summary>The sizes given with <c>--dim</c> for the command running in this async flow.</summary>
+    public static IReadOnlyDictionary<string, int> Dims => s_dims.Value ?? new Dictionary<string, int>();
+
+    /// <summary>Parses and records the <c>--dim</c> values for the command about to run.</summary>
+    public static void SetDims(IEnumerable<string>? values)
+    {
+        var dims = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var v in values ?? [])
+        {
+            int eq = v.LastIndexOf('=');
+            if (eq <= 0 || !int.TryParse(v[(eq + 1)..], out var size) || size <= 0)
+                throw new ArgumentException($"--dim {v}: expected NAME=SIZE with a positive integer SIZE (e.g. --dim sequence=16)");
+            var name = v[..eq];
+            if (dims.TryGetValue(name, out var before) && before != size) throw new ArgumentException($"--dim {v}: '{name}' is already {before}");
+            dims[name] = size;
+        }
+        s_dims.Value = dims;
+        s_inferred.Value = null;
+    }
+
+    /// <summary>
+    /// For run and verify: the <c>--dim</c> sizes plus, for symbols not given there, the sizes the <c>--input</c>
+    /// arrays have on the axes where an .onnx model declares them. An explicit <c>--dim</c> wins; inputs that disagree
+    /// on a symbol are an error.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> DimsFromInputs(string path, IReadOnlyList<string> values)
+    {
+        var dims = new Dictionary<string, int>(Dims, StringComparer.Ordinal);
+        if (values.Count == 0 || !Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase)) return dims;
+        var symbols = OnnxImporter.SymbolicDims(path);
+        if (symbols.Count == 0) return dims;
+        var names = ModelFileInfo.OnnxInputNames(path);
+        string[] files;
+        try { files = InputBinding.Bind(path, names, values); }
+        catch (ArgumentException) { return dims; } // the binding error is reported where the inputs are read
+        var seen = new Dictionary<string, (int Size, string File)>(StringComparer.Ordinal);
+        foreach (var (symbol, (input, axis)) in symbols)
+        {
+            if (Dims.ContainsKey(symbol)) continue;
+            int k = names.ToList().IndexOf(input);
+            if (k < 0) continue;
+            var shape = NpyArrays.Read(files[k]).Shape;
+            if (axis >= shape.Length) continue;
+            if (seen.TryGetValue(symbol, out var s) && s.Size != shape[axis])
+                throw new ArgumentException($"{files[k]}: axis {axis} of input '{input}' is the symbolic size '{symbol}', {shape[axis]} here but {s.Size} in {s.File}");
+            seen[symbol] = (shape[axis], files[k]);
+            dims[symbol] = shape[axis];
+        }
+        return dims;
+    }
+
+    private static readonly AsyncLocal<IReadOnlyDictionary<string, int>?> s_inferred = new();
+
+    /// <summary>
+    /// Pins symbolic sizes from the <c>--input</c> arrays for the rest of this command (see <see cref="DimsFromInputs"/>).
+    /// <paramref name="models"/> are every model the command loads: each <c>--dim</c> must name a symbol one of them declares.
+    /// </summary>
+    public static void PinFromInputs(string path, IReadOnlyList<string> values, params string[] models)
+    {
+        CheckDims(models.Length == 0 ? [path] : models);
+        s_inferred.Value = DimsFromInputs(path, values);
+    }
+
+    /// <summary>Fails when a <c>--dim</c> names a symbol none of the .onnx <paramref name="models"/> declares.</summary>
+    private static void CheckDims(IReadOnlyList<string> models)
+    {
+        if (Dims.Count == 0) return;
+        var onnx = models.Where(m => Path.GetExtension(m).Equals(".onnx", StringComparison.OrdinalIgnoreCase) && File.Exists(m)).ToArray();
+        var declared = onnx.SelectMany(m => OnnxImporter.SymbolicDims(m)).ToDictionary(kv => kv.Key, kv => kv.Value).Keys.ToHashSet();
+        var unknown = Dims.Keys.Where(k => !declared.Contains(k)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"--dim {string.Join(", ", unknown)}: {string.Join(" and ", models)} declare{(models.Count == 1 ? "s" : "")} no such symbolic input size"
+                + (declared.Count == 0 ? "" : $" (they have {string.Join(", ", declared.Order())})"));
+    }
+
+    /// <summary>
+    /// Loads a model file, importing .onnx files with the <c>--dim</c> sizes (and those pinned from inputs): a
+    /// <c>--dim</c> the file does not declare is an error, unless the command already checked it against several files.
+    /// </summary>
+    public static Model<T> LoadFile<T>(string path, string? architecture = null) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (!Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase) || !File.Exists(path)) return ModelFiles.Load<T>(path, architecture);
+        if (s_inferred.Value is null) CheckDims([path]);
+        var declared = OnnxImporter.SymbolicDims(path);
+        var dims = (s_inferred.Value ?? Dims).Where(kv => declared.ContainsKey(kv.Key)).ToDictionary();
+        return ModelFiles.Load<T>(path, architecture, OnnxImportOptions.WithDims(dims));
+    }
+
     /// <summary>Loads a model in float64 and reports whether its file stored float32 or float64.</summary>
     public static (Model<double> Model, string Precision) Load(string path, string? architecture = null)
     {
-        var model = ModelFiles.Load<double>(path, architecture);
+        var model = LoadFile<double>(path, architecture);
         return (model, ModelPrecision.Resolve("auto", path));
     }
 

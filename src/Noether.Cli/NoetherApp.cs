@@ -10,6 +10,7 @@ public static class NoetherApp
     public static RootCommand Build()
     {
         var root = new RootCommand("Noether: the parameter symmetries of neural networks, made usable.");
+        root.Options.Add(ModelArguments.DimOption());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SymmetryCommands.Inspect());
         root.Subcommands.Add(SymmetryCommands.Transform());
@@ -35,7 +36,10 @@ public static class NoetherApp
         var config = new InvocationConfiguration { Output = stdout ?? Console.Out, Error = stderr ?? Console.Error, EnableDefaultExceptionHandler = false };
         try
         {
-            return await root.Parse(args).InvokeAsync(config);
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count == 0 && root.Options.FirstOrDefault(o => o.Name == "--dim") is Option<string[]> dim)
+                ModelArguments.SetDims(parsed.GetValue(dim));
+            return await parsed.InvokeAsync(config);
         }
         catch (OperationCanceledException)
         {

@@ -58,11 +58,17 @@ public static class ModelFiles
     /// <paramref name="architecture"/> (a graph JSON file), else from the file's metadata, else from a sidecar
     /// <c>X.json</c> next to <c>X.safetensors</c>; parameter names must match the graph's.
     /// </summary>
-    public static Model<T> Load<T>(string path, string? architecture) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Model<T> Load<T>(string path, string? architecture) where T : unmanaged, IFloatingPointIeee754<T> => Load<T>(path, architecture, null);
+
+    /// <summary>
+    /// Loads a model as <see cref="Load{T}(string, string?)"/> does; an .onnx file is imported with
+    /// <paramref name="onnx"/> (symbolic input sizes pinned to given sizes, see <see cref="OnnxImportOptions"/>).
+    /// </summary>
+    public static Model<T> Load<T>(string path, string? architecture, OnnxImportOptions? onnx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext == ".onnx") return OnnxImporter.Load<T>(path);
+        if (ext == ".onnx") return OnnxImporter.Load<T>(path, onnx ?? OnnxImportOptions.Default);
         if (ext != ".safetensors") throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", Extensions)})");
         using var file = SafetensorsFile.Open(path);
         string sidecar = Path.ChangeExtension(path, ".json");

@@ -27,6 +27,22 @@ public sealed class ForwardPass<T> where T : unmanaged, IFloatingPointIeee754<T>
 public static class Executor
 {
     /// <summary>
+    /// Null unless <paramref name="full"/> (batch first) differs from <paramref name="spec"/> only on axes whose size
+    /// the importer pinned from a symbol; then a one-line explanation naming the symbols and what to do.
+    /// </summary>
+    public static string? PinnedMismatch(InputSpec spec, int[] full)
+    {
+        if (spec.Symbols is null || full.Length != spec.Shape.Length + 1) return null;
+        var differ = Enumerable.Range(0, spec.Shape.Length).Where(i => full[i + 1] != spec.Shape[i]).ToArray();
+        if (differ.Length == 0 || differ.Any(i => spec.Symbols[i] is null)) return null;
+        var symbols = differ.Select(i => (Symbol: spec.Symbols[i]!, Pinned: spec.Shape[i], Given: full[i + 1])).DistinctBy(d => d.Symbol).ToArray();
+        return $"the array has shape {Shapes.Format(full)}, but the graph was imported with "
+            + string.Join(", ", symbols.Select(d => $"'{d.Symbol}' pinned to {d.Pinned}"))
+            + $" (the graph IR needs concrete sizes); import it again at this size (CLI: "
+            + string.Join(" ", symbols.Select(d => $"--dim {d.Symbol}={d.Given}")) + ") or run it with --engine onnxruntime";
+    }
+
+    /// <summary>
     /// Runs every node in order. Inputs bind to graph inputs in order and must be [batch, …per-sample shape].
     /// </summary>
     public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Tensor<T>> inputs, bool training, Rng? rng = null)
@@ -51,7 +67,10 @@ public static class Executor
         {
             var spec = g.Inputs[i]; var t = inputs[i].Value;
             if (t.Rank != spec.Shape.Length + 1 || !t.Shape[1..].SequenceEqual(spec.Shape))
+            {
+                if (PinnedMismatch(spec, t.ShapeArray()) is { } pinned) throw new ArgumentException($"Model '{g.Name}' input '{spec.Name}': {pinned}");
                 throw new ShapeMismatchException($"Model '{g.Name}' input '{spec.Name}'", $"expects [batch, {string.Join(", ", spec.Shape)}]", t.ShapeArray(), spec.Shape);
+            }
             if (batch >= 0 && t.Dim(0) != batch) throw new ShapeMismatchException($"Model '{g.Name}'", "inputs disagree on the batch size", inputs[0].Value.ShapeArray(), t.ShapeArray());
             batch = t.Dim(0);
             values[spec.Name] = inputs[i];

@@ -4,7 +4,10 @@ using Noether.Tensors;
 
 namespace Noether.Nn;
 
-/// <summary>A graph input: a name and its per-sample shape (the leading batch axis is implicit).</summary>
+/// <summary>
+/// A graph input: a name and its per-sample shape (the batch axis is implicit: axis 0 unless <see cref="BatchAxis"/>
+/// says otherwise).
+/// </summary>
 public sealed record InputSpec(string Name, int[] Shape)
 {
     /// <summary>
@@ -14,12 +17,36 @@ public sealed record InputSpec(string Name, int[] Shape)
     /// </summary>
     public string? ElementType { get; init; }
 
+    /// <summary>
+    /// Where the batch axis sits in the full input: 0 for ordinary inputs, k &gt; 0 for a recurrent state laid out
+    /// [layers, batch, hidden], −1 for an input without a batch axis (a scalar sample rate): <see cref="Shape"/> is then
+    /// the full shape. Only opaque nodes read inputs whose batch axis is not 0.
+    /// </summary>
+    public int BatchAxis { get; init; }
+
+    /// <summary>
+    /// Per axis of <see cref="Shape"/>, the name of the symbolic size the source file declared there (an ONNX
+    /// <c>dim_param</c> such as <c>sequence</c>), which the importer pinned to the size in <see cref="Shape"/>; null
+    /// when every size is fixed. The graph is valid only at the pinned sizes.
+    /// </summary>
+    public IReadOnlyList<string?>? Symbols { get; init; }
+
+    /// <summary>The pinned symbols of this input as (per-sample axis, symbol, size).</summary>
+    public IEnumerable<(int Axis, string Symbol, int Size)> Pinned
+        => Symbols is null ? [] : Symbols.Select((s, i) => (i, s, Shape[i])).Where(p => p.s is not null).Select(p => (p.i, p.s!, p.Item3));
+
     /// <inheritdoc />
-    public bool Equals(InputSpec? other) => other is not null && Name == other.Name && Shape.SequenceEqual(other.Shape) && ElementType == other.ElementType;
+    public bool Equals(InputSpec? other) => other is not null && Name == other.Name && Shape.SequenceEqual(other.Shape) && ElementType == other.ElementType
+        && BatchAxis == other.BatchAxis && (Symbols ?? []).SequenceEqual(other.Symbols ?? []);
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Name, Shape.Length);
     /// <inheritdoc />
-    public override string ToString() => $"{Name}{Shapes.Format(Shape)}{(ElementType is null ? "" : $" {ElementType}")}";
+    public override string ToString()
+    {
+        var dims = Shape.Select((d, i) => Symbols?[i] is { } s ? $"{s}={d}" : d.ToString());
+        var batch = BatchAxis == 0 ? "" : BatchAxis < 0 ? " (no batch axis)" : $" (batch on axis {BatchAxis})";
+        return $"{Name}[{string.Join(", ", dims)}]{(ElementType is null ? "" : $" {ElementType}")}{batch}";
+    }
 }
 
 /// <summary>One operation of the graph. Its output value carries the node's name.</summary>

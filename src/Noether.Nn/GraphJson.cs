@@ -61,7 +61,12 @@ public static class GraphJson
         if ((int?)doc["version"] is not int v || v > FormatVersion) throw new FormatException($"architecture JSON version {doc["version"]} is not supported (this build reads up to {FormatVersion})");
         var inputs = Required<JsonArray>(doc, "inputs", "graph").Select(i => new InputSpec(
             (string?)i?["name"] ?? throw new FormatException("an input lacks a name"),
-            Required<JsonArray>(i!.AsObject(), "shape", "input").Select(d => (int)d!).ToArray()) { ElementType = (string?)i["type"] }).ToList();
+            Required<JsonArray>(i!.AsObject(), "shape", "input").Select(d => (int)d!).ToArray())
+        {
+            ElementType = (string?)i["type"],
+            BatchAxis = (int?)i["batch_axis"] ?? 0,
+            Symbols = (i["symbols"] as JsonArray)?.Select(s => (string?)s).ToArray(),
+        }).ToList();
         var nodes = new List<Node>();
         foreach (var n in Required<JsonArray>(doc, "nodes", "graph"))
         {
@@ -81,6 +86,8 @@ public static class GraphJson
     {
         var o = new JsonObject { ["name"] = i.Name, ["shape"] = ToArray(i.Shape) };
         if (i.ElementType is not null) o["type"] = i.ElementType;
+        if (i.BatchAxis != 0) o["batch_axis"] = i.BatchAxis;
+        if (i.Symbols is not null) o["symbols"] = new JsonArray(i.Symbols.Select(s => (JsonNode?)(s is null ? null : JsonValue.Create(s))).ToArray());
         return o;
     }
 

@@ -114,7 +114,7 @@ internal static class ConserveCommand
             train = train.Subset(Enumerable.Range(0, Math.Min(n, train.Count)));
         }
         Model<double> net;
-        if (File.Exists(r.Model)) net = ModelFiles.Load<double>(r.Model, r.Arch);
+        if (File.Exists(r.Model)) net = ModelArguments.LoadFile<double>(r.Model, r.Arch);
         else if (ModelCatalog.Names.Contains(r.Model))
         {
             var fitted = ModelCatalog.Create(r.Model, train.SampleShape, train.Classes, r.Width, Activation.Parse(r.Activation));

@@ -37,7 +37,7 @@ internal static class ConvertCommand
 
     private static (int Nodes, int Tensors, long Parameters) Convert<T>(string from, string to) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var model = ModelFiles.Load<T>(from);
+        var model = ModelArguments.LoadFile<T>(from);
         ModelFiles.Save(model, to);
         return (model.Graph.Nodes.Count, model.Graph.Parameters.Count, model.Graph.TrainableParameterCount);
     }

@@ -32,7 +32,7 @@ internal static class EngineChoice
         if (!Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase)) return (Noether, null);
         try
         {
-            var model = ModelFiles.Load<float>(path);
+            var model = ModelArguments.LoadFile<float>(path);
             var opaque = model.Graph.Nodes.Where(n => n.Op is Nn.Operations.OpaqueOp).Select(n => ((Nn.Operations.OpaqueOp)n.Op).QualifiedType).Distinct().ToArray();
             return opaque.Length == 0 ? (Noether, null)
                 : (OnnxRuntime, $"Noether's executor cannot run its opaque node(s) ({string.Join(", ", opaque)})");
@@ -45,7 +45,7 @@ internal static class EngineChoice
     {
         if (Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase)) return OnnxRuntimeEngine.Open(path);
         return precision == "float64"
-            ? OnnxRuntimeEngine.FromModel(ModelFiles.Load<double>(path), path)
-            : OnnxRuntimeEngine.FromModel(ModelFiles.Load<float>(path), path);
+            ? OnnxRuntimeEngine.FromModel(ModelArguments.LoadFile<double>(path), path)
+            : OnnxRuntimeEngine.FromModel(ModelArguments.LoadFile<float>(path), path);
     }
 }

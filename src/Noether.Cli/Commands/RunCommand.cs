@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Numerics;
 using Noether.IO;
+using Noether.Nn;
 using Noether.Tensors;
 using Spectre.Console;
 
@@ -26,6 +27,7 @@ internal static class RunCommand
             var values = parse.GetValue(inputs)!;
             ModelPrecision.RequireFile(path, "Model file");
             var requested = EngineChoice.Parse(parse.GetValue(engine)!);
+            ModelArguments.PinFromInputs(path, values);
             var precision = ModelPrecision.Resolve(parse.GetValue(dtype)!, path);
             var (chosen, reason) = EngineChoice.Resolve(requested, path);
             List<Written> written;
@@ -50,12 +52,13 @@ internal static class RunCommand
 
     private static List<Written> Run<T>(string path, string[] values, string dir) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var net = ModelFiles.Load<T>(path);
+        var net = ModelArguments.LoadFile<T>(path);
         var specs = net.Graph.Inputs;
         var files = InputBinding.BindGraph(path, specs, values);
         var tensors = files.Select((f, i) =>
         {
             var t = Npy.Read<T>(f);
+            if (Executor.PinnedMismatch(specs[i], t.ShapeArray()) is { } pinned) throw new ArgumentException($"{f}: input '{specs[i].Name}': {pinned}");
             if (t.Rank != specs[i].Shape.Length + 1 || !t.Shape[1..].SequenceEqual(specs[i].Shape))
                 throw new ArgumentException($"{f}: array of shape {Shapes.Format(t.Shape)} does not fit input '{specs[i].Name}' [batch, {string.Join(", ", specs[i].Shape)}]");
             return t;

@@ -25,7 +25,9 @@ internal static class SummaryCommand
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) { CliOutput.WriteJson(stdout, summary); return Task.FromResult(ExitCodes.Ok); }
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Name)}[/] ({Markup.Escape(summary.Format)}, {summary.Dtype}): {summary.Nodes.Count} nodes, {summary.TrainableParameters:N0} trainable parameters");
-            AnsiConsole.MarkupLine($"inputs  {Markup.Escape(string.Join(", ", summary.Inputs.Select(i => $"{i.Name} [N, {string.Join(", ", i.Shape)}]")))}");
+            AnsiConsole.MarkupLine($"inputs  {Markup.Escape(string.Join(", ", summary.Inputs.Select(FormatInput)))}");
+            if (summary.Pinned.Count > 0)
+                AnsiConsole.MarkupLine($"pinned  {Markup.Escape(string.Join(", ", summary.Pinned.Select(kv => $"{kv.Key}={kv.Value}")))} (symbolic input sizes fixed for the graph IR; choose with --dim NAME=SIZE; ONNX files written back keep them dynamic)");
             AnsiConsole.MarkupLine($"outputs {Markup.Escape(string.Join(", ", summary.Outputs.Select(i => $"{i.Name} [N, {string.Join(", ", i.Shape)}]")))}");
             var ops = new Table().AddColumns("node", "op", "inputs", "output shape", "parameters");
             foreach (var n in summary.Nodes)
@@ -41,24 +43,33 @@ internal static class SummaryCommand
         return cmd;
     }
 
-    internal sealed record ValueSummary(string Name, int[] Shape);
+    internal sealed record ValueSummary(string Name, int[] Shape, int BatchAxis = 0, string?[]? Symbols = null);
+
+    /// <summary>[N, 16, 6] with the batch where it is, and pinned sizes as sequence=16.</summary>
+    private static string FormatInput(ValueSummary i)
+    {
+        var dims = i.Shape.Select((d, k) => i.Symbols?[k] is { } s ? $"{s}={d}" : d.ToString()).ToList();
+        if (i.BatchAxis >= 0) dims.Insert(i.BatchAxis, "N");
+        return $"{i.Name} [{string.Join(", ", dims)}]";
+    }
     internal sealed record NodeSummary(string Name, string Kind, string Op, string[] Inputs, int[] OutputShape, long Parameters);
     internal sealed record ParameterSummary(string Name, string Node, int[] Shape, bool Trainable);
     internal sealed record ModelSummary(string Path, string Format, string Name, string Dtype, ValueSummary[] Inputs, ValueSummary[] Outputs,
         IReadOnlyList<NodeSummary> Nodes, IReadOnlyList<ParameterSummary> Parameters, long TrainableParameters, IReadOnlyDictionary<string, int> OpCounts,
-        IReadOnlyDictionary<string, int> OpaqueOps);
+        IReadOnlyDictionary<string, int> OpaqueOps, IReadOnlyDictionary<string, int> Pinned);
 
     private static ModelSummary Describe<T>(string path, string stored) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var g = ModelFiles.Load<T>(path).Graph;
+        var g = ModelArguments.LoadFile<T>(path).Graph;
         var nodes = g.Nodes.Select(n => new NodeSummary(n.Name, n.Op.Kind, n.Op.Describe(), n.Inputs.ToArray(), g.ShapeOf(n.Name),
             n.Op.Parameters.Sum(p => (long)Shapes.Size(p.Shape)))).ToArray();
         return new ModelSummary(path, Path.GetExtension(path).TrimStart('.').ToLowerInvariant(), g.Name, stored,
-            g.Inputs.Select(i => new ValueSummary(i.Name, i.Shape)).ToArray(), g.Outputs.Select(o => new ValueSummary(o, g.ShapeOf(o))).ToArray(),
+            g.Inputs.Select(i => new ValueSummary(i.Name, i.Shape, i.BatchAxis, i.Symbols?.ToArray())).ToArray(), g.Outputs.Select(o => new ValueSummary(o, g.ShapeOf(o))).ToArray(),
             nodes, g.Parameters.Select(p => new ParameterSummary(p.Name, p.NodeName, p.Shape, p.Trainable)).ToArray(), g.TrainableParameterCount,
             g.Nodes.GroupBy(n => n.Op.Kind).OrderByDescending(k => k.Count()).ToDictionary(k => k.Key, k => k.Count()),
             // Opaque nodes by their ONNX op type, counting a multi-output node once.
             g.Nodes.Select(n => n.Op).OfType<OpaqueOp>().Where(o => !o.Secondary).GroupBy(o => o.QualifiedType)
-                .OrderByDescending(k => k.Count()).ThenBy(k => k.Key, StringComparer.Ordinal).ToDictionary(k => k.Key, k => k.Count()));
+                .OrderByDescending(k => k.Count()).ThenBy(k => k.Key, StringComparer.Ordinal).ToDictionary(k => k.Key, k => k.Count()),
+            g.Inputs.SelectMany(i => i.Pinned).DistinctBy(p => p.Symbol).ToDictionary(p => p.Symbol, p => p.Size));
     }
 }

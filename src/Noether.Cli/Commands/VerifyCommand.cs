@@ -30,6 +30,7 @@ internal static class VerifyCommand
             ModelPrecision.RequireFile(pb, "Model file");
             var given = parse.GetValue(inputs) ?? [];
             var requested = EngineChoice.Parse(parse.GetValue(engine)!);
+            ModelArguments.PinFromInputs(pa, given, pa, pb);
             var (ea, reasonA) = EngineChoice.Resolve(requested, pa);
             var (eb, reasonB) = EngineChoice.Resolve(requested, pb);
             string chosen = ea == EngineChoice.OnnxRuntime || eb == EngineChoice.OnnxRuntime ? EngineChoice.OnnxRuntime : EngineChoice.Noether;

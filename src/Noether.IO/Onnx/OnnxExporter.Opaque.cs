@@ -42,6 +42,14 @@ internal sealed partial class OnnxGraphWriter<T>
     {
         var info = ValueInfo(input.Name, input.Shape);
         if (input.ElementType is { } type && !OnnxElementTypes.IsFloat(type)) info.Type.TensorType.ElemType = (int)OnnxElementTypes.Parse(type);
+        if (input.BatchAxis != 0)
+        {
+            // A recurrent state [layers, N, hidden] keeps N where it was; an input without a batch axis has none.
+            var dims = info.Type.TensorType.Shape.Dim;
+            var batch = dims[0];
+            dims.RemoveAt(0);
+            if (input.BatchAxis > 0) dims.Insert(input.BatchAxis, batch);
+        }
         return info;
     }
 

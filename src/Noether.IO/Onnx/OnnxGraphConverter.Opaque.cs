@@ -67,9 +67,9 @@ internal sealed partial class OnnxGraphConverter
     {
         var (type, batchAxis) = _irregular[x.Id];
         if (_node.OpType == "Identity") { Set(0, x); return true; }
-        if (_node.OpType != "Shape" || batchAxis < 0) return false;
+        if (_node.OpType != "Shape") return false;
         var dims = x.Shape.Select(d => SymDim.Of(d)).ToList();
-        dims.Insert(batchAxis, SymDim.Batch);
+        if (batchAxis >= 0) dims.Insert(batchAxis, SymDim.Batch);
         SetShape(dims);
         return true;
     }
@@ -236,6 +236,7 @@ internal sealed partial class OnnxGraphConverter
     private (int[] Shape, DataType Type, int BatchAxis) OutputInfo(string name, string reason)
     {
         if (Declared(name) is { } declared) return declared;
+        if (BatchlessElementwise() is { } batchless) return batchless;
         if (_probed is null)
         {
             try { _probed = OnnxRuntimeProbe.ProbeShapes(_model, Feeds(), _declaredBatch is null); }
@@ -257,12 +258,48 @@ internal sealed partial class OnnxGraphConverter
         return (s1, p.Type, -1);
     }
 
+    private static readonly HashSet<string> s_comparisons = ["Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Not", "And", "Or", "Xor"];
+    private static readonly HashSet<string> s_arithmetic = ["Add", "Sub", "Mul", "Div", "Neg", "Abs", "Cast", "Identity", "Where"];
+
+    /// <summary>
+    /// The shape of an elementwise node (a comparison, Cast, arithmetic) whose inputs have no batch axis — a test on a
+    /// scalar sample rate, say — by broadcasting, so no ONNX Runtime probe (with made-up input values) is needed.
+    /// </summary>
+    private (int[] Shape, DataType Type, int BatchAxis)? BatchlessElementwise()
+    {
+        if (!IsDefaultDomain(_node) || !(s_comparisons.Contains(_node.OpType) || s_arithmetic.Contains(_node.OpType)) || _node.Output.Count != 1) return null;
+        var shapes = new List<int[]>();
+        DataType? type = null;
+        for (int k = 0; k < _node.Input.Count; k++)
+        {
+            switch (Raw(k))
+            {
+                case RuntimeValue r when _irregular.TryGetValue(r.Id, out var i) && i.BatchAxis < 0:
+                    shapes.Add(r.Shape); if (_node.OpType != "Where" || k > 0) type ??= i.Type; break;
+                case ConstValue c when !c.DependsOnBatch:
+                    shapes.Add(c.Shape); if (_node.OpType != "Where" || k > 0) type ??= c.Tensor.Type; break;
+                default: return null;
+            }
+        }
+        if (type is null || shapes.Count == 0) return null;
+        var shape = shapes.Aggregate((a, b) => Shapes.Broadcast(a, b, _node.OpType));
+        var result = s_comparisons.Contains(_node.OpType) ? DataType.Bool : _node.OpType == "Cast" ? (DataType)Int("to", (long)type) : type.Value;
+        return (shape, result, -1);
+    }
+
     /// <summary>A shape the model states plainly: [batch, static…] with the inputs' batch dimension first.</summary>
     private (int[] Shape, DataType Type, int BatchAxis)? Declared(string name)
     {
         var info = _graph.ValueInfo.Concat(_graph.Output).FirstOrDefault(v => v.Name == name)?.Type?.TensorType;
         if (info is null || info.ElemType == 0 || info.Shape is null || info.Shape.Dim.Count == 0) return null;
         var dims = info.Shape.Dim;
+        // A state [layers, batch, hidden]: the batch symbol on one later axis, every other size fixed.
+        if (_declaredBatch is null && BatchParam() is { Length: > 0 } param && dims.Count > 1)
+        {
+            var at = Enumerable.Range(0, dims.Count).Where(k => dims[k].DimParam == param).ToArray();
+            if (at is [var k] && k > 0 && Enumerable.Range(0, dims.Count).All(i => i == k || dims[i].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[i].DimValue >= 0 && dims[i].DimValue < int.MaxValue))
+                return (dims.Where((_, i) => i != k).Select(d => (int)d.DimValue).ToArray(), (DataType)info.ElemType, k);
+        }
         if (dims.Skip(1).Any(d => d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || d.DimValue < 0 || d.DimValue > int.MaxValue)) return null;
         var first = dims[0];
         bool batchFirst = _declaredBatch is int b
@@ -272,15 +309,12 @@ internal sealed partial class OnnxGraphConverter
     }
 
     /// <summary>The name the graph inputs give their (shared) dynamic batch dimension, or "" when they disagree.</summary>
-    private string BatchParam() => _batchParam ??= _graph.Input.Where(i => _values.GetValueOrDefault(i.Name) is RuntimeValue)
+    private string BatchParam() => _batchParam ??= _graph.Input.Where(i => _values.GetValueOrDefault(i.Name) is RuntimeValue r && (!_irregular.TryGetValue(r.Id, out var l) || l.BatchAxis == 0))
         .Select(i => i.Type?.TensorType?.Shape?.Dim.FirstOrDefault()?.DimParam ?? "").Distinct().ToArray() is [var single] ? single : "";
 
-    private List<OnnxRuntimeProbe.Feed> Feeds() => _graph.Input.Where(i => _values.GetValueOrDefault(i.Name) is RuntimeValue).Select(i =>
-    {
-        var t = i.Type.TensorType;
-        var dims = t.Shape.Dim.Select((d, k) => k == 0 && _declaredBatch is null ? -1L : d.DimValue).ToArray();
-        return new OnnxRuntimeProbe.Feed(i.Name, (DataType)t.ElemType, dims);
-    }).ToList();
+    /// <summary>The graph inputs at their pinned sizes, −1 on the batch axis when it is dynamic.</summary>
+    private List<OnnxRuntimeProbe.Feed> Feeds() => _graph.Input.Where(i => _values.GetValueOrDefault(i.Name) is RuntimeValue)
+        .Select(i => new OnnxRuntimeProbe.Feed(i.Name, (DataType)i.Type.TensorType.ElemType, InputLayouts()[i.Name].Feed)).ToList();
 
     // ---- typed constants ---------------------------------------------------------------------------------------
 

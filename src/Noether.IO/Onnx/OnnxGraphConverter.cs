@@ -33,6 +33,9 @@ internal sealed partial class OnnxGraphConverter
     private RuntimeValue? _batchReference;
     private readonly Dictionary<string, Action> _handlers;
     private readonly int? _declaredBatch;
+    private readonly OnnxImportOptions _options;
+    private readonly int _defaultSize;
+    private readonly Dictionary<string, string?[]> _inputSymbols = new();
     private NodeProto _node = new();
     private int _index;
 
@@ -42,8 +45,12 @@ internal sealed partial class OnnxGraphConverter
     /// Keep what the IR cannot express as opaque nodes (the default); false fails instead, measuring what the IR itself
     /// covers (the conformance suite).
     /// </param>
-    public OnnxGraphConverter(ModelProto model, string source, bool keepOpaque = true)
+    /// <param name="options">Sizes for symbolic dimensions (see <see cref="OnnxImportOptions"/>).</param>
+    /// <param name="defaultSize">The size of symbolic dimensions the options do not name.</param>
+    public OnnxGraphConverter(ModelProto model, string source, bool keepOpaque = true, OnnxImportOptions? options = null, int defaultSize = OnnxImportOptions.DefaultSize)
     {
+        _options = options ?? OnnxImportOptions.Default;
+        _defaultSize = defaultSize;
         _keepOpaque = keepOpaque;
         _source = source;
         _model = model;
@@ -76,7 +83,7 @@ internal sealed partial class OnnxGraphConverter
         {
             if (_values.ContainsKey(input.Name)) continue; // an initializer with a default value for an optional input
             var declared = DeclareInput(input);
-            _batchReference ??= declared;
+            if (!_irregular.TryGetValue(declared.Id, out var layout) || layout.BatchAxis == 0) _batchReference ??= declared;
             _values[input.Name] = declared;
         }
         for (int i = 0; i < _graph.Node.Count; i++)
@@ -125,7 +132,12 @@ internal sealed partial class OnnxGraphConverter
             outputs.Add(r.Id);
         }
         var (nodes, parameters) = Prune(outputs);
-        var inputs = _graph.Input.Where(i => _values[i.Name] is RuntimeValue).Select(i => (RuntimeValue)_values[i.Name]).Select(r => new InputSpec(r.Id, r.Shape) { ElementType = _irregular.TryGetValue(r.Id, out var t) ? OnnxElementTypes.Name(t.Type) : null }).ToList();
+        var inputs = _graph.Input.Where(i => _values[i.Name] is RuntimeValue).Select(i => (RuntimeValue)_values[i.Name]).Select(r => new InputSpec(r.Id, r.Shape)
+        {
+            ElementType = _irregular.TryGetValue(r.Id, out var t) && !OnnxElementTypes.IsFloat(t.Type) ? OnnxElementTypes.Name(t.Type) : null,
+            BatchAxis = _irregular.TryGetValue(r.Id, out var b) ? b.BatchAxis : 0,
+            Symbols = _inputSymbols.GetValueOrDefault(r.Id),
+        }).ToList();
         if (inputs.Count == 0) throw Malformed("the graph has no inputs that are not initializers");
         return (new Graph(inputs, nodes, outputs, string.IsNullOrEmpty(_graph.Name) ? "onnx" : Sanitize(_graph.Name)), parameters);
     }
@@ -138,17 +150,15 @@ internal sealed partial class OnnxGraphConverter
         var type = (DataType)tensor.ElemType;
         if (type is DataType.Undefined or DataType.String || !Enum.IsDefined(type))
             throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph input '{input.Name}' has element type {type}; only numeric and boolean inputs are supported");
-        var dims = tensor.Shape?.Dim ?? throw Malformed($"graph input '{input.Name}' has no shape");
-        if (dims.Count == 0)
-            throw new OnnxImportException(OnnxImportError.BatchAxis, _source, $"{_source}: graph input '{input.Name}' is a scalar; every input needs a leading batch axis");
-        var shape = dims.Skip(1).Select((d, i) => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue >= 0 && d.DimValue < int.MaxValue
-            ? (int)d.DimValue
-            : throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph input '{input.Name}' has a symbolic or missing size on axis {i + 1} ('{d.DimParam}'); only the batch axis (axis 0) may be dynamic")).ToArray();
+        if (tensor.Shape is null) throw Malformed($"graph input '{input.Name}' has no shape");
+        var layout = InputLayouts()[input.Name];
         var id = UniqueName(Sanitize(input.Name));
-        _shapes[id] = shape;
-        // Integer and boolean inputs (token ids, masks) are irregular: the nodes reading them stay opaque.
-        if (!OnnxElementTypes.IsFloat(type)) _irregular[id] = (type, 0);
-        return new RuntimeValue(id, shape);
+        _shapes[id] = layout.Shape;
+        if (layout.Symbols.Any(s => s is not null)) _inputSymbols[id] = layout.Symbols;
+        // Integer and boolean inputs (token ids, masks) and inputs whose batch axis is not axis 0 (a recurrent state
+        // [layers, batch, hidden], a scalar sample rate) are irregular: the nodes reading them stay opaque.
+        if (!OnnxElementTypes.IsFloat(type) || layout.BatchAxis != 0) _irregular[id] = (type, layout.BatchAxis);
+        return new RuntimeValue(id, layout.Shape);
     }
 
     /// <summary>Keeps only the nodes the outputs need, and their parameters.</summary>

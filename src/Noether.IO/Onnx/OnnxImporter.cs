@@ -27,12 +27,54 @@ public static class OnnxImporter
     public static Model<T> Load<T>(string path, long maxBytes = OnnxFile.DefaultMaxBytes) where T : unmanaged, IFloatingPointIeee754<T>
         => Import<T>(OnnxFile.ReadModel(path, maxBytes), path);
 
+    /// <summary>
+    /// Reads and imports an .onnx file, pinning symbolic input sizes as <paramref name="options"/> say
+    /// (see <see cref="OnnxImportOptions"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The options name a symbol the file does not use.</exception>
+    public static Model<T> Load<T>(string path, OnnxImportOptions options, long maxBytes = OnnxFile.DefaultMaxBytes) where T : unmanaged, IFloatingPointIeee754<T>
+        => Import<T>(OnnxFile.ReadModel(path, maxBytes), path, options: options);
+
+    /// <summary>
+    /// The symbolic sizes of an .onnx file's inputs other than the batch axis (what <see cref="OnnxImportOptions.Dims"/>
+    /// can pin): symbol → the input and (full) axis where it first appears.
+    /// </summary>
+    public static IReadOnlyDictionary<string, (string Input, int Axis)> SymbolicDims(string path, long maxBytes = OnnxFile.DefaultMaxBytes)
+        => OnnxGraphConverter.Symbols(OnnxFile.ReadModel(path, maxBytes));
+
     /// <summary>Imports a parsed model; <paramref name="keepOpaque"/> false fails where an opaque node would be kept.</summary>
-    internal static Model<T> Import<T>(ModelProto model, string source, bool keepOpaque = true) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static Model<T> Import<T>(ModelProto model, string source, bool keepOpaque = true, OnnxImportOptions? options = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        options ??= OnnxImportOptions.Default;
+        var symbols = OnnxGraphConverter.Symbols(model);
+        var unknown = options.Dims.Keys.Where(k => !symbols.ContainsKey(k)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"{source}: no input has a symbolic size named {string.Join(", ", unknown.Select(u => $"'{u}'"))}; "
+                + (symbols.Count == 0 ? "its inputs have none besides the batch" : $"its symbolic sizes are {string.Join(", ", symbols.Select(kv => $"'{kv.Key}' ({kv.Value.Input} axis {kv.Value.Axis})"))}"));
+        foreach (var (k, v) in options.Dims)
+            if (v <= 0) throw new ArgumentException($"{source}: symbolic size '{k}' must be pinned to a positive size, got {v}");
+        // Symbols left to the default are tried at 1×, 2× and 4× the default size: a small size suits sequences
+        // (position tables are often short), a CNN that downsamples 32× needs a larger one.
+        bool defaulted = symbols.Keys.Any(k => !options.Dims.ContainsKey(k));
+        int[] sizes = defaulted ? [OnnxImportOptions.DefaultSize, 2 * OnnxImportOptions.DefaultSize, 4 * OnnxImportOptions.DefaultSize] : [OnnxImportOptions.DefaultSize];
+        OnnxImportException? first = null;
+        foreach (int size in sizes)
+        {
+            try { return ImportAt<T>(model, source, keepOpaque, options, size); }
+            catch (OnnxImportException e) when (defaulted)
+            {
+                first ??= e;
+            }
+        }
+        var pinned = string.Join(", ", symbols.Keys.Select(k => $"{k}={options.Dims.GetValueOrDefault(k, OnnxImportOptions.DefaultSize)}"));
+        throw new OnnxImportException(first!.Error, source, $"{first.Message} (symbolic input sizes pinned to {pinned}, also tried at 2× and 4×; choose them with --dim NAME=SIZE)", first);
+    }
+
+    private static Model<T> ImportAt<T>(ModelProto model, string source, bool keepOpaque, OnnxImportOptions options, int defaultSize) where T : unmanaged, IFloatingPointIeee754<T>
     {
         try
         {
-            var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque).Convert();
+            var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize).Convert();
             var (attended, attendedParameters) = AttentionFusion.Apply(converted, convertedParameters);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);

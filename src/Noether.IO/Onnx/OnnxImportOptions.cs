@@ -1,0 +1,25 @@
+namespace Noether.IO;
+
+/// <summary>
+/// How an ONNX file is imported. The graph IR computes with concrete per-sample shapes, so a graph input whose size on a
+/// non-batch axis is symbolic (a <c>dim_param</c> such as <c>sequence</c>, or a size left unstated) is pinned to one
+/// representative size at import: the size given in <see cref="Dims"/>, else <see cref="DefaultSize"/> (tried at
+/// <see cref="DefaultSize"/>, 2× and 4× when the graph does not fit a smaller size, e.g. a CNN that downsamples 32×).
+/// The pinned symbols are recorded in <see cref="Nn.InputSpec.Symbols"/>; writing the model back to its ONNX file
+/// (<see cref="OnnxWriteBack"/>) keeps the file's dynamic sizes, since only weights change and they do not depend on them.
+/// An unnamed symbolic size is named <c>INPUT:AXIS</c> (e.g. <c>input:1</c>).
+/// </summary>
+public sealed record OnnxImportOptions
+{
+    /// <summary>The size used for a symbolic dimension not listed in <see cref="Dims"/>.</summary>
+    public const int DefaultSize = 16;
+
+    /// <summary>Sizes of symbolic dimensions by name (<c>sequence</c> → 7); names the file does not use are an error.</summary>
+    public IReadOnlyDictionary<string, int> Dims { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The default options: every symbolic non-batch size pinned to <see cref="DefaultSize"/>.</summary>
+    public static OnnxImportOptions Default { get; } = new();
+
+    /// <summary>Options pinning the given symbols.</summary>
+    public static OnnxImportOptions WithDims(IReadOnlyDictionary<string, int>? dims) => dims is null || dims.Count == 0 ? Default : new() { Dims = dims };
+}
