@@ -66,6 +66,9 @@ public static class Executor
         for (int i = 0; i < inputs.Count; i++)
         {
             var spec = g.Inputs[i]; var t = inputs[i].Value;
+            // An input without a leading batch axis (a scalar, a state [layers, batch, hidden]) is read only by opaque
+            // nodes, which report that ONNX Runtime must run them.
+            if (spec.BatchAxis != 0) { values[spec.Name] = inputs[i]; continue; }
             if (t.Rank != spec.Shape.Length + 1 || !t.Shape[1..].SequenceEqual(spec.Shape))
             {
                 if (PinnedMismatch(spec, t.ShapeArray()) is { } pinned) throw new ArgumentException($"Model '{g.Name}' input '{spec.Name}': {pinned}");
