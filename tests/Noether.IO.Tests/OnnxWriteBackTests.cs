@@ -93,6 +93,43 @@ public class OnnxWriteBackTests
         Assert.True(y0.Zip(y1).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5 * scale);
     }
 
+    /// <summary>
+    /// Float inputs that steer an op (Resize's scales) are never probed: a marker there would change the output size
+    /// and the probe copy would not import (the zoo's UNet fell back to the exporter for this reason).
+    /// </summary>
+    [Fact]
+    public void ResizeScalesAreNotProbedSoAConvResizeConvModelKeepsItsFile()
+    {
+        var rng = new Rng(5);
+        var original = new OnnxModelBuilder(13).Input("x", -1, 2, 4, 4)
+            .Floats("c1.weight", [3, 2, 1, 1], Random(rng, 6)).Floats("c1.bias", [3], Random(rng, 3))
+            .Floats("scales", [4], [1, 1, 2, 2])
+            .Floats("c2.weight", [2, 3, 1, 1], Random(rng, 6))
+            .Node("Conv", ["x", "c1.weight", "c1.bias"], "h")
+            .Node("Relu", ["h"], "r")
+            .Node("Resize", ["r", "", "scales"], "u", ("mode", "nearest"))
+            .Node("Conv", ["u", "c2.weight"], "y")
+            .Output("y").Build();
+        var model = OnnxImporter.Import<double>(original, "unet.onnx");
+        // Swap hidden channels 0 and 2 of c1 (its rows) and c2 (its columns): the same function.
+        int[] perm = [2, 1, 0];
+        var w1 = model["c1.weight"]; var b1 = model["c1.bias"]; var w2 = model["c2.weight"];
+        var nw1 = w1.Clone(); var nb1 = b1.Clone(); var nw2 = w2.Clone();
+        for (int i = 0; i < 3; i++)
+        {
+            nb1[i] = b1[perm[i]];
+            for (int j = 0; j < 2; j++) { nw1[i, j, 0, 0] = w1[perm[i], j, 0, 0]; nw2[j, i, 0, 0] = w2[j, perm[i], 0, 0]; }
+        }
+        var moved = model.WithParameters(new Dictionary<string, Tensor<double>> { ["c1.weight"] = nw1, ["c1.bias"] = nb1, ["c2.weight"] = nw2 });
+        var (written, reason) = OnnxWriteBack.TryUpdate(original, moved, "unet.onnx");
+        Assert.True(written is not null, reason);
+        Assert.Equal(original.Graph.Node, written!.Graph.Node);
+        Assert.Equal(original.Graph.Initializer.Single(t => t.Name == "scales"), written.Graph.Initializer.Single(t => t.Name == "scales"));
+        var x = Tensor<float>.RandomNormal(new Rng(3), [2, 2, 4, 4]);
+        var y0 = RunOrt(original, x); var y1 = RunOrt(written, x);
+        Assert.True(y0.Zip(y1).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5 * y0.Max(v => Math.Abs(v)));
+    }
+
     [Fact]
     public void FileSavesAtomicallyAndNeverTouchesTheOriginal()
     {

@@ -110,6 +110,36 @@ public static class OnnxWriteBack
         return list;
     }
 
+    /// <summary>The value name of each of <see cref="Sources"/> (initializer name, or the Constant's output).</summary>
+    private static List<string> SourceNames(ModelProto model)
+    {
+        var g = model.Graph ?? new GraphProto();
+        var list = g.Initializer.Where(IsFloat).Select(t => t.Name).ToList();
+        foreach (var n in g.Node.Where(n => n.OpType == "Constant" && n.Domain is "" or "ai.onnx"))
+            foreach (var a in n.Attribute.Where(a => a.Name == "value" && a.T is not null && IsFloat(a.T)))
+                list.Add(n.Output.FirstOrDefault() ?? "");
+        return list;
+    }
+
+    /// <summary>
+    /// Float inputs that steer an op rather than hold weights (Resize's roi and scales, Pad's value, Clip's bounds,
+    /// Range's limits): never parameters, and a marker there would change the graph (a scale of 1.001… is a new size).
+    /// </summary>
+    private static HashSet<string> ControlInputs(ModelProto model)
+    {
+        var positions = new Dictionary<string, int[]>
+        {
+            ["Resize"] = [1, 2, 3], ["Upsample"] = [1], ["Pad"] = [1, 2, 3], ["Clip"] = [1, 2], ["Range"] = [0, 1, 2],
+            ["ConstantOfShape"] = [0], ["Dropout"] = [1], ["Reshape"] = [1], ["Expand"] = [1], ["Tile"] = [1],
+        };
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in (model.Graph ?? new GraphProto()).Node)
+            if (n.Domain is "" or "ai.onnx" && positions.TryGetValue(n.OpType, out var at))
+                foreach (int i in at)
+                    if (i < n.Input.Count && n.Input[i].Length > 0) result.Add(n.Input[i]);
+        return result;
+    }
+
     private static bool IsFloat(TensorProto t) => (DataType)t.DataType is DataType.Float or DataType.Double or DataType.Float16;
 
     // ---- the probe: distinct markers in every float tensor of more than one finite element -------------------------
@@ -128,13 +158,15 @@ public static class OnnxWriteBack
         failure = "";
         var probe = original.Clone();
         var probeSources = Sources(probe);
+        var names = SourceNames(probe);
+        var control = ControlInputs(probe);
         // Probed tensor s holds markers [start, start + length) of its family (float32 markers, or half markers).
         var ranges = new List<(int Start, int Length, bool Half, int Source)>();
         int next32 = 0, next16 = 0;
         for (int s = 0; s < probeSources.Count; s++)
         {
             var v = values[s];
-            if (v.Length <= 1 || v.Any(x => !double.IsFinite(x))) continue;
+            if (v.Length <= 1 || v.Any(x => !double.IsFinite(x)) || control.Contains(names[s])) continue;
             var markers = new double[v.Length];
             if ((DataType)probeSources[s].DataType == DataType.Float16)
             {
