@@ -52,7 +52,9 @@ run_and_compare() { noether run "$model" "${inputs[@]}" --output-dir "$dir/run" 
 verify() { noether verify "$model" "$1" "${inputs[@]}" "${engine[@]}"; }
 canonicalize() { noether canonicalize "$model" --out "$dir/canonical.onnx" && verify "$dir/canonical.onnx"; }
 convert_round_trip() {
-  noether convert "$model" "$dir/converted.safetensors" && noether convert "$dir/converted.safetensors" "$dir/converted.onnx" \
+  # A safetensors copy holds the graph at pinned sizes: pin them at the sizes of the inputs it will be run on.
+  local dims; read -r -a dims <<<"$("$py" "$here/zoo.py" dims "$model" "${files[@]}")"
+  noether convert "$model" "$dir/converted.safetensors" "${dims[@]}" && noether convert "$dir/converted.safetensors" "$dir/converted.onnx" \
     && verify "$dir/converted.onnx"
 }
 

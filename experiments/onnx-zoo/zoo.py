@@ -77,11 +77,34 @@ def cmd_names(original, written):
     return 0
 
 
+def cmd_dims(model, *inputs):
+    """Prints `--dim SYMBOL=SIZE` for every symbolic non-batch input size, read off the given input files."""
+    import numpy as np
+    try:
+        import onnx
+    except ImportError:
+        return 0
+    m = onnx.load(model, load_external_data=False)
+    inits = {t.name for t in m.graph.initializer}
+    graph_inputs = [i for i in m.graph.input if i.name not in inits]
+    batch = {d.dim_param for i in graph_inputs for d in i.type.tensor_type.shape.dim[:1] if d.dim_param}
+    dims = {}
+    for info, path in zip(graph_inputs, inputs):
+        shape = np.load(path).shape
+        for axis, d in enumerate(info.type.tensor_type.shape.dim):
+            if d.dim_param and d.dim_param not in batch and axis < len(shape):
+                dims.setdefault(d.dim_param, shape[axis])
+    print(" ".join(f"--dim {k}={v}" for k, v in dims.items()))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "list":
         return cmd_list(argv[1]) or 0
     if len(argv) == 4 and argv[0] == "compare":
         return cmd_compare(*argv[1:])
+    if len(argv) >= 2 and argv[0] == "dims":
+        return cmd_dims(*argv[1:])
     if len(argv) == 3 and argv[0] == "names":
         return cmd_names(*argv[1:])
     print(__doc__, file=sys.stderr)
