@@ -86,25 +86,4 @@ public static class ActivationMatching
         if (t.Dim(axis) != c) return null;
         return t.Permute([axis, .. Enumerable.Range(0, t.Rank).Where(i => i != axis)]).Contiguous().Reshape(c, -1);
     }
-
-    /// <summary>Pearson correlation between every row of <paramref name="a"/> and every row of <paramref name="b"/> (row-major n×n).</summary>
-    internal static double[] Correlation(Tensor<double> a, Tensor<double> b)
-    {
-        Tensor<double> Standardise(Tensor<double> x)
-        {
-            var r = x.Clone();
-            int w = r.Dim(1);
-            var s = r.Span;
-            for (int i = 0; i < r.Dim(0); i++)
-            {
-                var row = s.Slice(i * w, w);
-                double mean = System.Numerics.Tensors.TensorPrimitives.Sum<double>(row) / w;
-                System.Numerics.Tensors.TensorPrimitives.Subtract(row, mean, row);
-                double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares<double>(row));
-                if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Divide(row, norm, row);
-            }
-            return r;
-        }
-        return Standardise(a).MatMul(Standardise(b).Transpose()).Contiguous().ToArray();
-    }
 }

@@ -31,7 +31,7 @@ public class CorrelationAccumulatorTests
             partsA.Add(a);
             partsB.Add(b);
         }
-        var all = ActivationMatching.Correlation(Columns(partsA, c), Columns(partsB, c));
+        var all = TwoPassCorrelation(Columns(partsA, c), Columns(partsB, c));
         var streamed = acc.Correlation();
         return all.Zip(streamed).All(p => Math.Abs(p.First - p.Second) < 1e-9);
     }
@@ -58,5 +58,26 @@ public class CorrelationAccumulatorTests
         acc.Add(Tensor<double>.FromArray([1, 1, 1, 1, 2, 3], 2, 3), Tensor<double>.FromArray([5, 6, 7, 0, 0, 0], 2, 3));
         var r = acc.Correlation();
         Assert.Equal([0, 0, 1, 0], r.Select(v => Math.Round(v, 12)).ToArray());
+    }
+
+    /// <summary>The slow reference: Pearson correlation between every row of <paramref name="a"/> and every row of <paramref name="b"/> (row-major n×n).</summary>
+    private static double[] TwoPassCorrelation(Tensor<double> a, Tensor<double> b)
+    {
+        Tensor<double> Standardise(Tensor<double> x)
+        {
+            var r = x.Clone();
+            int w = r.Dim(1);
+            var s = r.Span;
+            for (int i = 0; i < r.Dim(0); i++)
+            {
+                var row = s.Slice(i * w, w);
+                double mean = System.Numerics.Tensors.TensorPrimitives.Sum<double>(row) / w;
+                System.Numerics.Tensors.TensorPrimitives.Subtract(row, mean, row);
+                double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares<double>(row));
+                if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Divide(row, norm, row);
+            }
+            return r;
+        }
+        return Standardise(a).MatMul(Standardise(b).Transpose()).Contiguous().ToArray();
     }
 }
