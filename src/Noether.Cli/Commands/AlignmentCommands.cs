@@ -160,7 +160,7 @@ internal static class AlignmentCommands
             });
             LinearPath? before = parse.GetValue(compare) && parse.GetValue(align) != "none"
                 ? LinearPath.Evaluate(ma, original, test, n, reset, parse.GetValue(repair), train, cancel: cancel) : null;
-            var files = parse.GetValue(output) is { } dir ? Write(path, before, parse.GetValue(align), dir) : [];
+            var files = parse.GetValue(output) is { } dir ? Write(path, before, parse.GetValue(align)!, dir) : [];
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
                 {
