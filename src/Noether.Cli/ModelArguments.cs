@@ -128,8 +128,12 @@ internal static class ModelArguments
         if (onnx)
         {
             ModelFiles.CheckWritable(output);
-            var reason = OnnxWriteBack.TrySave(inputs[0], model, output);
-            if (reason is null) return $"kept {Path.GetFileName(inputs[0])}'s graph, names, shapes, opset and metadata; only weights changed";
+            var reason = OnnxWriteBack.TrySave(inputs[0], model, output, out var untied);
+            var kept = $"kept {Path.GetFileName(inputs[0])}'s graph, names, shapes, opset and metadata; only weights changed";
+            if (reason is null && untied.Count == 0) return kept;
+            if (reason is null)
+                return $"{kept}, and {untied.Count} shared initializer(s) now hold different values per consumer, so each "
+                    + $"consumer got its own copy ({string.Join(", ", untied.Take(4))}{(untied.Count > 4 ? ", …" : "")})";
             Write(model, output, precision, metadata);
             return $"wrote a new ONNX graph (names and shapes may differ from {Path.GetFileName(inputs[0])}): {reason}";
         }

@@ -25,10 +25,18 @@ public static class OnnxWriteBack
     /// new weights; returns null on success, else a one-line reason why the file could not be kept (nothing written).
     /// </summary>
     public static string? TrySave<T>(string original, Model<T> updated, string output) where T : unmanaged, IFloatingPointIeee754<T>
+        => TrySave(original, updated, output, out _);
+
+    /// <summary>
+    /// As <see cref="TrySave{T}(string, Model{T}, string)"/>; <paramref name="untied"/> names the initializers that fed
+    /// several parameters which now differ, so the written file holds one copy per consumer (see <see cref="Untying"/>).
+    /// </summary>
+    public static string? TrySave<T>(string original, Model<T> updated, string output, out IReadOnlyList<string> untied)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(updated);
         var proto = OnnxFile.ReadModel(original);
-        var (result, reason) = TryUpdate(proto, updated.Cast<double>(), original);
+        var (result, reason) = TryUpdate(proto, updated.Cast<double>(), original, out untied);
         if (result is null) return reason;
         OnnxFile.WriteModel(output, result);
         return null;
@@ -36,6 +44,31 @@ public static class OnnxWriteBack
 
     /// <summary>The file with the new weights, or null and the reason it cannot be written this way.</summary>
     internal static (ModelProto? Model, string? Reason) TryUpdate(ModelProto original, Model<double> updated, string source)
+        => TryUpdate(original, updated, source, out _);
+
+    /// <summary>
+    /// As above; where one initializer feeds several parameters that now differ (an exporter deduplicated equal
+    /// tensors, such as two LayerNorm gains of ones, and a transform moved them apart), each consumer gets its own
+    /// copy and <paramref name="untied"/> names the tensors split that way. Copies still equal to their original are
+    /// tied back, so a tie the transform kept stays one tensor.
+    /// </summary>
+    internal static (ModelProto? Model, string? Reason) TryUpdate(ModelProto original, Model<double> updated, string source,
+        out IReadOnlyList<string> untied)
+    {
+        untied = [];
+        var (model, reason) = TryUpdateAsIs(original, updated, source);
+        if (model is not null || reason is null || !reason.Contains(TiedApart, StringComparison.Ordinal)) return (model, reason);
+        var split = Untying.Split(original);
+        if (split.Copies.Count == 0) return (null, reason);
+        var (written, why) = TryUpdateAsIs(split.Model, updated, source);
+        if (written is null) return (null, $"{reason}; with one copy per consumer: {why}");
+        untied = Untying.TieBack(written, split.Copies);
+        return (written, null);
+    }
+
+    private const string TiedApart = "tied weights moved apart";
+
+    private static (ModelProto? Model, string? Reason) TryUpdateAsIs(ModelProto original, Model<double> updated, string source)
     {
         var before = OnnxImporter.Import<double>(original, source);
         string graphJson = GraphJson.Serialize(before.Graph);
@@ -69,7 +102,7 @@ public static class OnnxWriteBack
                 var (s, i) = Locate(offsets, markers[k]);
                 if (stored[s][i] != was[k]) return (null, $"parameter '{name}' does not hold the values of tensor '{sources[s].Name}' it seems to come from");
                 if (assigned.TryGetValue((s, i), out var prior) && Math.Abs(prior.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
-                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{prior.Parameter}' and '{name}', which now differ (tied weights moved apart)");
+                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{prior.Parameter}' and '{name}', which now differ ({TiedApart})");
                 assigned[(s, i)] = (now[k], name);
                 values[s][i] = now[k];
             }
@@ -83,7 +116,7 @@ public static class OnnxWriteBack
                 for (int k = 0; k < now.Length; k++)
                     if (markers[k] >= 0 && assigned.TryGetValue(Locate(offsets, markers[k]), out var moved) && moved.Parameter != name
                         && Math.Abs(moved.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
-                        return (null, $"tensor '{sources[Locate(offsets, markers[k]).Source].Name}' feeds parameters '{moved.Parameter}' and '{name}', which now differ (tied weights moved apart)");
+                        return (null, $"tensor '{sources[Locate(offsets, markers[k]).Source].Name}' feeds parameters '{moved.Parameter}' and '{name}', which now differ ({TiedApart})");
             }
         foreach (var s in assigned.Keys.Select(k => k.Tensor).Distinct()) Encode(sources[s], values[s]);
         // The proof: the written file imports as the updated model (up to the storage precision).
