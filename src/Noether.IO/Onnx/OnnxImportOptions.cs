@@ -17,6 +17,12 @@ public sealed record OnnxImportOptions
     /// <summary>Sizes of symbolic dimensions by name (<c>sequence</c> → 7); names the file does not use are an error.</summary>
     public IReadOnlyDictionary<string, int> Dims { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>
+    /// Initializers to name as another (copy → original) when they become IR parameters: write-back gives each reader
+    /// of a shared initializer its own copy, and the copies must import under the names the shared tensor had.
+    /// </summary>
+    internal IReadOnlyDictionary<string, string> InitializerAliases { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The default options: every symbolic non-batch size pinned to <see cref="DefaultSize"/>.</summary>
     public static OnnxImportOptions Default { get; } = new();
 

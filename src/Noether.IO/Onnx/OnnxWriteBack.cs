@@ -60,7 +60,8 @@ public static class OnnxWriteBack
         if (model is not null || reason is null || !reason.Contains(TiedApart, StringComparison.Ordinal)) return (model, reason);
         var split = Untying.Split(original);
         if (split.Copies.Count == 0) return (null, reason);
-        var (written, why) = TryUpdateAsIs(split.Model, updated, source);
+        var options = new OnnxImportOptions { InitializerAliases = split.Copies.ToDictionary(c => c.Name, c => c.Original) };
+        var (written, why) = TryUpdateAsIs(split.Model, updated, source, options);
         if (written is null) return (null, $"{reason}; with one copy per consumer: {why}");
         untied = Untying.TieBack(written, split.Copies);
         return (written, null);
@@ -68,9 +69,10 @@ public static class OnnxWriteBack
 
     private const string TiedApart = "tied weights moved apart";
 
-    private static (ModelProto? Model, string? Reason) TryUpdateAsIs(ModelProto original, Model<double> updated, string source)
+    private static (ModelProto? Model, string? Reason) TryUpdateAsIs(ModelProto original, Model<double> updated, string source,
+        OnnxImportOptions? options = null)
     {
-        var before = OnnxImporter.Import<double>(original, source);
+        var before = OnnxImporter.Import<double>(original, source, options: options);
         string graphJson = GraphJson.Serialize(before.Graph);
         if (GraphJson.Serialize(updated.Graph) != graphJson)
             return (null, "the graph changed (a structural transform), so its initializers no longer describe it");
@@ -94,7 +96,7 @@ public static class OnnxWriteBack
                 if (now[k].Equals(was[k])) continue;
                 if (trace is null)
                 {
-                    trace = Probe(original, stored, offsets, source, graphJson, out var probeFailure);
+                    trace = Probe(original, stored, offsets, source, graphJson, options, out var probeFailure);
                     if (trace is null) return (null, probeFailure);
                 }
                 markers ??= trace(name);
@@ -120,7 +122,7 @@ public static class OnnxWriteBack
             }
         foreach (var s in assigned.Keys.Select(k => k.Tensor).Distinct()) Encode(sources[s], values[s]);
         // The proof: the written file imports as the updated model (up to the storage precision).
-        var check = OnnxImporter.Import<double>(output, source);
+        var check = OnnxImporter.Import<double>(output, source, options: options);
         if (GraphJson.Serialize(check.Graph) != graphJson) return (null, "the written file imports as a different graph");
         foreach (var (name, after) in updated.Parameters)
         {
@@ -186,7 +188,8 @@ public static class OnnxWriteBack
     /// number (tensor offset + index) each element was copied from, −1 when it is not a copy of a probed element.
     /// Null with a reason when the probe cannot be imported as the same graph.
     /// </summary>
-    private static Func<string, int[]>? Probe(ModelProto original, double[][] values, int[] offsets, string source, string graphJson, out string failure)
+    private static Func<string, int[]>? Probe(ModelProto original, double[][] values, int[] offsets, string source, string graphJson,
+        OnnxImportOptions? options, out string failure)
     {
         failure = "";
         var probe = original.Clone();
@@ -218,7 +221,7 @@ public static class OnnxWriteBack
             Encode(probeSources[s], markers);
         }
         Model<double> probed;
-        try { probed = OnnxImporter.Import<double>(probe, source); }
+        try { probed = OnnxImporter.Import<double>(probe, source, options: options); }
         catch (OnnxImportException e) { failure = $"the file cannot be traced (a probe copy does not import: {OneLine.Of(e.Message, 200)})"; return null; }
         if (GraphJson.Serialize(probed.Graph) != graphJson) { failure = "the file cannot be traced (the importer reads a probe copy as a different graph)"; return null; }
         return name => probed[name].ToArray().Select(v => Marker(v, ranges, next16 > 0, offsets)).ToArray();
