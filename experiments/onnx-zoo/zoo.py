@@ -100,8 +100,14 @@ def cmd_dims(model, *inputs):
     for info, path in zip(graph_inputs, inputs):
         shape = np.load(path).shape
         for axis, d in enumerate(info.type.tensor_type.shape.dim):
-            if d.dim_param and d.dim_param not in batch and axis < len(shape):
-                dims.setdefault(d.dim_param, shape[axis])
+            if axis == 0 or axis >= len(shape) or d.HasField("dim_value") or d.dim_param in batch and d.dim_param:
+                continue
+            # An unnamed symbolic size is called INPUT:AXIS by Noether.
+            dims.setdefault(d.dim_param or f"{info.name}:{axis}", shape[axis])
+    # KNOWN (comma-separated): the symbols Noether declares (`summary --json` "pinned"); others hold a moved batch.
+    known = os.environ.get("KNOWN")
+    if known is not None:
+        dims = {k: v for k, v in dims.items() if k in known.split(",")}
     print(" ".join(f"--dim {k}={v}" for k, v in dims.items()))
     return 0
 

@@ -17,7 +17,8 @@ public sealed class ZooVerbTests : IDisposable
     public static readonly IReadOnlyDictionary<string, (string Verb, string Reason)> KnownFailures =
         new Dictionary<string, (string, string)>
         {
-            ["silero_vad_v5"] = ("summary", "the opaque If on the sample rate states no output shapes"),
+            ["silero_vad_v5"] = ("convert", "the whole model is one opaque If on the sample rate; the ONNX file the exporter "
+                + "writes from the pinned graph fails ONNX Runtime's type inference in a nested If of the branch"),
         };
 
     private readonly TempDir _dir = new();
@@ -106,10 +107,15 @@ public sealed class ZooVerbTests : IDisposable
             var shape = NpyArrays.Read(ZooManifest.PathOf(file.File)).Shape;
             var declared = info.Type?.TensorType?.Shape?.Dim;
             if (declared is null) continue;
-            for (int axis = 0; axis < declared.Count && axis < shape.Length; axis++)
-                if (declared[axis].DimParam is { Length: > 0 } p && !batch.Contains(p)) dims.TryAdd(p, shape[axis]);
+            for (int axis = 1; axis < declared.Count && axis < shape.Length; axis++)
+            {
+                var d = declared[axis];
+                if (d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || batch.Contains(d.DimParam)) continue;
+                dims.TryAdd(d.DimParam is { Length: > 0 } p ? p : $"{info.Name}:{axis}", shape[axis]); // unnamed: INPUT:AXIS
+            }
         }
-        return dims.SelectMany(d => new[] { "--dim", $"{d.Key}={d.Value}" }).ToArray();
+        var declaredSymbols = OnnxImporter.SymbolicDims(model); // an unnamed size on a moved batch axis is no symbol
+        return dims.Where(d => declaredSymbols.ContainsKey(d.Key)).SelectMany(d => new[] { "--dim", $"{d.Key}={d.Value}" }).ToArray();
     }
 
     /// <summary>What a written file changed of the original's names and opset, or null when it kept them.</summary>
