@@ -20,14 +20,29 @@ public static partial class SymmetryDeriver
             {
                 case TransposeOp t:
                     // Axes move but channels are not mixed.
-                    Declare(o, xi.HasChannels ? xi with { Axis = Array.IndexOf(t.Permutation, xi.Axis) } : State.DefaultInfo(graph.ShapeOf(o)));
+                    if (!xi.HasChannels)
+                    {
+                        // No space to carry: the result is a fixed function of its input, not a new free space.
+                        Declare(o, State.DefaultInfo(graph.ShapeOf(o)));
+                        Constrain(o, null, $"{o}: a transpose of a value without a channel space");
+                        return true;
+                    }
+                    Declare(o, xi with { Axis = Array.IndexOf(t.Permutation, xi.Axis) });
                     if (xi.Block != 1) { Fallback(node, "transposing a flattened channel axis"); return true; }
                     Link(x, o, sameSegment: true, $"transpose '{o}'");
                     return true;
                 case ReshapeOp r:
                     {
                         var inShape = graph.ShapeOf(x);
-                        if (!xi.HasChannels || xi.Channels == 1) { Declare(o, DefaultInfo(r.Shape)); return true; } // nothing to restrict
+                        if (!xi.HasChannels || xi.Channels == 1)
+                        {
+                            // Nothing to carry through (a single channel's scale would multiply every output entry,
+                            // which no space of the result can say): both sides stay as they are.
+                            Declare(o, DefaultInfo(r.Shape));
+                            Constrain(x, null, $"{o}: a reshape of a single-channel value");
+                            Constrain(o, null, $"{o}: a reshape of a value without a channel space");
+                            return true;
+                        }
                         // Adding or dropping size-1 axes keeps the channel axis whole.
                         var kept = inShape.Where(d => d != 1).ToArray();
                         if (xi.Block == 1 && kept.SequenceEqual(r.Shape.Where(d => d != 1)) && inShape[xi.Axis] != 1)

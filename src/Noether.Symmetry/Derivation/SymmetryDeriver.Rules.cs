@@ -143,6 +143,7 @@ public static partial class SymmetryDeriver
                     {
                         Declare(o, DefaultInfo(outShape));
                         Constrain(x, Group.Permutation, $"{o} (mean over channels): permutations only");
+                        Constrain(o, null, $"{o} (mean over channels): a fixed function of its input, no space of its own");
                         break;
                     }
                     Declare(o, new(xi.Axis - (r.Axis < xi.Axis ? 1 : 0), xi.Channels, xi.Block));
