@@ -40,7 +40,9 @@ public static class ModelFileInfo
                 var other => other.ToHeaderName(),
             });
         }
-        else throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", ModelFiles.Extensions)})");
+        else if (TorchStateDict.IsTorchPath(path))
+            types = TorchStateDict.Read(path).Tensors.Where(t => t.IsFloatingPoint).Select(t => t.DType);
+        else throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", ModelFiles.ReadableExtensions)})");
         var distinct = types.Distinct().ToArray();
         return distinct.Length switch { 0 => "float32", 1 => distinct[0], _ => "mixed" };
     }
