@@ -38,7 +38,7 @@ internal static class OnnxExternalData
                     ?? throw Bad(modelPath, t, $"names {refusal} ('{Printable(location)}'); external data must stay in the model's folder");
                 if (!files.TryGetValue(full, out var stream))
                 {
-                    if (!File.Exists(full)) throw Bad(modelPath, t, $"keeps its data in '{Printable(location)}', which does not exist beside the model");
+                    if (!File.Exists(full)) throw Bad(modelPath, t, $"keeps its external data in '{Printable(location)}', which does not exist beside the model");
                     stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
                     files[full] = stream;
                     budget += stream.Length;
