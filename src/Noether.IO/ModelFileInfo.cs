@@ -41,7 +41,7 @@ public static class ModelFileInfo
             });
         }
         else if (TorchStateDict.IsTorchPath(path))
-            types = TorchStateDict.Read(path).Tensors.Where(t => t.IsFloatingPoint).Select(t => t.DType);
+            types = TorchStateDict.DTypes(path).Where(t => t is "float32" or "float64" or "float16" or "bfloat16");
         else throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", ModelFiles.ReadableExtensions)})");
         var distinct = types.Distinct().ToArray();
         return distinct.Length switch { 0 => "float32", 1 => distinct[0], _ => "mixed" };

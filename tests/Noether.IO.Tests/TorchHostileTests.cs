@@ -117,3 +117,62 @@ public class TorchHostileTests
         return at + name.Length + extra;
     }
 }
+
+/// <summary>
+/// Seeded mutants of the golden files — damaged bytes anywhere, and damaged pickles re-zipped with valid checksums so
+/// they reach the pickle machine — either load or fail with a one-line <see cref="TorchFormatException"/>.
+/// </summary>
+public class TorchFuzzTests
+{
+    /// <summary>Mutants per golden file (600; NOETHER_FUZZ_ITERATIONS for longer runs).</summary>
+    private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("NOETHER_FUZZ_ITERATIONS"), out var n) ? n : 600;
+
+    [Fact]
+    public void MutantsLoadOrFailWithOneLine()
+    {
+        var rng = new Random(20261203);
+        using var dir = new TempDir();
+        int loaded = 0, refused = 0;
+        foreach (var name in new[] { "tensors", "net_checkpoint" })
+        {
+            var original = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "data", "torch", name + ".pt"));
+            byte[] pickle;
+            using (var zip = new System.IO.Compression.ZipArchive(new MemoryStream(original)))
+            using (var s = zip.GetEntry($"{name}/data.pkl")!.Open())
+            using (var ms = new MemoryStream()) { s.CopyTo(ms); pickle = ms.ToArray(); }
+            for (int i = 0; i < Iterations; i++)
+            {
+                bool rezip = i % 2 == 0;
+                var bytes = (byte[])(rezip ? pickle : original).Clone();
+                switch (rng.Next(4))
+                {
+                    case 0: for (int k = rng.Next(1, 4); k > 0; k--) bytes[rng.Next(bytes.Length)] = (byte)rng.Next(256); break;
+                    case 1: bytes = bytes[..rng.Next(bytes.Length)]; break;
+                    case 2: { int at = rng.Next(bytes.Length); bytes = [.. bytes[..at], (byte)rng.Next(256), .. bytes[at..]]; break; }
+                    default: { int at = rng.Next(bytes.Length), n = rng.Next(1, 16); bytes = [.. bytes[..at], .. bytes[Math.Min(bytes.Length, at + n)..]]; break; }
+                }
+                if (rezip) bytes = Repack(original, $"{name}/data.pkl", bytes);
+                var path = dir.Write($"m{i}.pt", bytes);
+                try { TorchStateDict.Read(path); loaded++; }
+                catch (TorchFormatException e) { Assert.DoesNotContain('\n', e.Message); refused++; }
+                File.Delete(path);
+            }
+        }
+        Assert.True(refused > Iterations, $"{refused} refused, {loaded} loaded");
+    }
+
+    /// <summary>The archive with one member replaced.</summary>
+    private static byte[] Repack(byte[] archive, string member, byte[] content)
+    {
+        using var input = new System.IO.Compression.ZipArchive(new MemoryStream(archive));
+        using var output = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var e in input.Entries)
+            {
+                using var s = zip.CreateEntry(e.FullName, System.IO.Compression.CompressionLevel.NoCompression).Open();
+                if (e.FullName == member) s.Write(content);
+                else using (var from = e.Open()) from.CopyTo(s);
+            }
+        return output.ToArray();
+    }
+}

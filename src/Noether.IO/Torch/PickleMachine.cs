@@ -55,7 +55,7 @@ internal sealed class PickleMachine(byte[] data, IPickleHost host)
                 case 0x8a: Push(Long(Take(U8()))); break; // LONG1
                 case 0x8b: Push(Long(Take(Length(4, at, MaxLongBytes)))); break; // LONG4
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8))); break; // BINFLOAT
-                case (byte)'F': Push(double.Parse(Line(), NumberStyles.Float, CultureInfo.InvariantCulture)); break; // FLOAT
+                case (byte)'F': Push(double.TryParse(Line(), NumberStyles.Float, CultureInfo.InvariantCulture, out var real) ? real : throw Fail(at, "bad float literal")); break; // FLOAT
                 case (byte)'X': Push(Utf8(Take(Length(4, at)), at)); break; // BINUNICODE
                 case 0x8c: Push(Utf8(Take(U8()), at)); break; // SHORT_BINUNICODE
                 case 0x8d: Push(Utf8(Take(Length(8, at)), at)); break; // BINUNICODE8

@@ -33,6 +33,9 @@ internal sealed class TorchPickleHost : IPickleHost
         "torch._utils._rebuild_parameter_with_state",
     ];
 
+    /// <summary>Largest storage declared (elements): 2^59, so sizes in bytes never overflow.</summary>
+    public const long MaxNumel = 1L << 59;
+
     private readonly Dictionary<string, TorchStorageRef> _storages = new(StringComparer.Ordinal);
 
     /// <summary>The storages the pickle referred to, by archive key.</summary>
@@ -97,7 +100,7 @@ internal sealed class TorchPickleHost : IPickleHost
         if (id is not PyTuple { Items: ["storage", PyGlobal type, string key, _, long numel] })
             throw new PickleException($"unexpected persistent id {PickleMachine.Describe(id)}; expected ('storage', type, key, location, numel)");
         if (!s_storages.TryGetValue(type.Name, out var kind)) throw new PickleException($"'{type.FullName}' is not a storage type");
-        if (numel < 0) throw new PickleException($"storage '{PickleMachine.Printable(key)}' has {numel} elements");
+        if (numel < 0 || numel > MaxNumel) throw new PickleException($"storage '{PickleMachine.Printable(key)}' declares {numel} elements");
         if (_storages.TryGetValue(key, out var seen))
         {
             if (seen.Kind != kind.Kind || seen.Numel != numel)

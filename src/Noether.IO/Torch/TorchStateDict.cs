@@ -46,6 +46,38 @@ public sealed class TorchStateDict
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var archive = TorchArchive.Open(path);
+        var (views, host) = Unpickle(path, archive);
+        var tensors = new OrderedDictionary<string, TorchTensor>(StringComparer.Ordinal);
+        var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        long stored = 0; // saturating: numel is at most 2^59 (see TorchPickleHost), so no product overflows
+        foreach (var s in host.Storages.Values) stored = Math.Min(stored + s.Numel * s.Kind.Size(), long.MaxValue / 4);
+        long budget = 2 * stored + (16L << 20), used = 0;
+        foreach (var (name, view) in views)
+        {
+            if (tensors.ContainsKey(name)) throw new TorchFormatException(path, $"two tensors flatten to the name '{PickleMachine.Printable(name)}'");
+            var s = view.Storage;
+            if (!storages.TryGetValue(s.Key, out var bytes))
+                storages[s.Key] = bytes = archive.ReadStorage(s.Key, s.Numel * s.Kind.Size(), name);
+            var t = TorchViews.Materialise(path, name, view, bytes, archive.BigEndian);
+            used += t.Shape.Aggregate(1L, (a, d) => a * d) * s.Kind.Size();
+            if (used > budget)
+                throw new TorchFormatException(path, $"tensor '{PickleMachine.Printable(name)}' {Shapes.Format(t.Shape)}: the views ask for more than {budget} bytes, twice the storages' size (overlapping views)");
+            tensors.Add(name, t);
+        }
+        return new TorchStateDict(path, tensors);
+    }
+
+    /// <summary>The element types (<see cref="TorchTensor.DType"/>) of the file's tensors, from the pickle alone: no storage is read.</summary>
+    public static IReadOnlyList<string> DTypes(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var archive = TorchArchive.Open(path);
+        return Unpickle(path, archive).Views.Select(v => v.View.Storage.TypeName).ToArray();
+    }
+
+    /// <summary>Runs the pickle and flattens its dict into named tensor views.</summary>
+    private static (List<(string Name, TorchTensorView View)> Views, TorchPickleHost Host) Unpickle(string path, TorchArchive archive)
+    {
         var host = new TorchPickleHost();
         object? root;
         try { root = new PickleMachine(archive.ReadPickle(), host).Run(); }
@@ -54,23 +86,7 @@ public sealed class TorchStateDict
         var views = new List<(string Name, TorchTensorView View)>();
         int visits = 0;
         Flatten(path, "", dict, 0, views, ref visits);
-        var tensors = new OrderedDictionary<string, TorchTensor>(StringComparer.Ordinal);
-        var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        long stored = host.Storages.Values.Sum(s => Math.Min(s.Numel, long.MaxValue / 16) * (long)s.Kind.Size());
-        long budget = 2 * stored + (16L << 20), used = 0;
-        foreach (var (name, view) in views)
-        {
-            if (tensors.ContainsKey(name)) throw new TorchFormatException(path, $"two tensors flatten to the name '{PickleMachine.Printable(name)}'");
-            var s = view.Storage;
-            if (!storages.TryGetValue(s.Key, out var bytes))
-                storages[s.Key] = bytes = archive.ReadStorage(s.Key, checked(s.Numel * s.Kind.Size()), name);
-            var t = TorchViews.Materialise(path, name, view, bytes, archive.BigEndian);
-            used += t.Shape.Aggregate(1L, (a, d) => a * d) * s.Kind.Size();
-            if (used > budget)
-                throw new TorchFormatException(path, $"tensor '{PickleMachine.Printable(name)}' {Shapes.Format(t.Shape)}: the views ask for more than {budget} bytes, twice the storages' size (overlapping views)");
-            tensors.Add(name, t);
-        }
-        return new TorchStateDict(path, tensors);
+        return (views, host);
     }
 
     private static void Flatten(string path, string prefix, object? value, int depth, List<(string, TorchTensorView)> views, ref int visits)
