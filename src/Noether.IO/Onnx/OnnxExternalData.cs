@@ -17,7 +17,7 @@ internal static class OnnxExternalData
 {
     /// <summary>
     /// Replaces every external tensor's reference by its bytes; returns the positions (in <see cref="Tensors"/>
-    /// order) of the tensors that were external, so a write-back can store them externally again.
+    /// order) of the tensors that were external (a write-back stores the weights externally when there were any).
     /// </summary>
     public static IReadOnlySet<int> Inline(ModelProto model, string modelPath)
     {
@@ -67,13 +67,16 @@ internal static class OnnxExternalData
         return external;
     }
 
+    /// <summary>Tensors of at least this many raw bytes outside the main graph's initializers are stored externally too.</summary>
+    public const int SizeThreshold = 1024;
+
     /// <summary>
-    /// Writes <paramref name="model"/> to <paramref name="output"/> with the tensors at <paramref name="external"/>
-    /// positions moved to <c>OUTPUT.data</c> beside it (64-byte aligned), both atomically; the data file is
-    /// written first, so a model file never names data that is not there. Refuses to replace any of
-    /// <paramref name="inputs"/>.
+    /// Writes <paramref name="model"/> to <paramref name="output"/> with its weights in <c>OUTPUT.data</c> beside it
+    /// (64-byte aligned): every initializer of the main graph held as raw data, and any other raw tensor of
+    /// <see cref="SizeThreshold"/> bytes or more. Both files are written atomically, the data first, so a model file
+    /// never names data that is not there. Refuses to replace any of <paramref name="inputs"/>.
     /// </summary>
-    public static void Write(ModelProto model, string output, IReadOnlySet<int> external, IEnumerable<string> inputs)
+    public static void Write(ModelProto model, string output, IEnumerable<string> inputs)
     {
         var full = Path.GetFullPath(output);
         var dataPath = full + ".data";
@@ -83,18 +86,18 @@ internal static class OnnxExternalData
         var copy = model.Clone();
         var location = Path.GetFileName(dataPath);
         var chunks = new List<ByteString>();
+        var initializers = (copy.Graph?.Initializer ?? []).ToHashSet(ReferenceEqualityComparer.Instance);
         long offset = 0;
-        int index = 0;
         foreach (var t in Tensors(copy))
         {
-            if (!external.Contains(index++)) continue;
+            if (t.RawData.Length == 0 || (!initializers.Contains(t) && t.RawData.Length < SizeThreshold)) continue;
             offset = (offset + 63) / 64 * 64;
-            var raw = t.RawData.Length > 0 ? t.RawData : throw new InvalidOperationException($"{output}: tensor '{t.Name}' has no raw data to store externally");
+            var raw = t.RawData;
             chunks.Add(raw);
             t.ExternalData.Clear();
             t.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
-            t.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString() });
-            t.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = raw.Length.ToString() });
+            t.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            t.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = raw.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             t.DataLocation = DataLocation.External;
             t.RawData = ByteString.Empty;
             offset += raw.Length;
