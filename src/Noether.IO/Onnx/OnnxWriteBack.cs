@@ -35,11 +35,23 @@ public static class OnnxWriteBack
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(updated);
-        var proto = OnnxFile.ReadModel(original);
+        var proto = OnnxFile.ReadModel(original, out var external);
         var (result, reason) = TryUpdate(proto, updated.Cast<double>(), original, out untied);
         if (result is null) return reason;
-        OnnxFile.WriteModel(output, result);
+        if (external.Count > 0) OnnxExternalData.Write(result, output, ExternalFiles(original));
+        else if (result.CalculateSize() is var size && (size < 0 || size > OnnxFile.MaxProtobufBytes))
+            return "the weights no longer fit in one protobuf file (2 GiB); nothing written";
+        else OnnxFile.WriteModel(output, result);
         return null;
+    }
+
+    /// <summary>The input model and the external data files it reads (never to be replaced by an output).</summary>
+    private static IEnumerable<string> ExternalFiles(string original)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(original))!;
+        var locations = OnnxExternalData.Tensors(OnnxFile.ReadStructure(original))
+            .SelectMany(t => t.ExternalData.Where(e => e.Key == "location").Select(e => e.Value)).Distinct();
+        return locations.Select(l => ConfinedPath.Resolve(folder, l, out _)).OfType<string>().Prepend(Path.GetFullPath(original)).ToArray();
     }
 
     /// <summary>The file with the new weights, or null and the reason it cannot be written this way.</summary>
