@@ -57,6 +57,19 @@ public static partial class SymmetryDeriver
                         Fallback(node, "a reshape that splits or merges the channel axis");
                         return true;
                     }
+                case GatherOp ga when xi.HasChannels && xi.Block == 1 && ga.Axis != xi.Axis:
+                    {
+                        // Picking time steps or tokens: each channel is carried as it is (x[:, -1] after an RNN).
+                        int axis = xi.Axis < ga.Axis ? xi.Axis : xi.Axis - 1 + ga.IndicesShape.Length;
+                        Declare(o, xi with { Axis = axis });
+                        Link(x, o, sameSegment: true, $"gather '{o}'");
+                        return true;
+                    }
+                case SliceOp sl when xi.HasChannels && xi.Block == 1 && !sl.Axes.Select(a => a < 0 ? a + graph.ShapeOf(x).Length : a).Contains(xi.Axis):
+                    // A slice of other axes (a window of steps, a crop) keeps every channel.
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"slice '{o}'");
+                    return true;
                 case ElementwiseUnaryOp u:
                     Declare(o, xi);
                     Link(x, o, sameSegment: true, $"'{o}'");
