@@ -96,6 +96,18 @@ public static partial class SymmetryDeriver
                         var oi = _info[o];
                         var full = node.Inputs.Where(v => _info[v].HasChannels && _info[v].Channels == oi.Channels && _info[v].Axis == oi.Axis && _info[v].Block == oi.Block).ToList();
                         if (full.Count == 0) { Fallback(node, "operands whose channels do not line up with the result"); return true; }
+                        if (eb.Function == BinaryFunction.Mul && full.Count == 2 && full[0] != full[1])
+                        {
+                            // A gated unit value ⊙ gate (SwiGLU's up ⊙ silu(gate)): both share the permutation; the
+                            // value may also be rescaled per unit — the product carries the scale on to whatever
+                            // reads it — while the gate is only permuted. The value is the operand no activation made.
+                            int g = graph.Producer(full[0])?.Op is ActivationOp && graph.Producer(full[1])?.Op is not ActivationOp ? 0 : 1;
+                            string value = full[1 - g], gate = full[g];
+                            Link(value, o, sameSegment: true, $"gated product '{o}'");
+                            Link(gate, o, sameSegment: false, $"gated product '{o}'");
+                            Constrain(gate, Group.Permutation, $"{o} ({eb.Describe()}): the gate of a product is permuted, not scaled");
+                            return true;
+                        }
                         foreach (var v in full) Link(v, o, sameSegment: true, $"'{o}'");
                         bool additive = eb.Function is BinaryFunction.Add or BinaryFunction.Sub;
                         bool scaling = eb.Function is BinaryFunction.Mul or BinaryFunction.Div && full.Count == 1 && (eb.Function == BinaryFunction.Mul || full[0] == x);
