@@ -17,4 +17,14 @@ public class ZooSymmetryTests
         Assert.Equal([("rnn.LSTM", "S_12 ⋉ {±1}^12"), ("rnn.LSTM_1", "S_12 ⋉ {±1}^12")], factors);
         Assert.Empty(doc.GetProperty("notes").EnumerateArray());
     }
+
+    [Fact]
+    public async Task LlamaSwiGluUpUnitsRescaleWithTheSharedPermutation()
+    {
+        var doc = await CliRunner.Json("inspect", ZooManifest.PathOf("generated/llama.onnx"));
+        var mlp = doc.GetProperty("factors").EnumerateArray()
+            .Where(f => f.GetProperty("name").GetString()!.Contains("mlp.gate_proj", StringComparison.Ordinal))
+            .Select(f => f.GetProperty("group").GetString()).ToArray();
+        Assert.Equal(["S_40 ⋉ ((R*)^40)", "S_40 ⋉ ((R*)^40)"], mlp);
+    }
 }
