@@ -123,8 +123,14 @@ internal static class AttentionFusion
         bool causal = false;
         if (g.Producer(before)?.Op is WhereOp)
         {
-            var where = Inner(before, op => op is WhereOp { ScalarA: null, ScalarB: double b } w && double.IsNegativeInfinity(b) && w.ConditionShape.SequenceEqual([s, s]));
-            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var condition) || !IsCausal(condition, s)) return null;
+            // The mask may carry leading axes of size 1 (a [1, S, S] slice of a registered buffer).
+            // Where(keep, scores, −∞), or Where(drop, −∞, scores) as masked_fill(mask == 0, −inf) exports it.
+            static bool MinusInfinity(double? v) => v is double x && double.IsNegativeInfinity(x);
+            var where = Inner(before, op => op is WhereOp w && (w.ScalarA is null && MinusInfinity(w.ScalarB) || w.ScalarB is null && MinusInfinity(w.ScalarA))
+                && w.ConditionShape.SkipWhile(d => d == 1).SequenceEqual([s, s]));
+            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var condition)) return null;
+            var keep = ((WhereOp)where.Op).ScalarA is null ? condition.Reshape(s, s) : condition.Reshape(s, s).Map(c => 1 - c);
+            if (!IsCausal(keep, s)) return null;
             causal = true;
             before = where.Inputs[0];
         }
