@@ -42,7 +42,10 @@ public class ZooSymmetryTests
         Assert.Equal(layers, groups.Count(g => g.Name.EndsWith(".heads", StringComparison.Ordinal) && g.Group == $"S_{heads}"));
         Assert.Equal(layers * heads, groups.Count(g => g.Name.EndsWith(".qk", StringComparison.Ordinal) && g.Group == $"GL({dk})"));
         Assert.Equal(layers * heads, groups.Count(g => g.Name.EndsWith(".vo", StringComparison.Ordinal) && g.Group == $"GL({dk})"));
-        // What remains unproven is the opaque token lookup (int64 ids), nothing in attention.
-        Assert.All(doc.GetProperty("notes").EnumerateArray(), n => Assert.Contains("Gather", n.GetString()));
+        // Nothing left unproven: token and position lookups are embeddings, attention is fused.
+        Assert.Empty(doc.GetProperty("notes").EnumerateArray());
+        // A token model's residual stream (embedding, positions, LayerNorms) admits permutations with per-segment
+        // scalings; the SDPA block reads a fixed float input, so its stream has no factor.
+        if (model != "sdpa") Assert.StartsWith("S_16 ⋉", groups[0].Group);
     }
 }

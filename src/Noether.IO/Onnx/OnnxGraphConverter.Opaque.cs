@@ -55,11 +55,31 @@ internal sealed partial class OnnxGraphConverter
         bool unknown = !IsDefaultDomain(_node) || !_handlers.ContainsKey(_node.OpType);
         var irregular = Enumerable.Range(0, _node.Input.Count).Select(Raw).OfType<RuntimeValue>().Where(r => _irregular.ContainsKey(r.Id)).ToArray();
         if (!unknown && irregular.Length == 0) return false;
-        if (!unknown && irregular.Length == 1 && ShapeOfIrregular(irregular[0])) return true;
+        if (!unknown && irregular.Length == 1 && (ShapeOfIrregular(irregular[0]) || EmbeddingOfTokenIds(irregular[0]))) return true;
         var reason = unknown ? $"op {QualifiedType(_node)} is not mapped to the IR"
             : $"reads '{irregular[0].Id}', a {OnnxElementTypes.Name(_irregular[irregular[0].Id].Type)} value{(_irregular[irregular[0].Id].BatchAxis == 0 ? "" : " without a leading batch axis")}";
         EmitOpaque(reason);
         return true;
+    }
+
+    /// <summary>
+    /// <c>Gather(table, ids)</c> with a float [V, D] initializer and integer token ids that carry the batch on axis 0
+    /// (an embedding lookup) becomes an <see cref="EmbeddingOp"/>; the ids reach it as exact floating-point values.
+    /// </summary>
+    private bool EmbeddingOfTokenIds(RuntimeValue ids)
+    {
+        if (_node.OpType != "Gather" || _node.Input.Count < 2 || Int("axis", 0) != 0) return false;
+        var (type, batchAxis) = _irregular[ids.Id];
+        if (batchAxis != 0 || type is not (DataType.Int64 or DataType.Int32) || Raw(1) != ids) return false;
+        if (Raw(0) is not ConstValue { Initializer: not null } table || !table.Tensor.IsFloat || table.Shape.Length != 2) return false;
+        if (graphInputsOnly(ids.Id) is false) return false;
+        var y = Emit(new EmbeddingOp(table.Shape[0], table.Shape[1]), OwnerName(table.Initializer), ids);
+        AddParameter(y, "weight", table.Tensor.Data);
+        Set(0, y);
+        return true;
+
+        // Only token ids straight from a graph input: computed integer values may not be exact in float32.
+        bool graphInputsOnly(string id) => _graph.Input.Any(i => _values.GetValueOrDefault(i.Name) is RuntimeValue r && r.Id == id);
     }
 
     /// <summary>Shape and Identity need no opaque node when the batch axis of their input is known.</summary>

@@ -202,6 +202,16 @@ internal sealed partial class OnnxGraphConverter
         var idx = indices.Longs.Select(i => (int)i).ToArray();
         switch (In(0))
         {
+            case ConstValue { Initializer: not null } c when c.Tensor.IsFloat && c.Shape.Length >= 2 && _batchReference is not null && _keepOpaque:
+                {
+                    // Rows of a learned table (GPT-2's positions: wpe[arange(T)]): the whole table stays a parameter,
+                    // repeated per sample, and the rows are picked at run time, so a transform moves every row — also
+                    // those a longer sequence than the pinned one would read — and write-back traces them all.
+                    var table = Materialize(new BatchConstValue(c.Tensor, c.Initializer), BaseName() + ".table");
+                    int rowAxis = Axis(Int("axis", 0), c.Shape.Length);
+                    Set(0, Emit(new GatherOp(rowAxis, idx, indices.Shape), BaseName(), table));
+                    break;
+                }
             case ConstValue c: Set(0, Fold(c, new GatherOp(Axis(Int("axis", 0), c.Shape.Length), idx, indices.Shape))); break;
             case RuntimeValue x:
                 int axis = Axis(Int("axis", 0), x.Shape.Length + 1);
