@@ -99,7 +99,11 @@ public static class GraphJson
         }
         var outputs = Required<JsonArray>(doc, "outputs", "graph").Select((o, k) => Text(o, $"\"outputs\"[{k}]")
             ?? throw new FormatException($"\"outputs\"[{k}] is null")).ToArray();
-        return new Graph(inputs, nodes, outputs, Text(doc["name"], "the graph's \"name\"") ?? "model");
+        try { return new Graph(inputs, nodes, outputs, Text(doc["name"], "the graph's \"name\"") ?? "model"); }
+        catch (ArgumentException e) when (e.Message.Any(char.IsControl))
+        {
+            throw new ArgumentException(OneLine(e.Message, 2000), e); // names from the file may hold newlines
+        }
     }
 
     /// <summary>A string value, null when absent; anything else is a <see cref="FormatException"/>.</summary>
@@ -120,10 +124,10 @@ public static class GraphJson
     }
 
     /// <summary>Text from a file, shortened and with control characters escaped, for a one-line message.</summary>
-    private static string OneLine(string text)
+    private static string OneLine(string text, int max = 120)
     {
         var sb = new System.Text.StringBuilder();
-        foreach (var ch in text.Length > 120 ? text[..120] + "…" : text)
+        foreach (var ch in text.Length > max ? text[..max] + "…" : text)
             sb.Append(char.IsControl(ch) ? $"\\u{(int)ch:x4}" : ch);
         return sb.ToString();
     }

@@ -143,3 +143,17 @@ public class OnnxHostileTests
         Assert.Contains("budget", e.Message);
     }
 }
+
+/// <summary>Names read from a file cannot break the one-line error contract (found by the fuzz suite).</summary>
+public class OnnxOneLineErrorTests
+{
+    [Fact]
+    public void ControlCharactersFromTheFileAreEscapedInErrors()
+    {
+        using var dir = new TempDir();
+        var path = new OnnxModelBuilder().Input("x", -1, 4).Node("Bogus\n\u001b[31mOp", ["x"], "y").Output("y").Save(dir);
+        var e = Assert.ThrowsAny<ModelFormatException>(() => OnnxImporter.Load<float>(path));
+        Assert.DoesNotContain(e.Message, c => char.IsControl(c));
+        Assert.Contains("Bogus\\n\\x1b[31mOp", e.Message);
+    }
+}

@@ -119,4 +119,13 @@ public class GraphJsonHostileTests
         var e = Assert.Throws<FormatException>(() => GraphJson.Deserialize(doc.ToJsonString()));
         Assert.DoesNotContain('\n', e.Message);
     }
+
+    [Fact]
+    public void NamesWithControlCharactersCannotBreakTheOneLineError()
+    {
+        var doc = ConvPoolDocument();
+        doc["nodes"]![0]!["inputs"] = new JsonArray("missing\n\u001b[2J");
+        var e = Reject(doc);
+        Assert.DoesNotContain(e.Message, c => char.IsControl(c));
+    }
 }

@@ -15,7 +15,7 @@ public sealed record FuzzCounts(string Format, int Mutants, int Successes, int C
 
 /// <summary>
 /// Runs seeded mutants of a <see cref="FuzzTarget"/>'s seeds: each must open or fail with the format's one-line
-/// exception, within <see cref="CaseTimeout"/> and allocating at most <see cref="MemoryCap"/>. Failures are collected
+/// exception (one line: no control characters), within <see cref="CaseTimeout"/> and allocating at most <see cref="MemoryCap"/>. Failures are collected
 /// (with the mutant's bytes in base64, to replay) rather than stopping the run, so a long run counts them all.
 /// </summary>
 public static class FuzzRunner
@@ -67,7 +67,7 @@ public static class FuzzRunner
                 failures.Add($"{target.Format} mutant {i}: allocated {allocated >> 20} MiB; image {Convert.ToBase64String(image)}");
             }
             if (e is null) ok++;
-            else if (target.IsClean(e) && !e.Message.Contains('\n') && e.Message.Length > 0) clean++;
+            else if (target.IsClean(e) && !e.Message.Any(char.IsControl) && e.Message.Length > 0) clean++;
             else
             {
                 crashes++;
