@@ -174,6 +174,32 @@ public static class FuzzTargets
             var g = GraphJson.Deserialize(File.ReadAllText(path));
             foreach (var v in g.Nodes) g.ShapeOf(v.Name);
             _ = g.TrainableParameterCount;
-        }, e => e is FormatException or NotSupportedException or ArgumentException);
+        }, e => e is FormatException or NotSupportedException or ArgumentException, MutateJson);
+    }
+
+    /// <summary>Structure-aware JSON mutations: one value anywhere (an op argument, a shape entry, a name) replaced by a hostile one.</summary>
+    private static byte[] MutateJson(byte[] image, Rng rng)
+    {
+        System.Text.Json.Nodes.JsonNode? root;
+        try { root = System.Text.Json.Nodes.JsonNode.Parse(image); }
+        catch (System.Text.Json.JsonException) { return Mutator.Mutate(image, rng); }
+        if (root is null) return image;
+        var slots = new List<(System.Text.Json.Nodes.JsonNode Parent, object Key)>();
+        void Walk(System.Text.Json.Nodes.JsonNode n)
+        {
+            if (n is System.Text.Json.Nodes.JsonObject o) foreach (var kv in o.ToList()) { slots.Add((o, kv.Key)); if (kv.Value is not null) Walk(kv.Value); }
+            else if (n is System.Text.Json.Nodes.JsonArray a) for (int i = 0; i < a.Count; i++) { slots.Add((a, i)); if (a[i] is not null) Walk(a[i]!); }
+        }
+        Walk(root);
+        if (slots.Count == 0) return image;
+        var (parent, key) = slots[rng.NextInt(slots.Count)];
+        System.Text.Json.Nodes.JsonNode? value = rng.NextInt(3) switch
+        {
+            0 => System.Text.Json.Nodes.JsonValue.Create(Mutator.InterestingIntegers[rng.NextInt(Mutator.InterestingIntegers.Length)]),
+            1 => System.Text.Json.Nodes.JsonValue.Create(new[] { 0, -1, 1, 2, 3, 7, 64, 100000 }[rng.NextInt(8)]),
+            _ => System.Text.Json.Nodes.JsonNode.Parse(Mutator.InterestingTokens[rng.NextInt(Mutator.InterestingTokens.Length)] is "NaN" ? "null" : Mutator.InterestingTokens[rng.NextInt(Mutator.InterestingTokens.Length)] is var t && t != "NaN" ? t : "null"),
+        };
+        if (parent is System.Text.Json.Nodes.JsonObject obj) obj[(string)key] = value; else ((System.Text.Json.Nodes.JsonArray)parent)[(int)key] = value;
+        return System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
     }
 }
