@@ -16,7 +16,7 @@ public static class ModelFileInfo
         IEnumerable<string> types;
         if (ext == ".onnx")
         {
-            var g = OnnxFile.ReadModel(path).Graph ?? new GraphProto();
+            var g = OnnxFile.ReadStructure(path).Graph ?? new GraphProto();
             types = g.Initializer.Select(t => (TensorProto.Types.DataType)t.DataType)
                 .Concat(g.Input.Where(i => i.Type?.TensorType is not null).Select(i => (TensorProto.Types.DataType)i.Type.TensorType.ElemType))
                 .Where(t => t is TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16)
@@ -40,7 +40,9 @@ public static class ModelFileInfo
                 var other => other.ToHeaderName(),
             });
         }
-        else throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", ModelFiles.Extensions)})");
+        else if (TorchStateDict.IsTorchPath(path))
+            types = TorchStateDict.DTypes(path).Where(t => t is "float32" or "float64" or "float16" or "bfloat16");
+        else throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", ModelFiles.ReadableExtensions)})");
         var distinct = types.Distinct().ToArray();
         return distinct.Length switch { 0 => "float32", 1 => distinct[0], _ => "mixed" };
     }
@@ -63,7 +65,7 @@ public static class ModelFileInfo
     /// </summary>
     public static IReadOnlyList<string> OnnxInputNames(string path)
     {
-        var g = OnnxFile.ReadModel(path).Graph ?? new GraphProto();
+        var g = OnnxFile.ReadStructure(path).Graph ?? new GraphProto();
         var initializers = g.Initializer.Select(t => t.Name).ToHashSet();
         return g.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToArray();
     }

@@ -11,7 +11,7 @@ namespace Noether.Nn;
 /// as its kind plus the arguments of its primary constructor (op records are their attributes), so every op
 /// defined as a record in this assembly — or registered with <see cref="Register"/> — round-trips without extra code.
 /// </summary>
-public static class GraphJson
+public static partial class GraphJson
 {
     /// <summary>Schema version written into every document.</summary>
     public const int FormatVersion = 1;

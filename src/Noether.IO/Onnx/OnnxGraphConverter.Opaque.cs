@@ -239,7 +239,7 @@ internal sealed partial class OnnxGraphConverter
         if (BatchlessElementwise() is { } batchless) return batchless;
         if (_probed is null)
         {
-            try { _probed = OnnxRuntimeProbe.ProbeShapes(_model, Feeds(), _declaredBatch is null); }
+            try { _probed = ProbeWithRepresentativeValues(); }
             catch (InvalidOperationException e)
             {
                 throw Fail(OnnxImportError.UnsupportedOp, $"{reason}; the model states no shape for its output '{name}', and ONNX Runtime could not run the model to find it: {e.Message}", e);
@@ -312,9 +312,65 @@ internal sealed partial class OnnxGraphConverter
     private string BatchParam() => _batchParam ??= _graph.Input.Where(i => _values.GetValueOrDefault(i.Name) is RuntimeValue r && (!_irregular.TryGetValue(r.Id, out var l) || l.BatchAxis == 0))
         .Select(i => i.Type?.TensorType?.Shape?.Dim.FirstOrDefault()?.DimParam ?? "").Distinct().ToArray() is [var single] ? single : "";
 
+    /// <summary>
+    /// Probes with the given feeds; when ONNX Runtime fails and an integer scalar input has no given value, tries again
+    /// with each constant the graph compares that input with (a sample rate checked against 16000 selects a branch
+    /// that can run, where 0 selects one that cannot).
+    /// </summary>
+    private Dictionary<string, ProbedValue> ProbeWithRepresentativeValues()
+    {
+        var feeds = Feeds();
+        try { return OnnxRuntimeProbe.ProbeShapes(_model, feeds, _declaredBatch is null); }
+        catch (InvalidOperationException) when (ComparedConstants(feeds) is { Count: > 0 } candidates)
+        {
+            foreach (var (input, value) in candidates.Take(8))
+            {
+                var tried = feeds.Select(f => f.Name == input ? f with { Value = value } : f).ToList();
+                try { return OnnxRuntimeProbe.ProbeShapes(_model, tried, _declaredBatch is null); }
+                catch (InvalidOperationException) { }
+            }
+            throw;
+        }
+    }
+
+    /// <summary>(input, value) for integer scalar inputs without a given value and each scalar constant a comparison node reads with them.</summary>
+    private List<(string Input, TypedArray Value)> ComparedConstants(List<OnnxRuntimeProbe.Feed> feeds)
+    {
+        var scalars = feeds.Where(f => f.Value is null && f.Dims.Length == 0 && IntegerType(f.Type) is not null)
+            .ToDictionary(f => f.Name, f => IntegerType(f.Type)!.Value);
+        var result = new List<(string, TypedArray)>();
+        if (scalars.Count == 0) return result;
+        var constants = _graph.Initializer.ToDictionary(t => t.Name, t => t);
+        foreach (var n in _graph.Node.Where(n => n.OpType == "Constant"))
+            if (n.Attribute.FirstOrDefault(a => a.Name == "value")?.T is { } t && n.Output.Count > 0) constants[n.Output[0]] = t;
+        foreach (var n in _graph.Node.Where(n => n.OpType is "Equal" or "Greater" or "Less" or "GreaterOrEqual" or "LessOrEqual" && n.Input.Count == 2))
+            for (int k = 0; k < 2; k++)
+                if (scalars.TryGetValue(n.Input[k], out var type) && constants.TryGetValue(n.Input[1 - k], out var c))
+                {
+                    var data = OnnxTensors.Decode(c, _source, _options.MaxTensorBytes).Data;
+                    if (data.Length != 1) continue;
+                    long v = (long)data.ToArray()[0];
+                    var bytes = type switch
+                    {
+                        ArrayElementType.Int32 => BitConverter.GetBytes((int)v),
+                        _ => BitConverter.GetBytes(v),
+                    };
+                    result.Add((n.Input[k], new TypedArray(type, [], bytes)));
+                }
+        return result;
+    }
+
+    private static ArrayElementType? IntegerType(DataType t) => t switch
+    {
+        DataType.Int64 => ArrayElementType.Int64,
+        DataType.Int32 => ArrayElementType.Int32,
+        _ => null,
+    };
+
     /// <summary>The graph inputs at their pinned sizes, −1 on the batch axis when it is dynamic.</summary>
     private List<OnnxRuntimeProbe.Feed> Feeds() => _graph.Input.Where(i => _values.GetValueOrDefault(i.Name) is RuntimeValue)
-        .Select(i => new OnnxRuntimeProbe.Feed(i.Name, (DataType)i.Type.TensorType.ElemType, InputLayouts()[i.Name].Feed)).ToList();
+        .Select(i => new OnnxRuntimeProbe.Feed(i.Name, (DataType)i.Type.TensorType.ElemType, InputLayouts()[i.Name].Feed,
+            _options.ProbeValues.GetValueOrDefault(i.Name))).ToList();
 
     // ---- typed constants ---------------------------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ internal sealed partial class OnnxGraphConverter
         foreach (var t in _graph.Initializer)
         {
             if (_values.ContainsKey(t.Name)) throw Malformed($"initializer '{t.Name}' is defined twice");
-            _values[t.Name] = new ConstValue(OnnxTensors.Decode(t, _source, _options.MaxTensorBytes), t.Name);
+            _values[t.Name] = new ConstValue(OnnxTensors.Decode(t, _source, _options.MaxTensorBytes), _options.InitializerAliases.GetValueOrDefault(t.Name, t.Name));
         }
         foreach (var input in _graph.Input)
         {

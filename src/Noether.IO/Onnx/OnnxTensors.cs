@@ -34,7 +34,7 @@ internal static class OnnxTensors
         if (t is null) throw new OnnxImportException(OnnxImportError.Malformed, where, $"{where}: a tensor attribute holds no tensor");
         if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
             throw new OnnxImportException(OnnxImportError.UnsupportedVariant, where,
-                $"{where}: tensor '{t.Name}' keeps its data in an external file ({string.Join(", ", t.ExternalData.Select(e => $"{e.Key}={e.Value}"))}); external data is not supported — re-save the model with all tensors inside the .onnx file");
+                $"{where}: tensor '{t.Name}' keeps its data in an external file ({string.Join(", ", t.ExternalData.Select(e => $"{e.Key}={e.Value}"))}); external data is read only by OnnxFile.ReadModel, from the model's own folder");
         if (t.Segment is not null) throw Bad(where, t, "is segmented, which is not supported");
         long count = 1;
         foreach (var d in t.Dims)
