@@ -3,14 +3,14 @@ using System.Diagnostics;
 namespace Noether.IO.Tests.Fuzz;
 
 /// <summary>
-/// The fuzz suite of issue 11: seeded mutants of valid safetensors, ONNX, .npy, .npz and graph-JSON files must each
+/// The fuzz suite of issue 11: seeded mutants of valid safetensors, ONNX, .npy, .npz, graph-JSON and torch .pt files must each
 /// end in success or the format's one-line exception — never another exception type, never a hang, never over the
 /// memory cap. NOETHER_FUZZ_MUTANTS sets the mutants per format (default 300: a few seconds per format);
 /// experiments/fuzz/run.sh runs 10,000 and more, NOETHER_FUZZ_REPORT appends the counts to a file.
 /// </summary>
 public class FuzzSuiteTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    public static TheoryData<string> Formats => new() { "safetensors", "onnx", "npy", "npz", "graph-json" };
+    public static TheoryData<string> Formats => new() { "safetensors", "onnx", "npy", "npz", "graph-json", "pt" };
 
     private static int Mutants => int.TryParse(Environment.GetEnvironmentVariable("NOETHER_FUZZ_MUTANTS"), out int n) && n > 0 ? n : 300;
 

@@ -7,9 +7,9 @@ using Onnx;
 namespace Noether.IO.Tests.Fuzz;
 
 /// <summary>
-/// The formats under fuzzing. To add a reader (the torch <c>.pt</c> reader in src/Noether.IO/Torch), add a
-/// <see cref="FuzzTarget"/> to <see cref="All"/> with a few valid seed files and its one-line exception type, and add
-/// its name to <see cref="FuzzSuiteTests.Formats"/>; the engine (<see cref="Mutator"/>) and runner need no change.
+/// The formats under fuzzing. To add a reader, add a <see cref="FuzzTarget"/> to <see cref="All"/> with a few valid
+/// seed files and its one-line exception type, and add its name to <see cref="FuzzSuiteTests.Formats"/>; the engine
+/// (<see cref="Mutator"/>) and runner need no change (the torch <c>.pt</c> target was added this way).
 /// </summary>
 public static class FuzzTargets
 {
@@ -24,7 +24,7 @@ public static class FuzzTargets
         ["npy"] = Npy,
         ["npz"] = Npz,
         ["graph-json"] = GraphJsonTarget,
-        // ["pt"] = Torch,  ← hook: the torch reader's target goes here.
+        ["pt"] = Torch,
     };
 
     private static FuzzTarget Safetensors()
@@ -201,5 +201,44 @@ public static class FuzzTargets
         };
         if (parent is System.Text.Json.Nodes.JsonObject obj) obj[(string)key] = value; else ((System.Text.Json.Nodes.JsonArray)parent)[(int)key] = value;
         return System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
+    }
+
+    private static FuzzTarget Torch()
+    {
+        // Real torch.save files from Debian's PyTorch (tests/…/data/torch) and a hand-built archive.
+        var dir = Path.Combine(AppContext.BaseDirectory, "data", "torch");
+        var seeds = new[] { "net_state_dict.pt", "net_checkpoint.pt", "tensors.pt" }.Select(f => File.ReadAllBytes(Path.Combine(dir, f))).ToList();
+        seeds.Add(TorchPickles.Archive(TorchPickles.Dict(("w", TorchPickles.Tensor("0", "FloatStorage", 4, 0, [2, 2], [2, 1]))), ("0", new byte[16])));
+        return new("pt", ".pt", seeds, p => TorchStateDict.Read(p), e => e is TorchFormatException, MutateTorch);
+    }
+
+    /// <summary>Mutates the pickle or a storage inside the zip and re-zips it, so mutations pass the archive's CRCs and reach the unpickler.</summary>
+    private static byte[] MutateTorch(byte[] image, Rng rng)
+    {
+        var entries = new List<(string Name, byte[] Bytes)>();
+        try
+        {
+            using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(image), System.IO.Compression.ZipArchiveMode.Read);
+            foreach (var e in zip.Entries)
+            {
+                using var s = e.Open();
+                var ms = new MemoryStream();
+                s.CopyTo(ms);
+                entries.Add((e.FullName, ms.ToArray()));
+            }
+        }
+        catch (InvalidDataException) { return Mutator.Mutate(image, rng); }
+        if (entries.Count == 0) return Mutator.Mutate(image, rng);
+        int k = entries.FindIndex(e => e.Name.EndsWith("data.pkl", StringComparison.Ordinal));
+        if (k < 0 || rng.NextInt(4) == 0) k = rng.NextInt(entries.Count);
+        entries[k] = (entries[k].Name, Mutator.Mutate(entries[k].Bytes, rng));
+        using var output = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var (name, bytes) in entries)
+            {
+                using var s = zip.CreateEntry(name, System.IO.Compression.CompressionLevel.NoCompression).Open();
+                s.Write(bytes);
+            }
+        return output.ToArray();
     }
 }
