@@ -17,4 +17,32 @@ public class ZooSymmetryTests
         Assert.Equal([("rnn.LSTM", "S_12 ⋉ {±1}^12"), ("rnn.LSTM_1", "S_12 ⋉ {±1}^12")], factors);
         Assert.Empty(doc.GetProperty("notes").EnumerateArray());
     }
+
+    [Fact]
+    public async Task LlamaSwiGluUpUnitsRescaleWithTheSharedPermutation()
+    {
+        var doc = await CliRunner.Json("inspect", ZooManifest.PathOf("generated/llama.onnx"));
+        var mlp = doc.GetProperty("factors").EnumerateArray()
+            .Where(f => f.GetProperty("name").GetString()!.Contains("mlp.gate_proj", StringComparison.Ordinal))
+            .Select(f => f.GetProperty("group").GetString()).ToArray();
+        Assert.Equal(["S_40 ⋉ ((R*)^40)", "S_40 ⋉ ((R*)^40)"], mlp);
+    }
+
+    /// <summary>Attention as PyTorch exports it (separate q/k/v, or one qkv Linear and split; kᵀ folded into one transpose; a causal buffer through masked_fill).</summary>
+    [Theory]
+    [InlineData("sdpa", 1, 4, 4)]
+    [InlineData("nanogpt_split", 1, 4, 4)]
+    [InlineData("gpt2_tied", 2, 2, 8)]
+    [InlineData("gpt2_untied", 2, 2, 8)]
+    public async Task AttentionExportsDeriveHeadPermutationsAndPerHeadLinearMaps(string model, int layers, int heads, int dk)
+    {
+        var doc = await CliRunner.Json("inspect", ZooManifest.PathOf($"generated/{model}.onnx"));
+        var groups = doc.GetProperty("factors").EnumerateArray()
+            .Select(f => (Name: f.GetProperty("name").GetString()!, Group: f.GetProperty("group").GetString()!)).ToArray();
+        Assert.Equal(layers, groups.Count(g => g.Name.EndsWith(".heads", StringComparison.Ordinal) && g.Group == $"S_{heads}"));
+        Assert.Equal(layers * heads, groups.Count(g => g.Name.EndsWith(".qk", StringComparison.Ordinal) && g.Group == $"GL({dk})"));
+        Assert.Equal(layers * heads, groups.Count(g => g.Name.EndsWith(".vo", StringComparison.Ordinal) && g.Group == $"GL({dk})"));
+        // What remains unproven is the opaque token lookup (int64 ids), nothing in attention.
+        Assert.All(doc.GetProperty("notes").EnumerateArray(), n => Assert.Contains("Gather", n.GetString()));
+    }
 }

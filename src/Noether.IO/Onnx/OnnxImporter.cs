@@ -75,7 +75,8 @@ public static class OnnxImporter
         try
         {
             var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize).Convert();
-            var (attended, attendedParameters) = AttentionFusion.Apply(converted, convertedParameters);
+            var (split, splitParameters) = LinearSplit.Apply(converted, convertedParameters);
+            var (attended, attendedParameters) = AttentionFusion.Apply(split, splitParameters);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
             var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));

@@ -180,10 +180,26 @@ public static class OnnxWriteBack
             ["ConstantOfShape"] = [0], ["Dropout"] = [1], ["Reshape"] = [1], ["Expand"] = [1], ["Tile"] = [1],
         };
         var result = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var n in (model.Graph ?? new GraphProto()).Node)
+        var graph = model.Graph ?? new GraphProto();
+        foreach (var n in graph.Node)
             if (n.Domain is "" or "ai.onnx" && positions.TryGetValue(n.OpType, out var at))
                 foreach (int i in at)
                     if (i < n.Input.Count && n.Input[i].Length > 0) result.Add(n.Input[i]);
+        // Whatever a Where's condition is computed from (a causal-mask buffer, sliced and compared) only steers:
+        // markers there would change the mask, and with it the graph the importer recognises.
+        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var n in graph.Node) foreach (var o in n.Output) if (o.Length > 0) producers[o] = n;
+        var pending = new Stack<string>(graph.Node.Where(n => n.OpType == "Where" && n.Input.Count > 0).Select(n => n.Input[0]));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.Count > 0)
+        {
+            var v = pending.Pop();
+            if (!seen.Add(v)) continue;
+            result.Add(v);
+            // Shape and Size read only the sizes of their input, not its values.
+            if (producers.TryGetValue(v, out var p) && p.OpType is not ("Shape" or "Size"))
+                foreach (var i in p.Input) if (i.Length > 0) pending.Push(i);
+        }
         return result;
     }
 

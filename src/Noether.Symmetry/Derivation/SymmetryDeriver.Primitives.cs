@@ -100,8 +100,13 @@ public static partial class SymmetryDeriver
                         {
                             // A gated unit value ⊙ gate (SwiGLU's up ⊙ silu(gate)): both share the permutation; the
                             // value may also be rescaled per unit — the product carries the scale on to whatever
-                            // reads it — while the gate is only permuted. The value is the operand no activation made.
-                            int g = graph.Producer(full[0])?.Op is ActivationOp && graph.Producer(full[1])?.Op is not ActivationOp ? 0 : 1;
+                            // reads it — while the gate is only permuted.
+                            // The value is what a Linear made (up_proj); else the operand no activation made.
+                            bool Linear(string v) => graph.Producer(v)?.Op is LinearOp;
+                            bool Activated(string v) => graph.Producer(v)?.Op is ActivationOp;
+                            int g = Linear(full[1]) && !Linear(full[0]) ? 0
+                                : Linear(full[0]) && !Linear(full[1]) ? 1
+                                : Activated(full[0]) && !Activated(full[1]) ? 0 : 1;
                             string value = full[1 - g], gate = full[g];
                             Link(value, o, sameSegment: true, $"gated product '{o}'");
                             Link(gate, o, sameSegment: false, $"gated product '{o}'");
