@@ -145,6 +145,8 @@ internal static class ModelArguments
     {
         foreach (var i in inputs)
             if (ModelPrecision.SamePath(i, output)) throw new ArgumentException($"Refusing to overwrite the input {i}; choose another --out");
+        // Weights moved beyond float32's range would be written as ±∞: refuse, naming the tensor, before writing anything.
+        if (precision == "float32") StorageRange.RequireFits(model, _ => SafetensorsDtype.F32, output);
         bool onnx = IsOnnx(output) && inputs.Length > 0 && IsOnnx(inputs[0]);
         if (onnx)
         {
@@ -155,17 +157,29 @@ internal static class ModelArguments
             if (reason is null)
                 return $"{kept}, and {untied.Count} shared initializer(s) now hold different values per consumer, so each "
                     + $"consumer got its own copy ({string.Join(", ", untied.Take(4))}{(untied.Count > 4 ? ", …" : "")})";
-            Write(model, output, precision, metadata);
+            Write(model, output, precision, metadata, null);
             return $"wrote a new ONNX graph (names and shapes may differ from {Path.GetFileName(inputs[0])}): {reason}";
         }
-        Write(model, output, precision, metadata);
-        return null;
+        return Write(model, output, precision, metadata, inputs.Length > 0 ? inputs[0] : null);
     }
 
-    private static void Write(Model<double> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>
+    /// Writes the model; a safetensors source's element types (float16, bfloat16, …) are kept for a safetensors output.
+    /// Returns a note when narrower stored types were widened (a float16 source written as ONNX float32).
+    /// </summary>
+    private static string? Write(Model<double> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, string? source)
     {
+        var stored = source is null ? new Dictionary<string, SafetensorsDtype>() : ModelFileInfo.StoredDtypes(source);
+        var narrow = stored.Values.Where(d => d is SafetensorsDtype.F16 or SafetensorsDtype.BF16).Distinct().Select(d => d.ToHeaderName()).ToArray();
+        if (!IsOnnx(output) && stored.Count > 0)
+        {
+            var fallback = precision == "float32" ? SafetensorsDtype.F32 : SafetensorsDtype.F64;
+            ModelFiles.Save(model, output, metadata, model.Parameters.Keys.ToDictionary(k => k, k => stored.GetValueOrDefault(k, fallback)));
+            return null;
+        }
         if (precision == "float32") ModelFiles.Save(model.Cast<float>(), output, metadata);
         else ModelFiles.Save(model, output, metadata);
+        return narrow.Length == 0 ? null : $"{Path.GetFileName(source)} stored {string.Join(" and ", narrow)} weights; {Path.GetFileName(output)} holds them as {precision}";
     }
 
     private static bool IsOnnx(string path) => Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase);

@@ -48,6 +48,18 @@ public static class ModelFileInfo
     }
 
     /// <summary>
+    /// The element type of every floating-point tensor of a safetensors file (F64, F32, F16 or BF16) by name, so a
+    /// model can be written back as it was stored; empty for other formats.
+    /// </summary>
+    public static IReadOnlyDictionary<string, SafetensorsDtype> StoredDtypes(string path)
+    {
+        if (!Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase)) return new Dictionary<string, SafetensorsDtype>();
+        using var file = SafetensorsFile.Open(path);
+        return file.Entries.Where(e => e.Dtype is SafetensorsDtype.F64 or SafetensorsDtype.F32 or SafetensorsDtype.F16 or SafetensorsDtype.BF16)
+            .ToDictionary(e => e.Name, e => e.Dtype);
+    }
+
+    /// <summary>
     /// The names of an .onnx file's graph inputs that are not initializers, in graph order — the inputs a caller
     /// feeds, under the names the file gives them (the graph IR may sanitise them).
     /// </summary>

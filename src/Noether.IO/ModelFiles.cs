@@ -40,14 +40,27 @@ public static class ModelFiles
     /// metadata). A safetensors file is refused (nothing written) when it would not load: see <see cref="ParameterValues"/>.
     /// </summary>
     public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
+        => Save(model, path, metadata, null);
+
+    /// <summary>
+    /// Saves a model as <see cref="Save{T}(Model{T}, string, IReadOnlyDictionary{string, string}?)"/> does, storing
+    /// each safetensors tensor in the element type <paramref name="dtypes"/> gives it (F64, F32, F16 or BF16; a tensor
+    /// it does not name is stored as <typeparamref name="T"/>), so a float16 or bfloat16 model is written back as it
+    /// came. A finite value that would become ±∞ in its type is refused with <see cref="ValueOverflowException"/>.
+    /// </summary>
+    public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? metadata, IReadOnlyDictionary<string, SafetensorsDtype>? dtypes) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(model);
         CheckWritable(path);
+        var natural = typeof(T) == typeof(double) ? SafetensorsDtype.F64 : SafetensorsDtype.F32;
+        SafetensorsDtype DtypeOf(string name) => IsOnnx(path) ? natural : dtypes is not null && dtypes.TryGetValue(name, out var d) ? d : natural;
+        StorageRange.RequireFits(model, DtypeOf, path);
         if (IsOnnx(path)) { OnnxExporter.Save(model, path); return; }
         foreach (var p in model.Graph.Parameters)
             if (model.Parameters.TryGetValue(p.Name, out var t) && ParameterValues.Violation(p, t.Contiguous().Span) is { } why)
                 throw new ArgumentException($"{path}: refusing to write a file that cannot be read back: {why}");
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [GraphKey] = GraphJson.Serialize(model.Graph) };
-        SafetensorsWriter.Write(path, model.Parameters, meta);
+        SafetensorsWriter.Write(path, model.Parameters.Select(kv => StorageRange.Entry(kv.Key, kv.Value, DtypeOf(kv.Key))), meta);
     }
 
     /// <summary>Loads a model saved by <see cref="Save{T}"/> (or any safetensors file whose metadata holds a Noether graph).</summary>

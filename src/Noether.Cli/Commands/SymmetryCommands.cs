@@ -72,7 +72,9 @@ internal static class SymmetryCommands
             var spec = SymmetryDeriver.Derive(m.Graph);
             var element = spec.Random(new Rng(parse.GetValue(seed)));
             var moved = GroupAction.Apply(m, spec, element);
-            var note = ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path);
+            string? note;
+            try { note = ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path); }
+            catch (Noether.IO.ValueOverflowException e) { throw TransformOverflow.Explain(e, spec, m, parse.GetValue(seed)); }
             double change = m.Parameters.Select(p => p.Value.MaxAbsDiff(moved[p.Key])).DefaultIfEmpty(0).Max();
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change, write_note = note });

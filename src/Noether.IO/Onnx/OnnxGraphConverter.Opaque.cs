@@ -367,7 +367,7 @@ internal sealed partial class OnnxGraphConverter
             for (int k = 0; k < 2; k++)
                 if (scalars.TryGetValue(n.Input[k], out var type) && constants.TryGetValue(n.Input[1 - k], out var c))
                 {
-                    var data = OnnxTensors.Decode(c, _source).Data;
+                    var data = OnnxTensors.Decode(c, _source, _options.MaxTensorBytes).Data;
                     if (data.Length != 1) continue;
                     long v = (long)data.ToArray()[0];
                     var bytes = type switch

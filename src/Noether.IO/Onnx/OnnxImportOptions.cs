@@ -23,6 +23,17 @@ public sealed record OnnxImportOptions
     /// <summary>Sizes of symbolic dimensions by name (<c>sequence</c> → 7); names the file does not use are an error.</summary>
     public IReadOnlyDictionary<string, int> Dims { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>The default <see cref="MaxTensorBytes"/>: 2 GiB.</summary>
+    public const long DefaultMaxTensorBytes = 2L << 30;
+
+    /// <summary>
+    /// The largest tensor (in bytes, counted as float64, the importer's working precision) that the file may ask the
+    /// importer to materialise — an initializer, a Constant, the output of ConstantOfShape, Pad, Expand, Tile or Range,
+    /// or any value's per-sample shape. A larger one is refused with an error naming the node and the requested size,
+    /// before anything is allocated, so a small hostile file cannot exhaust memory.
+    /// </summary>
+    public long MaxTensorBytes { get; init; } = DefaultMaxTensorBytes;
+
     /// <summary>
     /// Initializers to name as another (copy → original) when they become IR parameters: write-back gives each reader
     /// of a shared initializer its own copy, and the copies must import under the names the shared tensor had.

@@ -79,7 +79,12 @@ public static class OnnxImporter
             var (attended, attendedParameters) = AttentionFusion.Apply(split, splitParameters);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
-            return new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
+            var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
+            // One non-finite policy for every format: what safetensors refuses to read, ONNX does not bring in either.
+            foreach (var p in graph.Parameters)
+                if (ParameterValues.Violation(p, imported.Parameters[p.Name].Contiguous().Span) is { } why)
+                    throw new OnnxImportException(OnnxImportError.Malformed, source, $"{source}: {why}");
+            return imported;
         }
         catch (ArgumentException e)
         {
