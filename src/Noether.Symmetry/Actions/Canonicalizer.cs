@@ -25,8 +25,19 @@ public static class Canonicalizer
     {
         var work = model.Cast<double>();
         var steps = new List<CanonicalStep>();
+        // GL(n) factors whose covariant rows other factors only permute (a linear bottleneck between ReLU6 units) go
+        // first: their canonical form does not depend on the order of those columns, and once they are fixed, the
+        // permuting factors can sort rows the GL factor moved (see Linear). Other GL factors keep their place.
+        var early = spec.Factors.Where(f => f.Group is GeneralLinearGroup && OnlyPermutedElsewhere(spec, f)).ToList();
         var linearParameters = spec.Factors.Where(f => f.Group is GeneralLinearGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
-        foreach (var factor in spec.Factors)
+        foreach (var factor in early)
+        {
+            var (next, action) = Linear(work, factor);
+            if (action.StartsWith("rows whitened", StringComparison.Ordinal)) linearParameters.ExceptWith(factor.Bindings.Select(b => b.Parameter));
+            work = next;
+            steps.Add(new CanonicalStep(factor.Name, action));
+        }
+        foreach (var factor in spec.Factors.Where(f => !early.Contains(f)))
         {
             bool sharesWithLinear = factor.Group is not GeneralLinearGroup && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
                 && factor.Bindings.Where(b => b.Rule is AxisRule.Covariant or AxisRule.Relative).Take(1).Any(b => linearParameters.Contains(b.Parameter));
@@ -43,6 +54,15 @@ public static class Canonicalizer
             steps.Add(new CanonicalStep(factor.Name, action));
         }
         return (work.Cast<T>(), steps);
+    }
+
+    /// <summary>Whether every other factor that binds the GL factor's first covariant weight is a pure permutation group.</summary>
+    private static bool OnlyPermutedElsewhere(WeightSpaceSpec spec, SymmetryFactor f)
+    {
+        var covariant = f.Bindings.FirstOrDefault(b => b.Rule == AxisRule.Covariant)?.Parameter;
+        if (covariant is null) return false;
+        return spec.Factors.Where(o => !ReferenceEquals(o, f) && o.Bindings.Any(b => b.Parameter == covariant))
+            .All(o => o.Group is MonomialGroup { Diagonal: DiagonalKind.None });
     }
 
     /// <summary>The rows [n, block·rest] of a binding's slice, as the action sees them.</summary>
@@ -163,18 +183,68 @@ public static class Canonicalizer
         return all;
     }
 
+    /// <summary>
+    /// GL(n): with R the first covariant rows [n × m], whiten them (A = (R·Rᵀ)^{−1/2}, so Y = A·R has orthonormal rows),
+    /// then rotate onto the principal axes of the fourth-moment matrix M = Σ_j ‖y_j‖² y_j y_jᵀ over the columns y_j of
+    /// Y, descending, each row's sign fixed by the sign of Σ_j z_ij³. Under R ← g·R every step commutes, and since
+    /// both matrices are sums over columns, a permutation of the columns (another factor's units) changes nothing:
+    /// canon(g·θ) = canon(θ) also when the column order is not canonical. Needs distinct eigenvalues of M (generic
+    /// weights); otherwise the leading block is set to I (row-echelon form), which is invariant only under GL itself.
+    /// </summary>
     private static (Model<double>, string) Linear(Model<double> model, SymmetryFactor f)
     {
         int n = f.Channels;
         var binding = f.Bindings.FirstOrDefault(b => b.Rule == AxisRule.Covariant);
         if (binding is null) return (model, "left as is: no covariant weights");
         var rows = Rows(model, binding, n);
-        if (rows.Dim(1) < n) return (model, $"left as is: the {n} rows have only {rows.Dim(1)} entries");
+        int m = rows.Dim(1);
+        if (m < n) return (model, $"left as is: the {n} rows have only {m} entries");
+        var (pValues, pVectors) = Tensors.Linalg.Linalg.SymmetricEigen(rows.MatMul(rows.Transpose()));
+        var lambda = pValues.ToArray();
+        if (lambda[0] <= 1e-10 * lambda[^1]) return (model, "left as is: the covariant rows are rank-deficient");
+        var whiten = new Tensor<double>(n, n);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int k = 0; k < n; k++) sum += pVectors[i, k] * pVectors[j, k] / Math.Sqrt(lambda[k]);
+                whiten[i, j] = sum;
+            }
+        var y = whiten.MatMul(rows);
+        var weighted = y.Clone();
+        for (int j = 0; j < m; j++)
+        {
+            double norm2 = 0;
+            for (int i = 0; i < n; i++) norm2 += y[i, j] * y[i, j];
+            for (int i = 0; i < n; i++) weighted[i, j] *= norm2;
+        }
+        var (mValues, mVectors) = Tensors.Linalg.Linalg.SymmetricEigen(weighted.MatMul(y.Transpose()));
+        var mu = mValues.ToArray();
+        double gap = mu.Zip(mu.Skip(1), (a, b) => b - a).DefaultIfEmpty(1).Min();
+        if (gap <= 1e-8 * Math.Max(1e-300, Math.Abs(mu[^1]))) return Echelon(model, f, rows);
+        var rotation = new Tensor<double>(n, n);
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) rotation[i, j] = mVectors[j, n - 1 - i];
+        var z = rotation.MatMul(y);
+        for (int i = 0; i < n; i++)
+        {
+            double skew = 0;
+            for (int j = 0; j < m; j++) skew += z[i, j] * z[i, j] * z[i, j];
+            if (skew < 0) for (int j = 0; j < n; j++) rotation[i, j] = -rotation[i, j];
+        }
+        var g = new MatrixElement(rotation.MatMul(whiten));
+        return (GroupAction.ApplyPerSegment(model, f, _ => g),
+            "rows whitened and rotated onto the principal axes of their fourth moment, signs by skewness");
+    }
+
+    /// <summary>The leading n×n block of the rows set to I (row-echelon form).</summary>
+    private static (Model<double>, string) Echelon(Model<double> model, SymmetryFactor f, Tensor<double> rows)
+    {
+        int n = f.Channels;
         var lead = rows.Slice(1, 0, n).Contiguous();
         var (_, s, _) = Tensors.Linalg.Linalg.Svd(lead);
         var sv = s.ToArray();
         if (sv[^1] <= 1e-10 * sv[0]) return (model, "left as is: the leading block is singular");
         var a = new MatrixElement(Tensors.Linalg.Linalg.Inverse(lead));
-        return (GroupAction.ApplyPerSegment(model, f, _ => a), "leading block set to I (row-echelon form)");
+        return (GroupAction.ApplyPerSegment(model, f, _ => a), "leading block set to I (row-echelon form; the fourth moment has repeated eigenvalues)");
     }
 }
