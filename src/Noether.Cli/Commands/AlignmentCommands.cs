@@ -58,9 +58,9 @@ internal static class AlignmentCommands
             else
             {
                 var table = new Table().AddColumns("factor", "method", "channels", "moved");
-                foreach (var f in result.Factors) table.AddRow(Markup.Escape(f.Factor), Markup.Escape(f.Method), f.Channels.ToString(), f.Moved.ToString());
+                foreach (var f in result.Factors) table.AddRow(TerminalText.Markup(f.Factor), TerminalText.Markup(f.Method), f.Channels.ToString(), f.Moved.ToString());
                 AnsiConsole.Write(table);
-                AnsiConsole.MarkupLine($"‖θ_A − θ_B‖ {result.DistanceBefore:G5} → {result.DistanceAfter:G5} after {result.Sweeps} sweeps; same function (relative output change {result.Check.MaxRelDiff:E1}); wrote {Markup.Escape(outPath)}");
+                AnsiConsole.MarkupLine($"‖θ_A − θ_B‖ {result.DistanceBefore:G5} → {result.DistanceAfter:G5} after {result.Sweeps} sweeps; same function (relative output change {result.Check.MaxRelDiff:E1}); wrote {TerminalText.Markup(outPath)}");
             }
             return Task.FromResult(ExitCodes.Ok);
         });
@@ -109,7 +109,7 @@ internal static class AlignmentCommands
             }
             ModelArguments.Save(merged, outPath, loaded[0].Precision, new Dictionary<string, string> { ["noether.merged_from"] = string.Join(",", paths.Select(Path.GetFileName)) }, paths);
             if (parse.GetValue(json)) CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { models = paths, output = outPath, alpha = ms.Length == 2 ? lambda : (double?)null, aligned = !parse.GetValue(naive) && (ms.Length > 2 || parse.GetValue(align)), repaired = train is not null });
-            else AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}: {(ms.Length == 2 ? $"λ = {lambda}" : $"MergeMany of {ms.Length} models")}{(train is not null ? ", repaired" : "")}");
+            else AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(outPath)}: {(ms.Length == 2 ? $"λ = {lambda}" : $"MergeMany of {ms.Length} models")}{(train is not null ? ", repaired" : "")}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
@@ -153,7 +153,7 @@ internal static class AlignmentCommands
             LinearPath path;
             bool reset = !parse.GetValue(noReset);
             if (parse.GetValue(json)) path = LinearPath.Evaluate(ma, mb, test, n, reset, parse.GetValue(repair), train, cancel: cancel);
-            else path = AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+            else path = CliConsole.Progress().AutoClear(true).Start(ctx =>
             {
                 var task = ctx.AddTask("path", maxValue: n);
                 return LinearPath.Evaluate(ma, mb, test, n, reset, parse.GetValue(repair), train, new Progress<int>(i => task.Value = i), cancel);
@@ -181,7 +181,7 @@ internal static class AlignmentCommands
                 AnsiConsole.Write(table);
                 AnsiConsole.MarkupLine($"loss barrier [bold]{path.LossBarrier:F4}[/], accuracy barrier [bold]{path.AccuracyBarrier:P2}[/]"
                     + (before is null ? "" : $" (before alignment {before.LossBarrier:F4}, {before.AccuracyBarrier:P2})"));
-                foreach (var f in files) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
+                foreach (var f in files) AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(f)}");
             }
             return Task.FromResult(ExitCodes.Ok);
         });

@@ -45,7 +45,7 @@ internal static class BenchCommand
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { benchmark = "gemm", element_type = t, processor_count = Environment.ProcessorCount, results });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.Status().Start($"Timing GEMM ({t})…", _ => Run());
+            CliConsole.Status().Start($"Timing GEMM ({t})…", _ => Run());
             var table = new Table().AddColumns("n", "kernel", "threads", "GFLOP/s", "ms / product", "× baseline");
             foreach (var r in results)
             {
@@ -81,7 +81,7 @@ internal static class BenchCommand
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { benchmark = "train", processor_count = Environment.ProcessorCount, results });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.Status().Start("Timing training steps…", _ => { foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel)); });
+            CliConsole.Status().Start("Timing training steps…", _ => { foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel)); });
             var table = new Table().AddColumns("model", "parameters", "batch", "samples/s", "ms / step");
             foreach (var r in results) table.AddRow(r.Model, r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.SamplesPerSecond.ToString("F0"), r.MillisecondsPerStep.ToString("F1"));
             AnsiConsole.Write(table);
@@ -130,7 +130,7 @@ internal static class BenchCommand
                 });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.Status().Start($"Solving a {n}×{n} assignment ({t})…", _ => Run());
+            CliConsole.Status().Start($"Solving a {n}×{n} assignment ({t})…", _ => Run());
             var table = new Table().AddColumns("solver", "n", "seconds", "optimal cost", "× baseline");
             foreach (var r in new[] { based, solved }.OfType<LapMeasurement>())
                 table.AddRow(r.Solver, r.Size.ToString(), r.Seconds.ToString("F4"), r.Cost.ToString("R"),

@@ -74,9 +74,9 @@ internal static class ConserveCommand
         else if (r.Json) report = ConservationRun.Train(net, train, laws, opt, options, sgd, null, cancel);
         else
         {
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{Markup.Escape(train.Name)}[/] ({train.Count:N0} samples): " +
+            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{TerminalText.Markup(train.Name)}[/] ({train.Count:N0} samples): " +
                 $"{laws.Count:N0} conserved quantities in {laws.Families.Count} families; {r.Steps} steps of {r.Optimizer}, lr {lrValue}{(r.WeightDecay != 0 ? $", weight decay {r.WeightDecay}" : "")}");
-            report = AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            report = CliConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("training", maxValue: r.Steps);
@@ -95,9 +95,9 @@ internal static class ConserveCommand
         if (!(r.Rtol > 0) || r.Rtol >= 1) throw new ArgumentException($"--rtol must be in (0, 1), got {r.Rtol}");
         var ode = GradientFlow.DefaultOptions with { RelativeTolerance = r.Rtol, AbsoluteTolerance = r.Rtol * 1e-2, MaxSteps = 10_000_000 };
         if (r.Json) return ConservationRun.Flow(net, train, laws, duration, ode, null, null, cancel);
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{Markup.Escape(train.Name)}[/] ({train.Count:N0} samples, one batch): " +
+        AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{TerminalText.Markup(train.Name)}[/] ({train.Count:N0} samples, one batch): " +
             $"{laws.Count:N0} conserved quantities in {laws.Families.Count} families; gradient flow to t = {duration:G4}, rtol {r.Rtol:G2}");
-        return AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        return CliConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("gradient flow", maxValue: 1);
@@ -157,15 +157,15 @@ internal static class ConserveCommand
         for (int i = 0; i < drifts.Count; i++)
         {
             var d = drifts[i];
-            table.AddRow(Markup.Escape(d.Family), LawFamily.KindLabel(d.Kind) + (d.Exact ? "" : " (ε > 0)"), d.Count.ToString("N0"),
+            table.AddRow(TerminalText.Markup(d.Family), LawFamily.KindLabel(d.Kind) + (d.Exact ? "" : " (ε > 0)"), d.Count.ToString("N0"),
                 d.MaxAbsDrift.ToString("E2", CultureInfo.InvariantCulture), d.MaxRelDrift.ToString("E2", CultureInfo.InvariantCulture),
                 report.ClosedFormErrors is { } c ? c[i].ToString("E2", CultureInfo.InvariantCulture) : "");
         }
         if (drifts.Count == 0) AnsiConsole.MarkupLine("[yellow]This model has no continuous symmetry that training conserves: the table is empty.[/]");
         AnsiConsole.Write(table);
-        foreach (var n in report.Laws.Notes) AnsiConsole.MarkupLine($"[grey]note: {Markup.Escape(n)}[/]");
+        foreach (var n in report.Laws.Notes) AnsiConsole.MarkupLine($"[grey]note: {TerminalText.Markup(n)}[/]");
         AnsiConsole.MarkupLine($"loss {report.InitialLoss:F4} → {report.FinalLoss:F4} after {report.Steps} {(report.TimeLabel == "step" ? "" : "accepted integrator ")}steps{(report.Cancelled ? " [yellow](cancelled)[/]" : "")}");
-        foreach (var f in files) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
+        foreach (var f in files) AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(f)}");
     }
 
     private sealed class StepProgress(ProgressTask task) : IProgress<TrainingProgress>

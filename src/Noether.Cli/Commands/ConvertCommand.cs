@@ -29,7 +29,7 @@ internal static class ConvertCommand
             if (parse.GetValue(json))
                 CliOutput.WriteJson(stdout, new { input = from, output = to, dtype = precision, nodes = summary.Nodes, parameters = summary.Parameters, tensors = summary.Tensors });
             else
-                AnsiConsole.MarkupLine($"{Markup.Escape(from)} → [bold]{Markup.Escape(to)}[/]: {summary.Nodes} nodes, {summary.Tensors} tensors, {summary.Parameters:N0} parameters ({precision})");
+                AnsiConsole.MarkupLine($"{TerminalText.Markup(from)} → [bold]{TerminalText.Markup(to)}[/]: {summary.Nodes} nodes, {summary.Tensors} tensors, {summary.Parameters:N0} parameters ({precision})");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

@@ -42,8 +42,8 @@ internal static class RunCommand
                 });
             else
             {
-                AnsiConsole.MarkupLine($"engine: [bold]{chosen}[/]{(reason is null ? "" : $" ({Markup.Escape(reason)})")}");
-                foreach (var w in written) AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(w.Path)}[/] ({Markup.Escape(w.Name)}) {w.Dtype} {Markup.Escape(Shapes.Format(w.Shape))}");
+                AnsiConsole.MarkupLine($"engine: [bold]{chosen}[/]{(reason is null ? "" : $" ({TerminalText.Markup(reason)})")}");
+                foreach (var w in written) AnsiConsole.MarkupLine($"wrote [bold]{TerminalText.Markup(w.Path)}[/] ({TerminalText.Markup(w.Name)}) {w.Dtype} {TerminalText.Markup(Shapes.Format(w.Shape))}");
             }
             return Task.FromResult(ExitCodes.Ok);
         });

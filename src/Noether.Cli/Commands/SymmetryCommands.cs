@@ -41,15 +41,15 @@ internal static class SymmetryCommands
                 });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(m.Graph.Name)}[/]: {m.Graph.TrainableParameterCount:N0} parameters ({precision}), {m.Graph.Nodes.Count} nodes");
+            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(m.Graph.Name)}[/]: {m.Graph.TrainableParameterCount:N0} parameters ({precision}), {m.Graph.Nodes.Count} nodes");
             var table = new Table().AddColumns("space", "channels", "group", "continuous dim", "log10 |finite part|", "parameter axes");
             foreach (var f in spec.Factors)
-                table.AddRow(Markup.Escape(f.Name), f.Channels.ToString(), Markup.Escape(f.Group.Name), f.Group.ContinuousDimension.ToString("N0"), f.Group.Log10FiniteOrder.ToString("F2"), f.Bindings.Count.ToString());
+                table.AddRow(TerminalText.Markup(f.Name), f.Channels.ToString(), TerminalText.Markup(f.Group.Name), f.Group.ContinuousDimension.ToString("N0"), f.Group.Log10FiniteOrder.ToString("F2"), f.Bindings.Count.ToString());
             table.AddRow("[bold]total[/]", "", "", $"[bold]{spec.ContinuousDimension:N0}[/]", $"[bold]{spec.Log10FiniteOrder:F2}[/]", "");
             AnsiConsole.Write(table);
             foreach (var f in spec.Factors.Where(f => f.Reasons.Count > 0))
-                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(f.Name)}: {Markup.Escape(string.Join("; ", f.Reasons))}[/]");
-            foreach (var n in spec.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
+                AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(f.Name)}: {TerminalText.Markup(string.Join("; ", f.Reasons))}[/]");
+            foreach (var n in spec.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {TerminalText.Markup(n)}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
@@ -78,8 +78,8 @@ internal static class SymmetryCommands
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change, write_note = note });
             else
             {
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}: a random element of {Markup.Escape(Shorten(spec.Group.Name))} moved the weights by up to {change:G4}");
-                if (note is not null) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
+                AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(outPath)}: a random element of {TerminalText.Markup(Shorten(spec.Group.Name))} moved the weights by up to {change:G4}");
+                if (note is not null) AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(note)}[/]");
             }
             return Task.FromResult(ExitCodes.Ok);
         });
@@ -105,10 +105,10 @@ internal static class SymmetryCommands
             else
             {
                 var table = new Table().AddColumns("space", "what was fixed");
-                foreach (var s in steps) table.AddRow(Markup.Escape(s.Factor), Markup.Escape(s.Action));
+                foreach (var s in steps) table.AddRow(TerminalText.Markup(s.Factor), TerminalText.Markup(s.Action));
                 AnsiConsole.Write(table);
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}");
-                if (note is not null) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
+                AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(outPath)}");
+                if (note is not null) AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(note)}[/]");
             }
             return Task.FromResult(ExitCodes.Ok);
         });

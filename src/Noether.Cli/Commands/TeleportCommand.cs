@@ -52,7 +52,7 @@ internal static class TeleportCommand
                 }
             }
             if (asJson) RunAll(null);
-            else AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
+            else CliConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
                 .Start(ctx => { var task = ctx.AddTask("seeds", maxValue: seedCount); RunAll(() => task.Increment(1)); });
             var summary = runs.Select(r => TeleportSeedSummary.Of(r, options.TeleportAt)).ToArray();
             var files = dir is null ? [] : TeleportCurveFiles.Write(dir, runs, summary);
@@ -68,13 +68,13 @@ internal static class TeleportCommand
                 return Task.FromResult(ExitCodes.Ok);
             }
             AnsiConsole.MarkupLine($"[bold]sizes {string.Join(' ', options.Sizes)}[/], LeakyReLU({options.Slope}), GD lr {options.LearningRate}, {options.Epochs} epochs, "
-                + $"teleport before epoch {options.TeleportAt} ({options.Teleport.Steps} ascent steps of {options.Teleport.StepSize}{(options.GuardTeleport ? ", guarded" : "")}) on {Markup.Escape(string.Join("; ", runs[0].Teleport.Pairs))}");
+                + $"teleport before epoch {options.TeleportAt} ({options.Teleport.Steps} ascent steps of {options.Teleport.StepSize}{(options.GuardTeleport ? ", guarded" : "")}) on {TerminalText.Markup(string.Join("; ", runs[0].Teleport.Pairs))}");
             var table = new Table().AddColumns("seed", "loss before", "loss after", "rel. change", "‖∇L‖ before", "‖∇L‖ after", "steps", "final loss GD", "final loss GD+teleport", "below GD");
             foreach (var s in summary)
                 table.AddRow(s.Seed.ToString(), s.LossBefore.ToString("G6"), s.LossAfter.ToString("G6"), s.RelativeLossChange.ToString("G2"), s.GradNormBefore.ToString("G5"),
                     s.GradNormAfter.ToString("G5"), s.TeleportSteps.ToString(), s.FinalLossGd.ToString("G5"), s.FinalLossTeleport.ToString("G5"), s.BelowGdAfterTeleport ? "yes" : "[red]no[/]");
             AnsiConsole.Write(table);
-            foreach (var f in files) AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(f)}[/]");
+            foreach (var f in files) AnsiConsole.MarkupLine($"wrote [bold]{TerminalText.Markup(f)}[/]");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

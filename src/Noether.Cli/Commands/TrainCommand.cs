@@ -86,7 +86,7 @@ internal static class TrainCommand
         else
         {
             AnsiConsole.MarkupLine($"[bold]{fitted.Graph.Name}[/] ({fitted.Graph.TrainableParameterCount:N0} parameters) on [bold]{train.Name}[/] ({train.Count:N0} samples), {epochs} epochs, {r.Optimizer} lr {peak}");
-            history = AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            history = CliConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("training", maxValue: epochs * Math.Ceiling(train.Count / (double)r.BatchSize));
@@ -109,7 +109,7 @@ internal static class TrainCommand
         foreach (var e in history)
             table.AddRow(e.Epoch.ToString(), e.TrainLoss.ToString("F4"), e.TestLoss?.ToString("F4") ?? "-", e.TestAccuracy?.ToString("P2") ?? "-", e.Seconds.ToString("F1"));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"test accuracy [bold]{final.Accuracy:P2}[/] on {final.Count:N0} samples after {seconds:F1} s{(r.Out is null ? "" : $"; saved to {Markup.Escape(r.Out)}")}");
+        AnsiConsole.MarkupLine($"test accuracy [bold]{final.Accuracy:P2}[/] on {final.Count:N0} samples after {seconds:F1} s{(r.Out is null ? "" : $"; saved to {TerminalText.Markup(r.Out)}")}");
         return ExitCodes.Ok;
     }
 
