@@ -19,8 +19,8 @@ internal static class AlignmentCommands
     {
         var a = new Argument<string>("a") { Description = "Reference model (its basis is kept)." };
         var b = new Argument<string>("b") { Description = "Model to move into A's basis (its function is kept)." };
-        var method = new Option<string>("--method") { Description = "weight or activation.", DefaultValueFactory = _ => "weight" };
-        var scales = new Option<string>("--scales") { Description = "match-a (units get the norms of A's partners) or nearest (least distance to A).", DefaultValueFactory = _ => "match-a" };
+        var method = new Option<string>("--method") { Description = "weight or activation.", DefaultValueFactory = _ => "weight" }.OneOf("weight", "activation");
+        var scales = new Option<string>("--scales") { Description = "match-a (units get the norms of A's partners) or nearest (least distance to A).", DefaultValueFactory = _ => "match-a" }.OneOf("match-a", "nearest");
         var data = DataOption("Data for activation matching"); var dataDir = DataDirOption();
         var output = new Option<string>("--out") { Description = "Where to write aligned B (same format as B).", Required = true };
         var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption();
@@ -70,7 +70,7 @@ internal static class AlignmentCommands
     public static Command Merge()
     {
         var models = new Argument<string[]>("models") { Description = "Two or more models of one architecture.", Arity = new ArgumentArity(2, 64) };
-        var alpha = new Option<double>("--alpha") { Description = "λ for two models: (1 − λ)·A + λ·B.", DefaultValueFactory = _ => 0.5 };
+        var alpha = new Option<double>("--alpha") { Description = "λ for two models: (1 − λ)·A + λ·B.", DefaultValueFactory = _ => 0.5 }.Finite();
         var align = new Option<bool>("--align") { Description = "Align B to A by weight matching first (more than two models are always aligned: MergeMany)." };
         var naive = new Option<bool>("--naive") { Description = "Plain average of the models as they are, no alignment (the baseline MergeMany beats)." };
         var repair = new Option<bool>("--repair") { Description = "REPAIR the merge (or reset BatchNorm statistics) on --data." };
@@ -121,11 +121,11 @@ internal static class AlignmentCommands
         var b = new Argument<string>("b") { Description = "Second model." };
         var data = DataOption("Evaluation data (the test split of a built-in set)"); data.Required = true;
         var dataDir = DataDirOption();
-        var points = new Option<int>("--points") { Description = "Points on the path.", DefaultValueFactory = _ => 25 };
-        var align = new Option<string>("--align") { Description = "none, weight or activation: align B to A first.", DefaultValueFactory = _ => "none" };
+        var points = new Option<int>("--points") { Description = "Points on the path.", DefaultValueFactory = _ => 25 }.AtLeast(2);
+        var align = new Option<string>("--align") { Description = "none, weight or activation: align B to A first.", DefaultValueFactory = _ => "none" }.OneOf("none", "weight", "activation");
         var repair = new Option<bool>("--repair") { Description = "REPAIR interior points." };
         var noReset = new Option<bool>("--no-reset") { Description = "Keep interpolated BatchNorm statistics instead of recomputing them at every point." };
-        var resetSamples = new Option<int>("--reset-samples") { Description = "Training samples used to recompute BatchNorm statistics, REPAIR and activation matching.", DefaultValueFactory = _ => 4096 };
+        var resetSamples = new Option<int>("--reset-samples") { Description = "Training samples used to recompute BatchNorm statistics, REPAIR and activation matching.", DefaultValueFactory = _ => 4096 }.AtLeast(2);
         var compare = new Option<bool>("--compare") { Description = "With --align: also evaluate the path before alignment, in the same table, JSON and plots." };
         var output = new Option<string?>("--out") { Description = "Directory for barrier.csv and the plot (SVG, PNG, CSV)." };
         var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption();

@@ -13,17 +13,17 @@ internal static class TeleportCommand
     public static Command Create()
     {
         var defaults = new TeleportExperimentOptions();
-        var sizes = new Option<int[]>("--sizes") { Description = "Samples, inputs, hidden widths…, outputs (Zhao et al.: 4 5 6 7 8 = 4 samples, 5 → 6 → 7 → 8).", DefaultValueFactory = _ => [.. defaults.Sizes], AllowMultipleArgumentsPerToken = true };
-        var slope = new Option<double>("--slope") { Description = "LeakyReLU slope (must be > 0: the construction inverts σ).", DefaultValueFactory = _ => defaults.Slope };
+        var sizes = new Option<int[]>("--sizes") { Description = "Samples, inputs, hidden widths…, outputs (Zhao et al.: 4 5 6 7 8 = 4 samples, 5 → 6 → 7 → 8).", DefaultValueFactory = _ => [.. defaults.Sizes], AllowMultipleArgumentsPerToken = true }.EachIn(1, 1 << 16);
+        var slope = new Option<double>("--slope") { Description = "LeakyReLU slope (must be > 0: the construction inverts σ).", DefaultValueFactory = _ => defaults.Slope }.Positive();
         var bias = new Option<bool>("--bias") { Description = "Give the Linear layers biases (the reference has none)." };
-        var lr = new Option<double>("--lr") { Description = "Gradient-descent learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
-        var epochs = new Option<int>("--epochs") { Description = "Full-batch gradient-descent steps.", DefaultValueFactory = _ => defaults.Epochs };
-        var at = new Option<int>("--teleport-at") { Description = "0-based epoch before whose step the model is teleported.", DefaultValueFactory = _ => defaults.TeleportAt };
-        var steps = new Option<int>("--teleport-steps") { Description = "Gradient-ascent steps on ‖∇L‖².", DefaultValueFactory = _ => defaults.Teleport.Steps };
-        var teleportLr = new Option<double>("--teleport-lr") { Description = "Ascent step size (in units of the loss; Zhao et al.: 1e-7).", DefaultValueFactory = _ => defaults.Teleport.StepSize };
+        var lr = new Option<double>("--lr") { Description = "Gradient-descent learning rate.", DefaultValueFactory = _ => defaults.LearningRate }.Positive();
+        var epochs = new Option<int>("--epochs") { Description = "Full-batch gradient-descent steps.", DefaultValueFactory = _ => defaults.Epochs }.AtLeast(1);
+        var at = new Option<int>("--teleport-at") { Description = "0-based epoch before whose step the model is teleported.", DefaultValueFactory = _ => defaults.TeleportAt }.AtLeast(0);
+        var steps = new Option<int>("--teleport-steps") { Description = "Gradient-ascent steps on ‖∇L‖².", DefaultValueFactory = _ => defaults.Teleport.Steps }.AtLeast(0);
+        var teleportLr = new Option<double>("--teleport-lr") { Description = "Ascent step size (in units of the loss; Zhao et al.: 1e-7).", DefaultValueFactory = _ => defaults.Teleport.StepSize }.NonNegative();
         var unguarded = new Option<bool>("--unguarded") { Description = "Do not halve ascent steps that make the next GD step worse (plain ascent; can teleport to points GD diverges from)." };
         var loss = new Option<string>("--loss") { Description = "half-sse (½‖Y − f(X)‖², the reference) or mse.", DefaultValueFactory = _ => "half-sse" };
-        var seeds = new Option<int>("--seeds") { Description = "Number of seeds (0, 1, …) of data and initial weights.", DefaultValueFactory = _ => 5 };
+        var seeds = new Option<int>("--seeds") { Description = "Number of seeds (0, 1, …) of data and initial weights.", DefaultValueFactory = _ => 5 }.AtLeast(1);
         var output = new Option<string?>("--out") { Description = "Directory for seed_S.csv (curves) and summary.csv; created if missing." };
         var json = CliOutput.JsonOption();
         var cmd = new Command("teleport", "Symmetry teleportation (Zhao et al. 2022) on a small regression MLP: gradient descent with and without a teleport.")

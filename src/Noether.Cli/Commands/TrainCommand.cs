@@ -16,21 +16,21 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelCatalog.Names)}.", Required = true };
+        var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelCatalog.Names)}.", Required = true }.OneOf([.. ModelCatalog.Names]);
         var data = new Option<string>("--data") { Description = $"Data set: {string.Join(", ", Datasets.Names)}.", DefaultValueFactory = _ => "digits" };
         var dataDir = new Option<string?>("--data-dir") { Description = $"Directory of the Fashion-MNIST IDX files (default {Datasets.FashionMnistDirectory})." };
-        var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: 30 on digits, 3 on fashion-mnist)." };
-        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw.", DefaultValueFactory = _ => "adam" };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (cosine decay; default 2e-3 for Adam, 0.05 for SGD)." };
-        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (decoupled for adamw).", DefaultValueFactory = _ => 0.0 };
-        var width = new Option<int?>("--width") { Description = "Hidden width of mlp/cnn (default 128); first-stage channels of resnet20 (default 16)." };
-        var depth = new Option<int>("--depth") { Description = "Hidden layers of mlp.", DefaultValueFactory = _ => 2 };
-        var subset = new Option<int?>("--subset") { Description = "Train on the first N training samples only." };
-        var activation = new Option<string>("--activation") { Description = "Activation (relu, leaky_relu(0.1), gelu, silu, tanh, sigmoid, softplus, abs).", DefaultValueFactory = _ => "relu" };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: 30 on digits, 3 on fashion-mnist)." }.AtLeast(1);
+        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw.", DefaultValueFactory = _ => "adam" }.OneOf("sgd", "adam", "adamw");
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (cosine decay; default 2e-3 for Adam, 0.05 for SGD)." }.Positive();
+        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 }.InRange(0, 1);
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (decoupled for adamw).", DefaultValueFactory = _ => 0.0 }.NonNegative();
+        var width = new Option<int?>("--width") { Description = "Hidden width of mlp/cnn (default 128); first-stage channels of resnet20 (default 16)." }.AtLeast(1);
+        var depth = new Option<int>("--depth") { Description = "Hidden layers of mlp.", DefaultValueFactory = _ => 2 }.AtLeast(1);
+        var subset = new Option<int?>("--subset") { Description = "Train on the first N training samples only." }.AtLeast(1);
+        var activation = new Option<string>("--activation") { Description = "Activation (relu, leaky_relu(0.1), gelu, silu, tanh, sigmoid, softplus, abs).", DefaultValueFactory = _ => "relu" }.Parses(a => Activation.Parse(a));
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and dropout.", DefaultValueFactory = _ => 0UL };
-        var dtype = new Option<string>("--dtype") { Description = "float32 or float64.", DefaultValueFactory = _ => "float32" };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or float64.", DefaultValueFactory = _ => "float32" }.OneOf("float32", "float64");
         var output = new Option<string?>("--out") { Description = "Where to save the trained model (.safetensors, architecture included)." };
         var json = CliOutput.JsonOption();
         var cmd = new Command("train", "Train a model on a built-in data set.") { model, data, dataDir, epochs, batch, optimizer, lr, momentum, weightDecay, width, depth, subset, activation, seed, dtype, output, json };

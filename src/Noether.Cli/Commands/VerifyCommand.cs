@@ -17,9 +17,9 @@ internal static class VerifyCommand
         var a = new Argument<string>("a") { Description = "First model file." };
         var b = new Argument<string>("b") { Description = "Second model file." };
         var inputs = new Option<string[]>("--input") { Description = InputBinding.Help + " Both models get the same arrays (B's inputs in A's order). Default: random normal inputs from --seed (floating-point inputs only).", AllowMultipleArgumentsPerToken = false };
-        var batch = new Option<int>("--batch") { Description = "Batch size of random inputs (a model that declares a fixed batch gets that).", DefaultValueFactory = _ => 16 };
+        var batch = new Option<int>("--batch") { Description = "Batch size of random inputs (a model that declares a fixed batch gets that).", DefaultValueFactory = _ => 16 }.AtLeast(1);
         var seed = new Option<ulong>("--seed") { Description = "Seed of random inputs.", DefaultValueFactory = _ => 0UL };
-        var tolerance = new Option<double>("--tolerance") { Description = "Largest accepted relative difference max|a−b| / max|a|.", DefaultValueFactory = _ => 1e-5 };
+        var tolerance = new Option<double>("--tolerance") { Description = "Largest accepted relative difference max|a−b| / max|a|.", DefaultValueFactory = _ => 1e-5 }.NonNegative();
         var engine = EngineChoice.Option("Engine running both models: noether (the graph IR's executor), onnxruntime (ONNX Runtime: an independent check; non-ONNX models are exported to ONNX in memory), or auto (noether when both import into the graph IR).", EngineChoice.Noether);
         var json = CliOutput.JsonOption();
         var cmd = new Command("verify", "Compare two models' outputs; exit 0 when within tolerance, 1 otherwise.") { a, b, inputs, batch, seed, tolerance, engine, json };
