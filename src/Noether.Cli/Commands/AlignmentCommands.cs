@@ -23,12 +23,12 @@ internal static class AlignmentCommands
         var scales = new Option<string>("--scales") { Description = "match-a (units get the norms of A's partners) or nearest (least distance to A).", DefaultValueFactory = _ => "match-a" }.OneOf("match-a", "nearest");
         var data = DataOption("Data for activation matching"); var dataDir = DataDirOption();
         var output = new Option<string>("--out") { Description = "Where to write aligned B (same format as B).", Required = true };
-        var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption();
-        var cmd = new Command("align", "Move B along its symmetry orbit into A's basis: same function, weights as close to A as matching gets them.") { a, b, method, scales, data, dataDir, output, arch, json };
+        var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption(); var overwrite = OutputFiles.OverwriteOption();
+        var cmd = new Command("align", "Move B along its symmetry orbit into A's basis: same function, weights as close to A as matching gets them.") { a, b, method, scales, data, dataDir, output, overwrite, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             string pa = parse.GetValue(a)!, pb = parse.GetValue(b)!, outPath = parse.GetValue(output)!;
-            Noether.IO.ModelFiles.CheckWritable(outPath);
+            OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), pa, pb);
             var (ma, _) = ModelArguments.Load(pa, parse.GetValue(arch));
             var (mb, precision) = ModelArguments.Load(pb, parse.GetValue(arch));
             var options = new AlignmentOptions
@@ -47,6 +47,7 @@ internal static class AlignmentCommands
                     ?? throw new ArgumentException("--method activation needs --data"), parse.GetValue(dataDir)).Train, ma.Graph), options: options, cancel: cancel),
                 var m => throw new ArgumentException($"--method must be weight or activation, got '{m}'"),
             };
+            cancel.ThrowIfCancellationRequested();
             ModelArguments.Save(result.Aligned, outPath, precision, new Dictionary<string, string> { ["noether.aligned_to"] = Path.GetFileName(pa), ["noether.aligned_from"] = Path.GetFileName(pb) }, pb, pa);
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
@@ -76,13 +77,13 @@ internal static class AlignmentCommands
         var repair = new Option<bool>("--repair") { Description = "REPAIR the merge (or reset BatchNorm statistics) on --data." };
         var data = DataOption("Data for --repair"); var dataDir = DataDirOption();
         var output = new Option<string>("--out") { Description = "Where to write the merged model.", Required = true };
-        var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption();
-        var cmd = new Command("merge", "Merge models: interpolate two (optionally aligned first), or MergeMany for more.") { models, alpha, align, naive, repair, data, dataDir, output, arch, json };
+        var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption(); var overwrite = OutputFiles.OverwriteOption();
+        var cmd = new Command("merge", "Merge models: interpolate two (optionally aligned first), or MergeMany for more.") { models, alpha, align, naive, repair, data, dataDir, output, overwrite, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             var paths = parse.GetValue(models)!;
             string outPath = parse.GetValue(output)!;
-            Noether.IO.ModelFiles.CheckWritable(outPath);
+            OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), paths);
             var loaded = paths.Select(p => ModelArguments.Load(p, parse.GetValue(arch))).ToArray();
             var ms = loaded.Select(l => l.Model).ToArray();
             foreach (var (m, i) in ms.Select((m, i) => (m, i)).Skip(1)) ArchitectureCheck.RequireSame(ms[0], m, paths[0], paths[i]);
@@ -107,6 +108,7 @@ internal static class AlignmentCommands
                 merged = MergeMany.Merge(ms, cancel: cancel).Merged;
                 if (train is not null && BatchNormReset.Applies(merged.Graph)) merged = BatchNormReset.Reset(merged, train, cancel: cancel);
             }
+            cancel.ThrowIfCancellationRequested();
             ModelArguments.Save(merged, outPath, loaded[0].Precision, new Dictionary<string, string> { ["noether.merged_from"] = string.Join(",", paths.Select(Path.GetFileName)) }, paths);
             if (parse.GetValue(json)) CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { models = paths, output = outPath, alpha = ms.Length == 2 ? lambda : (double?)null, aligned = !parse.GetValue(naive) && (ms.Length > 2 || parse.GetValue(align)), repaired = train is not null });
             else AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(outPath)}: {(ms.Length == 2 ? $"λ = {lambda}" : $"MergeMany of {ms.Length} models")}{(train is not null ? ", repaired" : "")}");
@@ -128,11 +130,12 @@ internal static class AlignmentCommands
         var resetSamples = new Option<int>("--reset-samples") { Description = "Training samples used to recompute BatchNorm statistics, REPAIR and activation matching.", DefaultValueFactory = _ => 4096 }.AtLeast(2);
         var compare = new Option<bool>("--compare") { Description = "With --align: also evaluate the path before alignment, in the same table, JSON and plots." };
         var output = new Option<string?>("--out") { Description = "Directory for barrier.csv and the plot (SVG, PNG, CSV)." };
-        var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption();
-        var cmd = new Command("barrier", "Loss and accuracy along the straight line between two models, and the barrier.") { a, b, data, dataDir, points, align, repair, noReset, resetSamples, compare, output, arch, json };
+        var arch = SymmetryCommands.ArchOption(); var json = CliOutput.JsonOption(); var overwrite = OutputFiles.OverwriteOption();
+        var cmd = new Command("barrier", "Loss and accuracy along the straight line between two models, and the barrier.") { a, b, data, dataDir, points, align, repair, noReset, resetSamples, compare, output, overwrite, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             string pa = parse.GetValue(a)!, pb = parse.GetValue(b)!;
+            var targets = parse.GetValue(output) is { } outDir ? OutputFiles.CheckFolder(outDir, BarrierFiles, parse.GetValue(overwrite), pa, pb) : [];
             var (ma, _) = ModelArguments.Load(pa, parse.GetValue(arch));
             var (mb, _) = ModelArguments.Load(pb, parse.GetValue(arch));
             ArchitectureCheck.RequireSame(ma, mb, pa, pb);
@@ -160,7 +163,8 @@ internal static class AlignmentCommands
             });
             LinearPath? before = parse.GetValue(compare) && parse.GetValue(align) != "none"
                 ? LinearPath.Evaluate(ma, original, test, n, reset, parse.GetValue(repair), train, cancel: cancel) : null;
-            var files = parse.GetValue(output) is { } dir ? Write(path, before, parse.GetValue(align)!, dir) : [];
+            cancel.ThrowIfCancellationRequested();
+            var files = parse.GetValue(output) is { } dir ? OutputFiles.Batch(targets, () => Write(path, before, parse.GetValue(align)!, dir)) : [];
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
                 {
@@ -187,6 +191,9 @@ internal static class AlignmentCommands
         });
         return cmd;
     }
+
+    private static readonly string[] BarrierFiles =
+        ["barrier.csv", "barrier_loss.svg", "barrier_loss.png", "barrier_loss.csv", "barrier_accuracy.svg", "barrier_accuracy.png", "barrier_accuracy.csv"];
 
     private static IReadOnlyList<string> Write(LinearPath path, LinearPath? before, string align, string directory)
     {

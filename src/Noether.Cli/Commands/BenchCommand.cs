@@ -98,8 +98,9 @@ internal static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Timed solves; the fastest is reported.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var baseline = new Option<bool>("--baseline") { Description = "Also time a scalar port of scipy's algorithm (Crouse 2016) on the same matrix.", DefaultValueFactory = _ => false };
         var save = new Option<string?>("--save-costs") { Description = "Write the cost matrix to this .npy file (for bench/scipy_lap_reference.py)." };
+        var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("lap", "Seconds to solve an n×n linear assignment exactly (seeded uniform costs).") { size, seed, type, repeat, baseline, save, json };
+        var cmd = new Command("lap", "Seconds to solve an n×n linear assignment exactly (seeded uniform costs).") { size, seed, type, repeat, baseline, save, overwrite, json };
         cmd.SetAction((parse, cancel) =>
         {
             int n = parse.GetValue(size), reps = parse.GetValue(repeat);
@@ -107,6 +108,7 @@ internal static class BenchCommand
             if (t is not ("float32" or "float64")) throw new ArgumentException($"--type must be float32 or float64, got '{t}'");
             if (n < 1 || n > 32768) throw new ArgumentException($"--n must lie in 1..32768, got {n}");
             if (reps < 1) throw new ArgumentException($"--repeat must be positive, got {reps}");
+            if (parse.GetValue(save) is { } savePath) OutputFiles.Check(savePath, parse.GetValue(overwrite));
             LapMeasurement? solved = null, based = null;
             void Run()
             {

@@ -35,16 +35,16 @@ internal static class ConserveCommand
         var time = new Option<double?>("--time") { Description = "Flow time T (default: lr × steps, the time GD covers)." }.Positive();
         var rtol = new Option<double>("--rtol") { Description = "Relative tolerance of the flow integrator (ReLU kinks make tight tolerances slow).", DefaultValueFactory = _ => 1e-8 }.InRange(0, 1, includeMin: false);
         var output = new Option<string>("--out") { Description = "Directory for the CSV files and plots.", DefaultValueFactory = _ => "conserve-out" };
-        var arch = SymmetryCommands.ArchOption();
+        var arch = SymmetryCommands.ArchOption(); var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
         var cmd = new Command("conserve", "Train while recording every conserved quantity the model's symmetries imply; report drift per family.")
-        { model, data, dataDir, subset, optimizer, lr, momentum, weightDecay, steps, batch, width, activation, seed, flow, time, rtol, output, arch, json };
+        { model, data, dataDir, subset, optimizer, lr, momentum, weightDecay, steps, batch, width, activation, seed, flow, time, rtol, output, overwrite, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             var r = new Request(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(dataDir), parse.GetValue(subset), parse.GetValue(optimizer)!,
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(width),
                 parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output)!, parse.GetValue(arch), parse.GetValue(json))
-            { Flow = parse.GetValue(flow), Time = parse.GetValue(time), Rtol = parse.GetValue(rtol) };
+            { Flow = parse.GetValue(flow), Time = parse.GetValue(time), Rtol = parse.GetValue(rtol), Overwrite = parse.GetValue(overwrite) };
             return Task.FromResult(Run(r, parse.InvocationConfiguration.Output, cancel));
         });
         return cmd;
@@ -56,12 +56,14 @@ internal static class ConserveCommand
         public bool Flow { get; init; }
         public double? Time { get; init; }
         public double Rtol { get; init; } = 1e-8;
+        public bool Overwrite { get; init; }
     }
 
     private static int Run(Request r, TextWriter stdout, CancellationToken cancel)
     {
         if (r.Steps < 1) throw new ArgumentException($"--steps must be positive, got {r.Steps}");
         if (r.BatchSize < 1) throw new ArgumentException($"--batch-size must be positive, got {r.BatchSize}");
+        var targets = OutputFiles.CheckFolder(r.Out, ConservationFiles.Names, r.Overwrite, r.Model, r.Data);
         var (net, train) = Load(r);
         var laws = ConservationLaws.Derive(net.Graph);
         if (DataLaws.ConstantInputs(net.Graph, train, out _) is { } dataLaws) laws = laws with { Families = [.. laws.Families, dataLaws] };
@@ -83,10 +85,12 @@ internal static class ConserveCommand
                     return ConservationRun.Train(net, train, laws, opt, options, sgd, new StepProgress(task), cancel);
                 });
         }
-        var files = ConservationFiles.Write(report, r.Out);
+        // A cancelled run writes nothing (the partial report is discarded): exit 130 always means no output.
+        if (report.Cancelled) throw new OperationCanceledException(cancel);
+        var files = OutputFiles.Batch(targets, () => ConservationFiles.Write(report, r.Out));
         if (r.Json) CliOutput.WriteJson(stdout, Summary(r, lrValue, report, files));
         else Print(report, files);
-        return report.Cancelled ? ExitCodes.Cancelled : ExitCodes.Ok;
+        return ExitCodes.Ok;
     }
 
     private static ConservationReport Flow(Request r, Model<double> net, Dataset train, ConservedQuantities laws, double lr, CancellationToken cancel)

@@ -20,11 +20,12 @@ internal static class SymmetryCommands
         var model = new Argument<string>("model") { Description = "Model file (.safetensors with architecture)." };
         var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var arch = ArchOption(); var json = CliOutput.JsonOption();
         var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, arch, json };
-        cmd.SetAction((parse, _) =>
+        cmd.SetAction((parse, cancel) =>
         {
             var (m, precision) = ModelArguments.Load(parse.GetValue(model)!, parse.GetValue(arch));
+            cancel.ThrowIfCancellationRequested();
             if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
-            var spec = SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)));
+            var spec = SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)), cancel);
             if (parse.GetValue(json))
             {
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
@@ -61,17 +62,19 @@ internal static class SymmetryCommands
         var random = new Option<bool>("--random") { Description = "Apply a random element of the derived group (the only mode for now).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random element.", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "Where to write the transformed model (same format as MODEL).", Required = true };
-        var fold = FoldOption(); var arch = ArchOption();
+        var fold = FoldOption(); var arch = ArchOption(); var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, fold, arch, json };
-        cmd.SetAction((parse, _) =>
+        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, overwrite, fold, arch, json };
+        cmd.SetAction((parse, cancel) =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), path);
             var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
+            cancel.ThrowIfCancellationRequested();
             if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
-            var spec = SymmetryDeriver.Derive(m.Graph);
+            var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
             var element = spec.Random(new Rng(parse.GetValue(seed)));
-            var moved = GroupAction.Apply(m, spec, element);
+            var moved = GroupAction.Apply(m, spec, element, true, cancel);
             var note = ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path);
             double change = m.Parameters.Max(p => p.Value.MaxAbsDiff(moved[p.Key]));
             if (parse.GetValue(json))
@@ -90,15 +93,17 @@ internal static class SymmetryCommands
     {
         var model = new Argument<string>("model") { Description = "Model file." };
         var output = new Option<string>("--out") { Description = "Where to write the canonical model.", Required = true };
-        var arch = ArchOption();
+        var arch = ArchOption(); var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("canonicalize", "Map weights to the unique representative of their symmetry orbit.") { model, output, arch, json };
-        cmd.SetAction((parse, _) =>
+        var cmd = new Command("canonicalize", "Map weights to the unique representative of their symmetry orbit.") { model, output, overwrite, arch, json };
+        cmd.SetAction((parse, cancel) =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), path);
             var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
-            var spec = SymmetryDeriver.Derive(m.Graph);
-            var (canon, steps) = Canonicalizer.Canonicalize(m, spec);
+            cancel.ThrowIfCancellationRequested();
+            var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
+            var (canon, steps) = Canonicalizer.Canonicalize(m, spec, cancel);
             var note = ModelArguments.Save(canon, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path);
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, steps = steps.Select(s => new { factor = s.Factor, action = s.Action }), write_note = note });

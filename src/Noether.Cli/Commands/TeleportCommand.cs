@@ -25,9 +25,10 @@ internal static class TeleportCommand
         var loss = new Option<string>("--loss") { Description = "half-sse (½‖Y − f(X)‖², the reference) or mse.", DefaultValueFactory = _ => "half-sse" };
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds (0, 1, …) of data and initial weights.", DefaultValueFactory = _ => 5 }.AtLeast(1);
         var output = new Option<string?>("--out") { Description = "Directory for seed_S.csv (curves) and summary.csv; created if missing." };
+        var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
         var cmd = new Command("teleport", "Symmetry teleportation (Zhao et al. 2022) on a small regression MLP: gradient descent with and without a teleport.")
-            { sizes, slope, bias, lr, epochs, at, steps, teleportLr, unguarded, loss, seeds, output, json };
+            { sizes, slope, bias, lr, epochs, at, steps, teleportLr, unguarded, loss, seeds, output, overwrite, json };
         cmd.SetAction((parse, cancel) =>
         {
             int seedCount = parse.GetValue(seeds);
@@ -41,6 +42,7 @@ internal static class TeleportCommand
             };
             options.Validate();
             string? dir = parse.GetValue(output);
+            var targets = dir is null ? [] : OutputFiles.CheckFolder(dir, TeleportCurveFiles.Names(seedCount), parse.GetValue(overwrite));
             bool asJson = parse.GetValue(json);
             var runs = new List<TeleportExperimentRun>();
             void RunAll(Action? afterSeed)
@@ -55,7 +57,8 @@ internal static class TeleportCommand
             else CliConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
                 .Start(ctx => { var task = ctx.AddTask("seeds", maxValue: seedCount); RunAll(() => task.Increment(1)); });
             var summary = runs.Select(r => TeleportSeedSummary.Of(r, options.TeleportAt)).ToArray();
-            var files = dir is null ? [] : TeleportCurveFiles.Write(dir, runs, summary);
+            cancel.ThrowIfCancellationRequested();
+            var files = dir is null ? [] : OutputFiles.Batch(targets, () => TeleportCurveFiles.Write(dir, runs, summary));
             var stdout = parse.InvocationConfiguration.Output;
             if (asJson)
             {

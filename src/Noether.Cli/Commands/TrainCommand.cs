@@ -31,14 +31,15 @@ internal static class TrainCommand
         var activation = new Option<string>("--activation") { Description = "Activation (relu, leaky_relu(0.1), gelu, silu, tanh, sigmoid, softplus, abs).", DefaultValueFactory = _ => "relu" }.Parses(a => Activation.Parse(a));
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and dropout.", DefaultValueFactory = _ => 0UL };
         var dtype = new Option<string>("--dtype") { Description = "float32 or float64.", DefaultValueFactory = _ => "float32" }.OneOf("float32", "float64");
-        var output = new Option<string?>("--out") { Description = "Where to save the trained model (.safetensors, architecture included)." };
+        var output = new Option<string?>("--out") { Description = "Where to save the trained model (.safetensors, architecture included); checked before training." };
+        var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("train", "Train a model on a built-in data set.") { model, data, dataDir, epochs, batch, optimizer, lr, momentum, weightDecay, width, depth, subset, activation, seed, dtype, output, json };
+        var cmd = new Command("train", "Train a model on a built-in data set.") { model, data, dataDir, epochs, batch, optimizer, lr, momentum, weightDecay, width, depth, subset, activation, seed, dtype, output, overwrite, json };
         cmd.SetAction((parse, cancel) =>
         {
             var request = new TrainRequest(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(dataDir), parse.GetValue(epochs), parse.GetValue(batch),
                 parse.GetValue(optimizer)!, parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(width),
-                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json)) { Depth = parse.GetValue(depth), Subset = parse.GetValue(subset) };
+                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json)) { Depth = parse.GetValue(depth), Subset = parse.GetValue(subset), Overwrite = parse.GetValue(overwrite) };
             return Task.FromResult(parse.GetValue(dtype) switch
             {
                 "float32" => Run<float>(request, parse.InvocationConfiguration.Output, cancel),
@@ -54,12 +55,13 @@ internal static class TrainCommand
     {
         public int Depth { get; init; } = 2;
         public int? Subset { get; init; }
+        public bool Overwrite { get; init; }
     }
 
     private static int Run<T>(TrainRequest r, TextWriter stdout, CancellationToken cancel) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (r.BatchSize < 1) throw new ArgumentException($"--batch-size must be positive, got {r.BatchSize}");
-        if (r.Out is not null) ModelFiles.CheckWritable(r.Out);
+        if (r.Out is not null) OutputFiles.CheckModel(r.Out, r.Overwrite);
         var (train, test) = Datasets.Load(r.Data, r.DataDir);
         if (r.Subset is int n)
         {
@@ -85,7 +87,7 @@ internal static class TrainCommand
         if (r.Json) history = Trainer.Fit(net, train, test, opt, options, null, cancel);
         else
         {
-            AnsiConsole.MarkupLine($"[bold]{fitted.Graph.Name}[/] ({fitted.Graph.TrainableParameterCount:N0} parameters) on [bold]{train.Name}[/] ({train.Count:N0} samples), {epochs} epochs, {r.Optimizer} lr {peak}");
+            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(fitted.Graph.Name)}[/] ({fitted.Graph.TrainableParameterCount:N0} parameters) on [bold]{train.Name}[/] ({train.Count:N0} samples), {epochs} epochs, {r.Optimizer} lr {peak}");
             history = CliConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
@@ -95,6 +97,7 @@ internal static class TrainCommand
         }
         double seconds = sw.Elapsed.TotalSeconds;
         var final = Trainer.Evaluate(net, test, cancel: cancel);
+        cancel.ThrowIfCancellationRequested();
         if (r.Out is not null) ModelFiles.Save(net, r.Out, new Dictionary<string, string> { ["noether.trained_on"] = train.Name, ["noether.test_accuracy"] = final.Accuracy.ToString("R") });
         if (r.Json)
         {
