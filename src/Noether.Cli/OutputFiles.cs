@@ -21,7 +21,7 @@ internal static class OutputFiles
     public static void Check(string output, bool overwrite, params IEnumerable<string> inputs)
     {
         foreach (var i in inputs)
-            if (ModelPrecision.SamePath(i, output)) throw new ArgumentException($"Refusing to overwrite the input {i}; choose another output");
+            if (ModelPrecision.SamePath(i, output)) throw new ArgumentException($"refusing to overwrite the input {i}; choose another output");
         if (Directory.Exists(output)) throw new IOException($"{output} is a directory; give a file name");
         if (File.Exists(output) && !overwrite) throw new IOException($"{output} exists; pass --overwrite to replace it");
         var folder = Path.GetDirectoryName(Path.GetFullPath(output))!;
@@ -37,13 +37,12 @@ internal static class OutputFiles
     }
 
     /// <summary>
-    /// Checks a folder of outputs (created if missing): none of <paramref name="names"/> in it may exist unless
+    /// Checks a folder of outputs (not created here: the writers create it): none of <paramref name="names"/> in it may exist unless
     /// <paramref name="overwrite"/>, nor be an input. Returns the full paths.
     /// </summary>
     public static string[] CheckFolder(string folder, IEnumerable<string> names, bool overwrite, params IEnumerable<string> inputs)
     {
         if (File.Exists(folder)) throw new IOException($"{folder} is a file; give a directory");
-        Directory.CreateDirectory(folder);
         var paths = names.Select(n => Path.Combine(folder, n)).ToArray();
         var existing = paths.Where(File.Exists).ToArray();
         foreach (var p in paths)
@@ -51,7 +50,10 @@ internal static class OutputFiles
                 if (ModelPrecision.SamePath(i, p)) throw new ArgumentException($"output {p} would overwrite the input {i}");
         if (existing.Length > 0 && !overwrite)
             throw new IOException($"{folder} already holds {string.Join(", ", existing.Select(Path.GetFileName).Take(3))}{(existing.Length > 3 ? $" and {existing.Length - 3} more" : "")}; pass --overwrite to replace them");
-        Probe(Path.GetFullPath(folder), folder);
+        var existingFolder = Path.GetFullPath(folder);
+        while (!Directory.Exists(existingFolder))
+            existingFolder = Path.GetDirectoryName(existingFolder) ?? throw new DirectoryNotFoundException($"{folder}: no existing parent directory");
+        Probe(existingFolder, folder);
         return paths;
     }
 

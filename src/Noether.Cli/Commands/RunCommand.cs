@@ -73,6 +73,7 @@ internal static class RunCommand
         target.Cancel.ThrowIfCancellationRequested();
         return OutputFiles.Batch(targets, () =>
         {
+            Directory.CreateDirectory(target.Dir);
             var written = new List<Written>();
             for (int i = 0; i < outputs.Length; i++)
             {
@@ -95,6 +96,7 @@ internal static class RunCommand
         if (outputs.Count != targets.Length) throw new InvalidOperationException($"{path}: ONNX Runtime returned {outputs.Count} outputs, the model declares {targets.Length}");
         return OutputFiles.Batch(targets, () =>
         {
+            Directory.CreateDirectory(target.Dir);
             var written = new List<Written>();
             for (int i = 0; i < outputs.Count; i++)
             {
