@@ -34,7 +34,7 @@ internal static class CliConsole
     /// <summary>A console writing to <paramref name="writer"/>, with colour and wrapping as described on the class.</summary>
     internal static IAnsiConsole Create(TextWriter writer, bool tty)
     {
-        bool color = tty && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        bool color = ColorAllowed(tty);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = tty ? AnsiSupport.Detect : AnsiSupport.No,
@@ -46,6 +46,9 @@ internal static class CliConsole
         else if (!tty) console.Profile.Width = Unwrapped;
         return console;
     }
+
+    /// <summary>Colour only on a terminal, and not when NO_COLOR is set to anything non-empty (no-color.org).</summary>
+    internal static bool ColorAllowed(bool tty) => tty && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
 
     /// <summary>COLUMNS when it is a positive integer.</summary>
     private static int? Columns() =>
