@@ -23,7 +23,7 @@ internal static class VerifyCommand
         var engine = EngineChoice.Option("Engine running both models: noether (the graph IR's executor), onnxruntime (ONNX Runtime: an independent check; non-ONNX models are exported to ONNX in memory), or auto (noether when both import into the graph IR).", EngineChoice.Noether);
         var json = CliOutput.JsonOption();
         var cmd = new Command("verify", "Compare two models' outputs; exit 0 when within tolerance, 1 otherwise.") { a, b, inputs, batch, seed, tolerance, engine, json };
-        cmd.SetAction((parse, _) =>
+        cmd.SetAction((parse, cancel) =>
         {
             string pa = parse.GetValue(a)!, pb = parse.GetValue(b)!;
             ModelPrecision.RequireFile(pa, "Model file");
@@ -34,10 +34,12 @@ internal static class VerifyCommand
             var (ea, reasonA) = EngineChoice.Resolve(requested, pa);
             var (eb, reasonB) = EngineChoice.Resolve(requested, pb);
             string chosen = ea == EngineChoice.OnnxRuntime || eb == EngineChoice.OnnxRuntime ? EngineChoice.OnnxRuntime : EngineChoice.Noether;
+            cancel.ThrowIfCancellationRequested();
             var rng = new Rng(parse.GetValue(seed));
             var cmp = chosen == EngineChoice.OnnxRuntime
                 ? CompareOnnxRuntime(pa, pb, given, rng, parse.GetValue(batch))
                 : CompareNoether(pa, pb, given, rng, parse.GetValue(batch));
+            cancel.ThrowIfCancellationRequested();
             double tol = parse.GetValue(tolerance);
             bool ok = cmp.Within(tol);
             if (parse.GetValue(json))
