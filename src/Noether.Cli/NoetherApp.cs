@@ -63,12 +63,14 @@ public static class NoetherApp
         }
         catch (Exception e) when (InputError(e) is { } reason)
         {
+            // NOETHER_TRACE=1 adds where it happened, for bug reports.
+            if (Environment.GetEnvironmentVariable("NOETHER_TRACE") is "1") error.WriteLine(e);
             return CliErrors.Report(output, error, json, reason.Message, ExitCodes.InputError);
         }
         catch (Exception e)
         {
-            if (Environment.GetEnvironmentVariable("NOETHER_DEBUG") is { Length: > 0 }) error.WriteLine(e);
-            return CliErrors.Report(output, error, json, $"internal error ({e.GetType().Name}): {e.Message} (a bug: please report it; NOETHER_DEBUG=1 shows the stack)", ExitCodes.InternalError);
+            if (Environment.GetEnvironmentVariable("NOETHER_TRACE") is "1") error.WriteLine(e);
+            return CliErrors.Report(output, error, json, $"internal error ({e.GetType().Name}): {e.Message} (a bug: please report it; NOETHER_TRACE=1 shows where)", ExitCodes.InternalError);
         }
     }
 

@@ -31,6 +31,9 @@ internal static class OptionRules
     /// <summary>Requires a finite value of zero or more.</summary>
     public static Option<double> NonNegative(this Option<double> option) => Check(option, v => v >= 0 && double.IsFinite(v), "be finite and ≥ 0");
 
+    /// <summary>Requires a finite value of zero or more, when given.</summary>
+    public static Option<double?> NonNegative(this Option<double?> option) => Check(option, v => v is not double d || (d >= 0 && double.IsFinite(d)), "be finite and ≥ 0");
+
     /// <summary>Requires a finite value.</summary>
     public static Option<double> Finite(this Option<double> option) => Check(option, double.IsFinite, "be finite");
 

@@ -12,12 +12,12 @@ internal static class SymmetryCommands
 {
     private static Option<bool> AffineOption() => new("--allow-affine") { Description = "Admit sign flips of sigmoid units absorbed by the next bias (σ(−x) = 1 − σ(x))." };
     private static Option<bool> FoldOption() => new("--fold-norms") { Description = "Fold RMSNorm gains into the next layers first (same function; the residual stream then admits O(d))." };
-    internal static Option<string?> ArchOption() => new("--arch") { Description = "Graph JSON of a weights-only .safetensors file (default: its metadata, else X.json beside X.safetensors)." };
+    internal static Option<string?> ArchOption() => new("--arch") { Description = "Graph JSON of a weights-only file: a PyTorch state dict as .safetensors, .pt, .pth or .bin (default: the metadata of a .safetensors file, else X.json beside X; format: docs/graph-json.schema.json)." };
     private static Option<bool> StrictOption() => new("--strict") { Description = "Fail on ops without a known symmetry rule instead of fixing the spaces they touch." };
 
     public static Command Inspect()
     {
-        var model = new Argument<string>("model") { Description = "Model file (.safetensors with architecture)." };
+        var model = new Argument<string>("model") { Description = "Model file (.safetensors or .onnx; a weights-only .safetensors/.pt/.pth/.bin state dict with --arch or X.json beside it)." };
         var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var arch = ArchOption(); var json = CliOutput.JsonOption();
         var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, arch, json };
         cmd.SetAction((parse, cancel) =>
@@ -75,8 +75,10 @@ internal static class SymmetryCommands
             var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
             var element = spec.Random(new Rng(parse.GetValue(seed)));
             var moved = GroupAction.Apply(m, spec, element, true, cancel);
-            var note = ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path);
-            double change = m.Parameters.Max(p => p.Value.MaxAbsDiff(moved[p.Key]));
+            string? note;
+            try { note = ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path); }
+            catch (Noether.IO.ValueOverflowException e) { throw TransformOverflow.Explain(e, spec, m, parse.GetValue(seed)); }
+            double change = m.Parameters.Select(p => p.Value.MaxAbsDiff(moved[p.Key])).DefaultIfEmpty(0).Max();
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change, write_note = note });
             else
