@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Noether.Cli.Commands;
+using Noether.IO;
 
 namespace Noether.Cli;
 
@@ -29,31 +31,64 @@ public static class NoetherApp
         return root;
     }
 
-    /// <summary>Parses and runs; returns the process exit code (0 success, 1 check failed, 2 usage/input error, 130 cancelled).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <summary>
+    /// Parses and runs; returns the process exit code (<see cref="ExitCodes"/>). Parse errors, including option
+    /// values out of range, exit 2 with one line on stderr; with <c>--json</c> every error is also a JSON object on
+    /// stdout. <paramref name="cancel"/> (Ctrl-C, SIGTERM) stops the verb: exit 130, nothing written.
+    /// <paramref name="stdout"/> and <paramref name="stderr"/> default to the process's streams.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancel = default)
     {
-        var root = Build();
-        var config = new InvocationConfiguration { Output = stdout ?? Console.Out, Error = stderr ?? Console.Error, EnableDefaultExceptionHandler = false };
+        var output = stdout ?? Console.Out;
+        var error = stderr ?? Console.Error;
+        bool json = CliErrors.JsonRequested(args);
+        CliConsole.Configure(output, processConsole: stdout is null);
+        // Our own signal handling (CancellationSignals) cancels `cancel`; System.CommandLine's is off (null timeout).
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+        using var writes = WriteCancellation.Scope(cancel);
         try
         {
-            var parsed = root.Parse(args);
-            if (parsed.Errors.Count == 0 && root.Options.FirstOrDefault(o => o.Name == "--dim") is Option<string[]> dim)
+            var parsed = Build().Parse(args);
+            if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
+                return CliErrors.Report(output, error, json, CliErrors.Usage(parsed), ExitCodes.InputError);
+            if (parsed.Errors.Count == 0 && parsed.RootCommandResult.Command.Options.FirstOrDefault(o => o.Name == "--dim") is Option<string[]> dim)
                 ModelArguments.SetDims(parsed.GetValue(dim));
-            return await parsed.InvokeAsync(config);
+            cancel.ThrowIfCancellationRequested();
+            int code = await parsed.InvokeAsync(config, cancel);
+            return code;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (Cancelled(e))
         {
-            (stderr ?? Console.Error).WriteLine("noether: cancelled");
-            return ExitCodes.Cancelled;
+            return CliErrors.Report(output, error, json, "cancelled", ExitCodes.Cancelled);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or NotSupportedException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception e) when (InputError(e) is { } reason)
         {
-            (stderr ?? Console.Error).WriteLine($"noether: {e.Message}");
             // NOETHER_TRACE=1 adds where it happened, for bug reports.
-            if (Environment.GetEnvironmentVariable("NOETHER_TRACE") is "1") (stderr ?? Console.Error).WriteLine(e.ToString());
-            return ExitCodes.InputError;
+            if (Environment.GetEnvironmentVariable("NOETHER_TRACE") is "1") error.WriteLine(e);
+            return CliErrors.Report(output, error, json, reason.Message, ExitCodes.InputError);
+        }
+        catch (Exception e)
+        {
+            if (Environment.GetEnvironmentVariable("NOETHER_TRACE") is "1") error.WriteLine(e);
+            return CliErrors.Report(output, error, json, $"internal error ({e.GetType().Name}): {e.Message} (a bug: please report it; NOETHER_TRACE=1 shows where)", ExitCodes.InternalError);
         }
     }
+
+    private static bool Cancelled(Exception e) => e switch
+    {
+        OperationCanceledException => true,
+        AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(Cancelled),
+        _ => false,
+    };
+
+    /// <summary>The exception that explains bad input (unwrapping a parallel loop's AggregateException of one), or null.</summary>
+    private static Exception? InputError(Exception e) => e switch
+    {
+        ArgumentException or InvalidOperationException or IOException or FormatException or NotSupportedException
+            or UnauthorizedAccessException or InvalidDataException or OverflowException => e,
+        AggregateException { InnerExceptions.Count: 1 } a => InputError(a.InnerExceptions[0]),
+        _ => null,
+    };
 }
 
 /// <summary>Process exit codes shared by every verb.</summary>
@@ -63,8 +98,10 @@ public static class ExitCodes
     public const int Ok = 0;
     /// <summary>The command ran but its check failed (e.g. verify found a difference).</summary>
     public const int CheckFailed = 1;
-    /// <summary>Bad input: missing or corrupt file, wrong shapes, unknown names.</summary>
+    /// <summary>Bad usage or input: unknown or mistyped options, values out of range, missing or corrupt files, wrong shapes, refused overwrites.</summary>
     public const int InputError = 2;
-    /// <summary>Cancelled by Ctrl-C.</summary>
+    /// <summary>A bug in Noether (an unexpected exception); the message says so.</summary>
+    public const int InternalError = 70;
+    /// <summary>Cancelled by Ctrl-C (SIGINT) or SIGTERM; nothing was written.</summary>
     public const int Cancelled = 130;
 }

@@ -1,3 +1,4 @@
+using Noether.IO.Internal;
 using System.Numerics;
 using Noether.Nn;
 using Noether.Tensors;
@@ -29,10 +30,8 @@ public static class ModelFiles
     /// <summary>Writes a graph's architecture as JSON (atomically), e.g. as the sidecar of a weights-only file.</summary>
     public static void SaveArchitecture(Graph graph, string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(tmp, GraphJson.Serialize(graph));
-        File.Move(tmp, path, overwrite: true);
+        var json = new System.Text.UTF8Encoding(false).GetBytes(GraphJson.Serialize(graph));
+        AtomicFile.Write(path, stream => stream.Write(json));
     }
 
     /// <summary>

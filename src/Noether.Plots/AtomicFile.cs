@@ -1,14 +1,19 @@
+using Noether.Internal;
+
 namespace Noether.Plots;
 
 /// <summary>Writes a file by writing a temporary file in the same directory and renaming it over the target.</summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>; readers see the old file or the whole new one, never a part.</summary>
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/>; readers see the old file or the whole new one, never
+    /// a part. Temporary files of killed writers in the directory are removed first.
+    /// </summary>
     internal static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        TempFiles.CleanStale(Path.GetDirectoryName(full)!);
+        string temp = TempFiles.For(full);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

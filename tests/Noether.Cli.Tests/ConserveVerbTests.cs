@@ -68,7 +68,11 @@ public class ConserveVerbTests
         var doc = await CliRunner.Json("conserve", modelPath, "--data", dataPath, "--steps", "5", "--batch-size", "10", "--out", dir);
         Assert.Empty(doc.GetProperty("families").EnumerateArray());
         Assert.Equal(0, doc.GetProperty("quantities").GetInt32());
-        var (code, output, _) = await CliRunner.Run("conserve", modelPath, "--data", dataPath, "--steps", "5", "--batch-size", "10", "--out", dir);
+        // The folder now holds the first run's files: a second run needs --overwrite.
+        var (code, _, err) = await CliRunner.Run("conserve", modelPath, "--data", dataPath, "--steps", "5", "--batch-size", "10", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("--overwrite", err);
+        (code, _, _) = await CliRunner.Run("conserve", modelPath, "--data", dataPath, "--steps", "5", "--batch-size", "10", "--out", dir, "--overwrite");
         Assert.Equal(0, code);
         File.Delete(modelPath); File.Delete(dataPath); Directory.Delete(dir, true);
     }

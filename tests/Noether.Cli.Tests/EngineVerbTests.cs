@@ -112,7 +112,11 @@ public sealed class EngineVerbTests : IDisposable
             Assert.Contains(fragment, stderr);
             Assert.Contains(file, stderr);
             Assert.Single(stderr.Trim().Split('\n'));
-            Assert.Equal("", stdout);
+            // Under --json the error is also one JSON object on stdout.
+            var error = System.Text.Json.JsonDocument.Parse(stdout).RootElement;
+            Assert.Equal(2, error.GetProperty("code").GetInt32());
+            Assert.Contains(fragment, error.GetProperty("error").GetString());
+            Assert.Single(stdout.Trim().Split('\n'));
             Assert.False(Directory.Exists(outDir));
         }
     }

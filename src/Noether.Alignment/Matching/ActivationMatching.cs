@@ -22,7 +22,7 @@ public static class ActivationMatching
     {
         options ??= new AlignmentOptions();
         ArchitectureCheck.RequireSame(a, b);
-        spec ??= SymmetryDeriver.Derive(a.Graph);
+        spec ??= SymmetryDeriver.Derive(a.Graph, null, cancel);
         var subset = data.Count > maxSamples ? data.Subset(Enumerable.Range(0, maxSamples)) : data;
         var g = spec.Factors.Select(f => f.Group.Identity).ToArray();
         var matched = new bool[spec.Factors.Count];

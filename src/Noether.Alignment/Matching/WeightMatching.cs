@@ -65,12 +65,12 @@ public static class WeightMatching
     {
         options ??= new AlignmentOptions();
         ArchitectureCheck.RequireSame(a, b);
-        spec ??= SymmetryDeriver.Derive(a.Graph);
+        spec ??= SymmetryDeriver.Derive(a.Graph, null, cancel);
         var targets = new Dictionary<(int, int), double>();
         var sA = ScaleNormalisation.Of(a, spec, targets);
         var sB = ScaleNormalisation.Of(b, spec, targets);
-        var na = GroupAction.Apply(a, spec, sA);
-        var nb = GroupAction.Apply(b, spec, sB);
+        var na = GroupAction.Apply(a, spec, sA, true, cancel);
+        var nb = GroupAction.Apply(b, spec, sB, true, cancel);
         var g = spec.Factors.Select(f => f.Group.Identity).ToArray();
         var methods = new string[spec.Factors.Count];
         var permFactors = Enumerable.Range(0, spec.Factors.Count)

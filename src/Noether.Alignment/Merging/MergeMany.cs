@@ -17,7 +17,7 @@ public static class MergeMany
     {
         if (models.Count < 2) throw new ArgumentException($"Merging needs at least 2 models, got {models.Count}");
         foreach (var m in models.Skip(1)) ArchitectureCheck.RequireSame(models[0], m, "model 1", $"model {models.ToList().IndexOf(m) + 1}");
-        var spec = SymmetryDeriver.Derive(models[0].Graph);
+        var spec = SymmetryDeriver.Derive(models[0].Graph, null, cancel);
         var aligned = models.ToList();
         var rng = new Rng(seed);
         for (int round = 0; round < rounds; round++)

@@ -13,10 +13,10 @@ internal static class BenchCommand
     public static Command Create()
     {
         var bench = new Command("bench", "Measure the speed of Noether's kernels on this machine.");
-        var sizes = new Option<int[]>("--sizes") { Description = "Matrix sizes n (n×n×n products).", DefaultValueFactory = _ => [256, 512, 1024, 2048], AllowMultipleArgumentsPerToken = true };
-        var threads = new Option<int[]>("--threads") { Description = "Thread counts to measure.", DefaultValueFactory = _ => [1, Environment.ProcessorCount], AllowMultipleArgumentsPerToken = true };
-        var type = new Option<string>("--type") { Description = "Element type: float32 or float64.", DefaultValueFactory = _ => "float32" };
-        var seconds = new Option<double>("--seconds") { Description = "Minimum timed seconds per measurement.", DefaultValueFactory = _ => 1.0 };
+        var sizes = new Option<int[]>("--sizes") { Description = "Matrix sizes n (n×n×n products).", DefaultValueFactory = _ => [256, 512, 1024, 2048], AllowMultipleArgumentsPerToken = true }.EachIn(1, 16384);
+        var threads = new Option<int[]>("--threads") { Description = "Thread counts to measure.", DefaultValueFactory = _ => [1, Environment.ProcessorCount], AllowMultipleArgumentsPerToken = true }.EachIn(1, 1024);
+        var type = new Option<string>("--type") { Description = "Element type: float32 or float64.", DefaultValueFactory = _ => "float32" }.OneOf("float32", "float64");
+        var seconds = new Option<double>("--seconds") { Description = "Minimum timed seconds per measurement.", DefaultValueFactory = _ => 1.0 }.Positive();
         var baseline = new Option<bool>("--baseline") { Description = "Also time a single-threaded TensorPrimitives.Dot baseline (sizes ≤ 1024).", DefaultValueFactory = _ => true };
         var json = CliOutput.JsonOption();
         var gemm = new Command("gemm", "GFLOP/s of the packed GEMM for n×n×n products.") { sizes, threads, type, seconds, baseline, json };
@@ -45,7 +45,7 @@ internal static class BenchCommand
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { benchmark = "gemm", element_type = t, processor_count = Environment.ProcessorCount, results });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.Status().Start($"Timing GEMM ({t})…", _ => Run());
+            CliConsole.Status().Start($"Timing GEMM ({t})…", _ => Run());
             var table = new Table().AddColumns("n", "kernel", "threads", "GFLOP/s", "ms / product", "× baseline");
             foreach (var r in results)
             {
@@ -65,8 +65,8 @@ internal static class BenchCommand
     private static Command CreateTrain()
     {
         var models = new Option<string[]>("--models") { Description = "Reference models to time.", DefaultValueFactory = _ => TrainingThroughput.Models.ToArray(), AllowMultipleArgumentsPerToken = true };
-        var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 128 };
-        var seconds = new Option<double>("--seconds") { Description = "Minimum timed seconds per model.", DefaultValueFactory = _ => 3.0 };
+        var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 128 }.AtLeast(1);
+        var seconds = new Option<double>("--seconds") { Description = "Minimum timed seconds per model.", DefaultValueFactory = _ => 3.0 }.Positive();
         var json = CliOutput.JsonOption();
         var cmd = new Command("train", "Training throughput (samples/s) of the reference MLP and CNN on 28×28 inputs.") { models, batch, seconds, json };
         cmd.SetAction((parse, cancel) =>
@@ -81,7 +81,7 @@ internal static class BenchCommand
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { benchmark = "train", processor_count = Environment.ProcessorCount, results });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.Status().Start("Timing training steps…", _ => { foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel)); });
+            CliConsole.Status().Start("Timing training steps…", _ => { foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel)); });
             var table = new Table().AddColumns("model", "parameters", "batch", "samples/s", "ms / step");
             foreach (var r in results) table.AddRow(r.Model, r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.SamplesPerSecond.ToString("F0"), r.MillisecondsPerStep.ToString("F1"));
             AnsiConsole.Write(table);
@@ -92,14 +92,15 @@ internal static class BenchCommand
 
     private static Command CreateLap()
     {
-        var size = new Option<int>("--n") { Description = "Size n of the n×n cost matrix (uniform [0, 1)).", DefaultValueFactory = _ => 1024 };
+        var size = new Option<int>("--n") { Description = "Size n of the n×n cost matrix (uniform [0, 1)).", DefaultValueFactory = _ => 1024 }.Between(1, 32768);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the cost matrix.", DefaultValueFactory = _ => 1 };
-        var type = new Option<string>("--type") { Description = "Element type: float32 or float64.", DefaultValueFactory = _ => "float64" };
-        var repeat = new Option<int>("--repeat") { Description = "Timed solves; the fastest is reported.", DefaultValueFactory = _ => 1 };
+        var type = new Option<string>("--type") { Description = "Element type: float32 or float64.", DefaultValueFactory = _ => "float64" }.OneOf("float32", "float64");
+        var repeat = new Option<int>("--repeat") { Description = "Timed solves; the fastest is reported.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var baseline = new Option<bool>("--baseline") { Description = "Also time a scalar port of scipy's algorithm (Crouse 2016) on the same matrix.", DefaultValueFactory = _ => false };
         var save = new Option<string?>("--save-costs") { Description = "Write the cost matrix to this .npy file (for bench/scipy_lap_reference.py)." };
+        var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("lap", "Seconds to solve an n×n linear assignment exactly (seeded uniform costs).") { size, seed, type, repeat, baseline, save, json };
+        var cmd = new Command("lap", "Seconds to solve an n×n linear assignment exactly (seeded uniform costs).") { size, seed, type, repeat, baseline, save, overwrite, json };
         cmd.SetAction((parse, cancel) =>
         {
             int n = parse.GetValue(size), reps = parse.GetValue(repeat);
@@ -107,6 +108,7 @@ internal static class BenchCommand
             if (t is not ("float32" or "float64")) throw new ArgumentException($"--type must be float32 or float64, got '{t}'");
             if (n < 1 || n > 32768) throw new ArgumentException($"--n must lie in 1..32768, got {n}");
             if (reps < 1) throw new ArgumentException($"--repeat must be positive, got {reps}");
+            if (parse.GetValue(save) is { } savePath) OutputFiles.Check(savePath, parse.GetValue(overwrite));
             LapMeasurement? solved = null, based = null;
             void Run()
             {
@@ -130,7 +132,7 @@ internal static class BenchCommand
                 });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.Status().Start($"Solving a {n}×{n} assignment ({t})…", _ => Run());
+            CliConsole.Status().Start($"Solving a {n}×{n} assignment ({t})…", _ => Run());
             var table = new Table().AddColumns("solver", "n", "seconds", "optimal cost", "× baseline");
             foreach (var r in new[] { based, solved }.OfType<LapMeasurement>())
                 table.AddRow(r.Solver, r.Size.ToString(), r.Seconds.ToString("F4"), r.Cost.ToString("R"),

@@ -8,6 +8,10 @@ namespace Noether.Cli.Commands;
 /// <summary>The files <c>noether conserve</c> writes: a drift summary per family and the drift trajectory per kind of law.</summary>
 internal static class ConservationFiles
 {
+    /// <summary>Every file <see cref="Write"/> may write.</summary>
+    public static readonly string[] Names =
+        ["families.csv", "trajectory.csv", "drift.svg", "drift.png", "drift.csv", "loss.svg", "loss.png", "loss.csv"];
+
     /// <summary>Writes <c>families.csv</c> (drift per family), <c>trajectory.csv</c> and the drift and loss plots (SVG, PNG, CSV) into <paramref name="directory"/> (atomically) and returns their paths.</summary>
     public static IReadOnlyList<string> Write(ConservationReport report, string directory)
     {

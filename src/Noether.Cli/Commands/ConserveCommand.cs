@@ -21,30 +21,30 @@ internal static class ConserveCommand
         var model = new Argument<string>("model") { Description = $"A model file, or an architecture to initialise: {string.Join(", ", ModelCatalog.Names)}." };
         var data = new Option<string>("--data") { Description = "digits, fashion-mnist, or an .npz file with arrays x [N, …] and y [N].", DefaultValueFactory = _ => "digits" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the Fashion-MNIST IDX files." };
-        var subset = new Option<int?>("--subset") { Description = "Use only the first N training samples." };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adam or adamw.", DefaultValueFactory = _ => "sgd" };
-        var lr = new Option<double?>("--lr") { Description = "Constant learning rate (default 0.05 for SGD variants, 1e-3 for Adam)." };
-        var momentum = new Option<double>("--momentum") { Description = "Momentum of momentum/nesterov.", DefaultValueFactory = _ => 0.9 };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay λ (decoupled for adamw).", DefaultValueFactory = _ => 0.0 };
-        var steps = new Option<int>("--steps") { Description = "Optimisation steps.", DefaultValueFactory = _ => 200 };
-        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 };
-        var width = new Option<int>("--width") { Description = "Hidden width when MODEL is an architecture name.", DefaultValueFactory = _ => 64 };
-        var activation = new Option<string>("--activation") { Description = "Activation when MODEL is an architecture name.", DefaultValueFactory = _ => "relu" };
+        var subset = new Option<int?>("--subset") { Description = "Use only the first N training samples." }.AtLeast(1);
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adam or adamw.", DefaultValueFactory = _ => "sgd" }.OneOf("sgd", "momentum", "nesterov", "adam", "adamw");
+        var lr = new Option<double?>("--lr") { Description = "Constant learning rate (default 0.05 for SGD variants, 1e-3 for Adam)." }.Positive();
+        var momentum = new Option<double>("--momentum") { Description = "Momentum of momentum/nesterov.", DefaultValueFactory = _ => 0.9 }.InRange(0, 1);
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay λ (decoupled for adamw).", DefaultValueFactory = _ => 0.0 }.NonNegative();
+        var steps = new Option<int>("--steps") { Description = "Optimisation steps.", DefaultValueFactory = _ => 200 }.AtLeast(1);
+        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var width = new Option<int>("--width") { Description = "Hidden width when MODEL is an architecture name.", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var activation = new Option<string>("--activation") { Description = "Activation when MODEL is an architecture name.", DefaultValueFactory = _ => "relu" }.Parses(a => Activation.Parse(a));
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and shuffling.", DefaultValueFactory = _ => 0UL };
         var flow = new Option<bool>("--flow") { Description = "Integrate the gradient flow θ̇ = −∇L of the full-batch loss (adaptive RK45) instead of running the optimiser." };
-        var time = new Option<double?>("--time") { Description = "Flow time T (default: lr × steps, the time GD covers)." };
-        var rtol = new Option<double>("--rtol") { Description = "Relative tolerance of the flow integrator (ReLU kinks make tight tolerances slow).", DefaultValueFactory = _ => 1e-8 };
+        var time = new Option<double?>("--time") { Description = "Flow time T (default: lr × steps, the time GD covers)." }.Positive();
+        var rtol = new Option<double>("--rtol") { Description = "Relative tolerance of the flow integrator (ReLU kinks make tight tolerances slow).", DefaultValueFactory = _ => 1e-8 }.InRange(0, 1, includeMin: false);
         var output = new Option<string>("--out") { Description = "Directory for the CSV files and plots.", DefaultValueFactory = _ => "conserve-out" };
-        var arch = SymmetryCommands.ArchOption();
+        var arch = SymmetryCommands.ArchOption(); var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
         var cmd = new Command("conserve", "Train while recording every conserved quantity the model's symmetries imply; report drift per family.")
-        { model, data, dataDir, subset, optimizer, lr, momentum, weightDecay, steps, batch, width, activation, seed, flow, time, rtol, output, arch, json };
+        { model, data, dataDir, subset, optimizer, lr, momentum, weightDecay, steps, batch, width, activation, seed, flow, time, rtol, output, overwrite, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
             var r = new Request(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(dataDir), parse.GetValue(subset), parse.GetValue(optimizer)!,
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(width),
                 parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output)!, parse.GetValue(arch), parse.GetValue(json))
-            { Flow = parse.GetValue(flow), Time = parse.GetValue(time), Rtol = parse.GetValue(rtol) };
+            { Flow = parse.GetValue(flow), Time = parse.GetValue(time), Rtol = parse.GetValue(rtol), Overwrite = parse.GetValue(overwrite) };
             return Task.FromResult(Run(r, parse.InvocationConfiguration.Output, cancel));
         });
         return cmd;
@@ -56,12 +56,14 @@ internal static class ConserveCommand
         public bool Flow { get; init; }
         public double? Time { get; init; }
         public double Rtol { get; init; } = 1e-8;
+        public bool Overwrite { get; init; }
     }
 
     private static int Run(Request r, TextWriter stdout, CancellationToken cancel)
     {
         if (r.Steps < 1) throw new ArgumentException($"--steps must be positive, got {r.Steps}");
         if (r.BatchSize < 1) throw new ArgumentException($"--batch-size must be positive, got {r.BatchSize}");
+        var targets = OutputFiles.CheckFolder(r.Out, ConservationFiles.Names, r.Overwrite, r.Model, r.Data);
         var (net, train) = Load(r);
         var laws = ConservationLaws.Derive(net.Graph);
         if (DataLaws.ConstantInputs(net.Graph, train, out _) is { } dataLaws) laws = laws with { Families = [.. laws.Families, dataLaws] };
@@ -74,19 +76,21 @@ internal static class ConserveCommand
         else if (r.Json) report = ConservationRun.Train(net, train, laws, opt, options, sgd, null, cancel);
         else
         {
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{Markup.Escape(train.Name)}[/] ({train.Count:N0} samples): " +
+            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{TerminalText.Markup(train.Name)}[/] ({train.Count:N0} samples): " +
                 $"{laws.Count:N0} conserved quantities in {laws.Families.Count} families; {r.Steps} steps of {r.Optimizer}, lr {lrValue}{(r.WeightDecay != 0 ? $", weight decay {r.WeightDecay}" : "")}");
-            report = AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            report = CliConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("training", maxValue: r.Steps);
                     return ConservationRun.Train(net, train, laws, opt, options, sgd, new StepProgress(task), cancel);
                 });
         }
-        var files = ConservationFiles.Write(report, r.Out);
+        // A cancelled run writes nothing (the partial report is discarded): exit 130 always means no output.
+        if (report.Cancelled) throw new OperationCanceledException(cancel);
+        var files = OutputFiles.Batch(targets, () => ConservationFiles.Write(report, r.Out));
         if (r.Json) CliOutput.WriteJson(stdout, Summary(r, lrValue, report, files));
         else Print(report, files);
-        return report.Cancelled ? ExitCodes.Cancelled : ExitCodes.Ok;
+        return ExitCodes.Ok;
     }
 
     private static ConservationReport Flow(Request r, Model<double> net, Dataset train, ConservedQuantities laws, double lr, CancellationToken cancel)
@@ -95,9 +99,9 @@ internal static class ConserveCommand
         if (!(r.Rtol > 0) || r.Rtol >= 1) throw new ArgumentException($"--rtol must be in (0, 1), got {r.Rtol}");
         var ode = GradientFlow.DefaultOptions with { RelativeTolerance = r.Rtol, AbsoluteTolerance = r.Rtol * 1e-2, MaxSteps = 10_000_000 };
         if (r.Json) return ConservationRun.Flow(net, train, laws, duration, ode, null, null, cancel);
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{Markup.Escape(train.Name)}[/] ({train.Count:N0} samples, one batch): " +
+        AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(net.Graph.Name)}[/] ({net.Graph.TrainableParameterCount:N0} parameters) on [bold]{TerminalText.Markup(train.Name)}[/] ({train.Count:N0} samples, one batch): " +
             $"{laws.Count:N0} conserved quantities in {laws.Families.Count} families; gradient flow to t = {duration:G4}, rtol {r.Rtol:G2}");
-        return AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        return CliConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("gradient flow", maxValue: 1);
@@ -157,15 +161,15 @@ internal static class ConserveCommand
         for (int i = 0; i < drifts.Count; i++)
         {
             var d = drifts[i];
-            table.AddRow(Markup.Escape(d.Family), LawFamily.KindLabel(d.Kind) + (d.Exact ? "" : " (ε > 0)"), d.Count.ToString("N0"),
+            table.AddRow(TerminalText.Markup(d.Family), LawFamily.KindLabel(d.Kind) + (d.Exact ? "" : " (ε > 0)"), d.Count.ToString("N0"),
                 d.MaxAbsDrift.ToString("E2", CultureInfo.InvariantCulture), d.MaxRelDrift.ToString("E2", CultureInfo.InvariantCulture),
                 report.ClosedFormErrors is { } c ? c[i].ToString("E2", CultureInfo.InvariantCulture) : "");
         }
         if (drifts.Count == 0) AnsiConsole.MarkupLine("[yellow]This model has no continuous symmetry that training conserves: the table is empty.[/]");
         AnsiConsole.Write(table);
-        foreach (var n in report.Laws.Notes) AnsiConsole.MarkupLine($"[grey]note: {Markup.Escape(n)}[/]");
+        foreach (var n in report.Laws.Notes) AnsiConsole.MarkupLine($"[grey]note: {TerminalText.Markup(n)}[/]");
         AnsiConsole.MarkupLine($"loss {report.InitialLoss:F4} → {report.FinalLoss:F4} after {report.Steps} {(report.TimeLabel == "step" ? "" : "accepted integrator ")}steps{(report.Cancelled ? " [yellow](cancelled)[/]" : "")}");
-        foreach (var f in files) AnsiConsole.MarkupLine($"wrote {Markup.Escape(f)}");
+        foreach (var f in files) AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(f)}");
     }
 
     private sealed class StepProgress(ProgressTask task) : IProgress<TrainingProgress>

@@ -13,31 +13,30 @@ internal static class ConvertCommand
         var input = new Argument<string>("IN") { Description = "Model to read (.safetensors with a Noether architecture, or .onnx)." };
         var output = new Argument<string>("OUT") { Description = "Model to write (.safetensors or .onnx)." };
         var dtype = ModelPrecision.Option();
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace OUT if it exists (never allowed when OUT is IN)." };
+        var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
         var cmd = new Command("convert", "Convert a model between safetensors and ONNX.") { input, output, dtype, overwrite, json };
         cmd.SetAction((parse, cancel) =>
         {
             string from = parse.GetValue(input)!, to = parse.GetValue(output)!;
             ModelPrecision.RequireFile(from, "Model file");
-            if (ModelPrecision.SamePath(from, to)) throw new ArgumentException($"OUT is the input file {from}; refusing to overwrite an input");
-            if (File.Exists(to) && !parse.GetValue(overwrite)) throw new IOException($"{to} exists; pass --overwrite to replace it");
-            ModelFiles.CheckWritable(to);
+            OutputFiles.CheckModel(to, parse.GetValue(overwrite), from);
             var precision = ModelPrecision.Resolve(parse.GetValue(dtype)!, from);
-            var summary = precision == "float64" ? Convert<double>(from, to) : Convert<float>(from, to);
+            var summary = precision == "float64" ? Convert<double>(from, to, cancel) : Convert<float>(from, to, cancel);
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
                 CliOutput.WriteJson(stdout, new { input = from, output = to, dtype = precision, nodes = summary.Nodes, parameters = summary.Parameters, tensors = summary.Tensors });
             else
-                AnsiConsole.MarkupLine($"{Markup.Escape(from)} → [bold]{Markup.Escape(to)}[/]: {summary.Nodes} nodes, {summary.Tensors} tensors, {summary.Parameters:N0} parameters ({precision})");
+                AnsiConsole.MarkupLine($"{TerminalText.Markup(from)} → [bold]{TerminalText.Markup(to)}[/]: {summary.Nodes} nodes, {summary.Tensors} tensors, {summary.Parameters:N0} parameters ({precision})");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
     }
 
-    private static (int Nodes, int Tensors, long Parameters) Convert<T>(string from, string to) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (int Nodes, int Tensors, long Parameters) Convert<T>(string from, string to, CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var model = ModelArguments.LoadFile<T>(from);
+        cancel.ThrowIfCancellationRequested();
         ModelFiles.Save(model, to);
         return (model.Graph.Nodes.Count, model.Graph.Parameters.Count, model.Graph.TrainableParameterCount);
     }

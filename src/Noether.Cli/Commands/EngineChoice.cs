@@ -9,11 +9,11 @@ internal static class EngineChoice
 {
     public const string Noether = "noether", OnnxRuntime = "onnxruntime", Auto = "auto";
 
-    public static Option<string> Option(string description, string fallback = Auto) => new("--engine")
+    public static Option<string> Option(string description, string fallback = Auto) => new Option<string>("--engine")
     {
         Description = description,
         DefaultValueFactory = _ => fallback,
-    };
+    }.OneOf(Noether, OnnxRuntime, Auto);
 
     /// <summary>Validates the option's value.</summary>
     public static string Parse(string value) => value switch

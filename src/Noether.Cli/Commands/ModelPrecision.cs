@@ -6,7 +6,7 @@ namespace Noether.Cli.Commands;
 /// <summary>The shared <c>--dtype</c> option of the verbs that load models: auto (the stored type), float32 or float64.</summary>
 internal static class ModelPrecision
 {
-    public static Option<string> Option() => new("--dtype") { Description = "Precision to load the model in: auto (as stored), float32 or float64.", DefaultValueFactory = _ => "auto" };
+    public static Option<string> Option() => new Option<string>("--dtype") { Description = "Precision to load the model in: auto (as stored), float32 or float64.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "float32", "float64");
 
     /// <summary>Resolves <c>auto</c> against the file: float64 weights load as float64, everything else as float32.</summary>
     public static string Resolve(string requested, string path) => requested switch

@@ -24,20 +24,20 @@ internal static class SummaryCommand
             var summary = stored == "float64" ? Describe<double>(path, stored) : Describe<float>(path, stored);
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) { CliOutput.WriteJson(stdout, summary); return Task.FromResult(ExitCodes.Ok); }
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Name)}[/] ({Markup.Escape(summary.Format)}, {summary.Dtype}): {summary.Nodes.Count} nodes, {summary.TrainableParameters:N0} trainable parameters");
-            AnsiConsole.MarkupLine($"inputs  {Markup.Escape(string.Join(", ", summary.Inputs.Select(FormatInput)))}");
+            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(summary.Name)}[/] ({TerminalText.Markup(summary.Format)}, {summary.Dtype}): {summary.Nodes.Count} nodes, {summary.TrainableParameters:N0} trainable parameters");
+            AnsiConsole.MarkupLine($"inputs  {TerminalText.Markup(string.Join(", ", summary.Inputs.Select(FormatInput)))}");
             if (summary.Pinned.Count > 0)
-                AnsiConsole.MarkupLine($"pinned  {Markup.Escape(string.Join(", ", summary.Pinned.Select(kv => $"{kv.Key}={kv.Value}")))} (symbolic input sizes fixed for the graph IR; choose with --dim NAME=SIZE; ONNX files written back keep them dynamic)");
-            AnsiConsole.MarkupLine($"outputs {Markup.Escape(string.Join(", ", summary.Outputs.Select(i => $"{i.Name} [N, {string.Join(", ", i.Shape)}]")))}");
+                AnsiConsole.MarkupLine($"pinned  {TerminalText.Markup(string.Join(", ", summary.Pinned.Select(kv => $"{kv.Key}={kv.Value}")))} (symbolic input sizes fixed for the graph IR; choose with --dim NAME=SIZE; ONNX files written back keep them dynamic)");
+            AnsiConsole.MarkupLine($"outputs {TerminalText.Markup(string.Join(", ", summary.Outputs.Select(i => $"{i.Name} [N, {string.Join(", ", i.Shape)}]")))}");
             var ops = new Table().AddColumns("node", "op", "inputs", "output shape", "parameters");
             foreach (var n in summary.Nodes)
-                ops.AddRow(Markup.Escape(n.Name), Markup.Escape(n.Op), Markup.Escape(string.Join(", ", n.Inputs)), Markup.Escape(Shapes.Format(n.OutputShape)), n.Parameters.ToString("N0"));
+                ops.AddRow(TerminalText.Markup(n.Name), TerminalText.Markup(n.Op), TerminalText.Markup(string.Join(", ", n.Inputs)), TerminalText.Markup(Shapes.Format(n.OutputShape)), n.Parameters.ToString("N0"));
             AnsiConsole.Write(ops);
             var parameters = new Table().AddColumns("parameter", "shape", "kind");
-            foreach (var p in summary.Parameters) parameters.AddRow(Markup.Escape(p.Name), Markup.Escape(Shapes.Format(p.Shape)), p.Trainable ? "trainable" : "buffer");
+            foreach (var p in summary.Parameters) parameters.AddRow(TerminalText.Markup(p.Name), TerminalText.Markup(Shapes.Format(p.Shape)), p.Trainable ? "trainable" : "buffer");
             AnsiConsole.Write(parameters);
             if (summary.OpaqueOps.Count > 0)
-                AnsiConsole.MarkupLine($"opaque  {summary.OpaqueOps.Values.Sum()} node(s) kept from the file without an IR equivalent ({Markup.Escape(string.Join(", ", summary.OpaqueOps.Select(kv => $"{kv.Key} ×{kv.Value}")))}); run them with --engine onnxruntime");
+                AnsiConsole.MarkupLine($"opaque  {summary.OpaqueOps.Values.Sum()} node(s) kept from the file without an IR equivalent ({TerminalText.Markup(string.Join(", ", summary.OpaqueOps.Select(kv => $"{kv.Key} ×{kv.Value}")))}); run them with --engine onnxruntime");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

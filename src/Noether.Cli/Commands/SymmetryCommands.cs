@@ -20,11 +20,12 @@ internal static class SymmetryCommands
         var model = new Argument<string>("model") { Description = "Model file (.safetensors or .onnx; a weights-only .safetensors/.pt/.pth/.bin state dict with --arch or X.json beside it)." };
         var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var arch = ArchOption(); var json = CliOutput.JsonOption();
         var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, arch, json };
-        cmd.SetAction((parse, _) =>
+        cmd.SetAction((parse, cancel) =>
         {
             var (m, precision) = ModelArguments.Load(parse.GetValue(model)!, parse.GetValue(arch));
+            cancel.ThrowIfCancellationRequested();
             if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
-            var spec = SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)));
+            var spec = SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)), cancel);
             if (parse.GetValue(json))
             {
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
@@ -41,15 +42,15 @@ internal static class SymmetryCommands
                 });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(m.Graph.Name)}[/]: {m.Graph.TrainableParameterCount:N0} parameters ({precision}), {m.Graph.Nodes.Count} nodes");
+            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(m.Graph.Name)}[/]: {m.Graph.TrainableParameterCount:N0} parameters ({precision}), {m.Graph.Nodes.Count} nodes");
             var table = new Table().AddColumns("space", "channels", "group", "continuous dim", "log10 |finite part|", "parameter axes");
             foreach (var f in spec.Factors)
-                table.AddRow(Markup.Escape(f.Name), f.Channels.ToString(), Markup.Escape(f.Group.Name), f.Group.ContinuousDimension.ToString("N0"), f.Group.Log10FiniteOrder.ToString("F2"), f.Bindings.Count.ToString());
+                table.AddRow(TerminalText.Markup(f.Name), f.Channels.ToString(), TerminalText.Markup(f.Group.Name), f.Group.ContinuousDimension.ToString("N0"), f.Group.Log10FiniteOrder.ToString("F2"), f.Bindings.Count.ToString());
             table.AddRow("[bold]total[/]", "", "", $"[bold]{spec.ContinuousDimension:N0}[/]", $"[bold]{spec.Log10FiniteOrder:F2}[/]", "");
             AnsiConsole.Write(table);
             foreach (var f in spec.Factors.Where(f => f.Reasons.Count > 0))
-                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(f.Name)}: {Markup.Escape(string.Join("; ", f.Reasons))}[/]");
-            foreach (var n in spec.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
+                AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(f.Name)}: {TerminalText.Markup(string.Join("; ", f.Reasons))}[/]");
+            foreach (var n in spec.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {TerminalText.Markup(n)}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
@@ -61,17 +62,19 @@ internal static class SymmetryCommands
         var random = new Option<bool>("--random") { Description = "Apply a random element of the derived group (the only mode for now).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random element.", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "Where to write the transformed model (same format as MODEL).", Required = true };
-        var fold = FoldOption(); var arch = ArchOption();
+        var fold = FoldOption(); var arch = ArchOption(); var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, fold, arch, json };
-        cmd.SetAction((parse, _) =>
+        var cmd = new Command("transform", "Move a model along its symmetry orbit: same function, different weights.") { model, random, seed, output, overwrite, fold, arch, json };
+        cmd.SetAction((parse, cancel) =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), path);
             var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
+            cancel.ThrowIfCancellationRequested();
             if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
-            var spec = SymmetryDeriver.Derive(m.Graph);
+            var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
             var element = spec.Random(new Rng(parse.GetValue(seed)));
-            var moved = GroupAction.Apply(m, spec, element);
+            var moved = GroupAction.Apply(m, spec, element, true, cancel);
             string? note;
             try { note = ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path); }
             catch (Noether.IO.ValueOverflowException e) { throw TransformOverflow.Explain(e, spec, m, parse.GetValue(seed)); }
@@ -80,8 +83,8 @@ internal static class SymmetryCommands
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change, write_note = note });
             else
             {
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}: a random element of {Markup.Escape(Shorten(spec.Group.Name))} moved the weights by up to {change:G4}");
-                if (note is not null) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
+                AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(outPath)}: a random element of {TerminalText.Markup(Shorten(spec.Group.Name))} moved the weights by up to {change:G4}");
+                if (note is not null) AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(note)}[/]");
             }
             return Task.FromResult(ExitCodes.Ok);
         });
@@ -92,25 +95,27 @@ internal static class SymmetryCommands
     {
         var model = new Argument<string>("model") { Description = "Model file." };
         var output = new Option<string>("--out") { Description = "Where to write the canonical model.", Required = true };
-        var arch = ArchOption();
+        var arch = ArchOption(); var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("canonicalize", "Map weights to the unique representative of their symmetry orbit.") { model, output, arch, json };
-        cmd.SetAction((parse, _) =>
+        var cmd = new Command("canonicalize", "Map weights to the unique representative of their symmetry orbit.") { model, output, overwrite, arch, json };
+        cmd.SetAction((parse, cancel) =>
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), path);
             var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
-            var spec = SymmetryDeriver.Derive(m.Graph);
-            var (canon, steps) = Canonicalizer.Canonicalize(m, spec);
+            cancel.ThrowIfCancellationRequested();
+            var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
+            var (canon, steps) = Canonicalizer.Canonicalize(m, spec, cancel);
             var note = ModelArguments.Save(canon, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path);
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, steps = steps.Select(s => new { factor = s.Factor, action = s.Action }), write_note = note });
             else
             {
                 var table = new Table().AddColumns("space", "what was fixed");
-                foreach (var s in steps) table.AddRow(Markup.Escape(s.Factor), Markup.Escape(s.Action));
+                foreach (var s in steps) table.AddRow(TerminalText.Markup(s.Factor), TerminalText.Markup(s.Action));
                 AnsiConsole.Write(table);
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(outPath)}");
-                if (note is not null) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
+                AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(outPath)}");
+                if (note is not null) AnsiConsole.MarkupLine($"[grey]{TerminalText.Markup(note)}[/]");
             }
             return Task.FromResult(ExitCodes.Ok);
         });

@@ -8,6 +8,10 @@ namespace Noether.Cli.Commands;
 /// <summary>The files of <c>noether teleport --out DIR</c>: one CSV of curves and one loss plot per seed, and a summary CSV.</summary>
 internal static class TeleportCurveFiles
 {
+    /// <summary>Every file <see cref="Write"/> writes for seeds 0 … <paramref name="seeds"/> − 1.</summary>
+    public static IEnumerable<string> Names(int seeds) => Enumerable.Range(0, seeds)
+        .SelectMany(s => new[] { $"seed_{s}.csv", $"loss_seed_{s}.svg", $"loss_seed_{s}.png", $"loss_seed_{s}.csv" }).Append("summary.csv");
+
     /// <summary>Writes <c>seed_S.csv</c> (epoch, loss and ‖∇L‖ with and without the teleport) per run and <c>summary.csv</c>; returns the paths.</summary>
     public static IReadOnlyList<string> Write(string directory, IReadOnlyList<TeleportExperimentRun> runs, IReadOnlyList<TeleportSeedSummary> summary)
     {

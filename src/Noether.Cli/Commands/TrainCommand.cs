@@ -16,29 +16,30 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelCatalog.Names)}.", Required = true };
+        var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelCatalog.Names)}.", Required = true }.OneOf([.. ModelCatalog.Names]);
         var data = new Option<string>("--data") { Description = $"Data set: {string.Join(", ", Datasets.Names)}.", DefaultValueFactory = _ => "digits" };
         var dataDir = new Option<string?>("--data-dir") { Description = $"Directory of the Fashion-MNIST IDX files (default {Datasets.FashionMnistDirectory})." };
-        var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: 30 on digits, 3 on fashion-mnist)." };
-        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw.", DefaultValueFactory = _ => "adam" };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (cosine decay; default 2e-3 for Adam, 0.05 for SGD)." };
-        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (decoupled for adamw).", DefaultValueFactory = _ => 0.0 };
-        var width = new Option<int?>("--width") { Description = "Hidden width of mlp/cnn (default 128); first-stage channels of resnet20 (default 16)." };
-        var depth = new Option<int>("--depth") { Description = "Hidden layers of mlp.", DefaultValueFactory = _ => 2 };
-        var subset = new Option<int?>("--subset") { Description = "Train on the first N training samples only." };
-        var activation = new Option<string>("--activation") { Description = "Activation (relu, leaky_relu(0.1), gelu, silu, tanh, sigmoid, softplus, abs).", DefaultValueFactory = _ => "relu" };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: 30 on digits, 3 on fashion-mnist)." }.AtLeast(1);
+        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw.", DefaultValueFactory = _ => "adam" }.OneOf("sgd", "adam", "adamw");
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (cosine decay; default 2e-3 for Adam, 0.05 for SGD)." }.Positive();
+        var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 }.InRange(0, 1);
+        var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (decoupled for adamw).", DefaultValueFactory = _ => 0.0 }.NonNegative();
+        var width = new Option<int?>("--width") { Description = "Hidden width of mlp/cnn (default 128); first-stage channels of resnet20 (default 16)." }.AtLeast(1);
+        var depth = new Option<int>("--depth") { Description = "Hidden layers of mlp.", DefaultValueFactory = _ => 2 }.AtLeast(1);
+        var subset = new Option<int?>("--subset") { Description = "Train on the first N training samples only." }.AtLeast(1);
+        var activation = new Option<string>("--activation") { Description = "Activation (relu, leaky_relu(0.1), gelu, silu, tanh, sigmoid, softplus, abs).", DefaultValueFactory = _ => "relu" }.Parses(a => Activation.Parse(a));
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and dropout.", DefaultValueFactory = _ => 0UL };
-        var dtype = new Option<string>("--dtype") { Description = "float32 or float64.", DefaultValueFactory = _ => "float32" };
-        var output = new Option<string?>("--out") { Description = "Where to save the trained model (.safetensors, architecture included)." };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or float64.", DefaultValueFactory = _ => "float32" }.OneOf("float32", "float64");
+        var output = new Option<string?>("--out") { Description = "Where to save the trained model (.safetensors, architecture included); checked before training." };
+        var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
-        var cmd = new Command("train", "Train a model on a built-in data set.") { model, data, dataDir, epochs, batch, optimizer, lr, momentum, weightDecay, width, depth, subset, activation, seed, dtype, output, json };
+        var cmd = new Command("train", "Train a model on a built-in data set.") { model, data, dataDir, epochs, batch, optimizer, lr, momentum, weightDecay, width, depth, subset, activation, seed, dtype, output, overwrite, json };
         cmd.SetAction((parse, cancel) =>
         {
             var request = new TrainRequest(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(dataDir), parse.GetValue(epochs), parse.GetValue(batch),
                 parse.GetValue(optimizer)!, parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(width),
-                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json)) { Depth = parse.GetValue(depth), Subset = parse.GetValue(subset) };
+                parse.GetValue(activation)!, parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json)) { Depth = parse.GetValue(depth), Subset = parse.GetValue(subset), Overwrite = parse.GetValue(overwrite) };
             return Task.FromResult(parse.GetValue(dtype) switch
             {
                 "float32" => Run<float>(request, parse.InvocationConfiguration.Output, cancel),
@@ -54,12 +55,13 @@ internal static class TrainCommand
     {
         public int Depth { get; init; } = 2;
         public int? Subset { get; init; }
+        public bool Overwrite { get; init; }
     }
 
     private static int Run<T>(TrainRequest r, TextWriter stdout, CancellationToken cancel) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (r.BatchSize < 1) throw new ArgumentException($"--batch-size must be positive, got {r.BatchSize}");
-        if (r.Out is not null) ModelFiles.CheckWritable(r.Out);
+        if (r.Out is not null) OutputFiles.CheckModel(r.Out, r.Overwrite);
         var (train, test) = Datasets.Load(r.Data, r.DataDir);
         if (r.Subset is int n)
         {
@@ -85,8 +87,8 @@ internal static class TrainCommand
         if (r.Json) history = Trainer.Fit(net, train, test, opt, options, null, cancel);
         else
         {
-            AnsiConsole.MarkupLine($"[bold]{fitted.Graph.Name}[/] ({fitted.Graph.TrainableParameterCount:N0} parameters) on [bold]{train.Name}[/] ({train.Count:N0} samples), {epochs} epochs, {r.Optimizer} lr {peak}");
-            history = AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(fitted.Graph.Name)}[/] ({fitted.Graph.TrainableParameterCount:N0} parameters) on [bold]{train.Name}[/] ({train.Count:N0} samples), {epochs} epochs, {r.Optimizer} lr {peak}");
+            history = CliConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("training", maxValue: epochs * Math.Ceiling(train.Count / (double)r.BatchSize));
@@ -95,6 +97,7 @@ internal static class TrainCommand
         }
         double seconds = sw.Elapsed.TotalSeconds;
         var final = Trainer.Evaluate(net, test, cancel: cancel);
+        cancel.ThrowIfCancellationRequested();
         if (r.Out is not null) ModelFiles.Save(net, r.Out, new Dictionary<string, string> { ["noether.trained_on"] = train.Name, ["noether.test_accuracy"] = final.Accuracy.ToString("R") });
         if (r.Json)
         {
@@ -109,7 +112,7 @@ internal static class TrainCommand
         foreach (var e in history)
             table.AddRow(e.Epoch.ToString(), e.TrainLoss.ToString("F4"), e.TestLoss?.ToString("F4") ?? "-", e.TestAccuracy?.ToString("P2") ?? "-", e.Seconds.ToString("F1"));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"test accuracy [bold]{final.Accuracy:P2}[/] on {final.Count:N0} samples after {seconds:F1} s{(r.Out is null ? "" : $"; saved to {Markup.Escape(r.Out)}")}");
+        AnsiConsole.MarkupLine($"test accuracy [bold]{final.Accuracy:P2}[/] on {final.Count:N0} samples after {seconds:F1} s{(r.Out is null ? "" : $"; saved to {TerminalText.Markup(r.Out)}")}");
         return ExitCodes.Ok;
     }
 

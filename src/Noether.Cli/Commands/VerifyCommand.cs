@@ -17,13 +17,13 @@ internal static class VerifyCommand
         var a = new Argument<string>("a") { Description = "First model file." };
         var b = new Argument<string>("b") { Description = "Second model file." };
         var inputs = new Option<string[]>("--input") { Description = InputBinding.Help + " Both models get the same arrays (B's inputs in A's order). Default: random normal inputs from --seed (floating-point inputs only).", AllowMultipleArgumentsPerToken = false };
-        var batch = new Option<int>("--batch") { Description = "Batch size of random inputs (a model that declares a fixed batch gets that).", DefaultValueFactory = _ => 16 };
+        var batch = new Option<int>("--batch") { Description = "Batch size of random inputs (a model that declares a fixed batch gets that).", DefaultValueFactory = _ => 16 }.AtLeast(1);
         var seed = new Option<ulong>("--seed") { Description = "Seed of random inputs.", DefaultValueFactory = _ => 0UL };
-        var tolerance = new Option<double?>("--tolerance") { Description = $"Largest accepted relative difference max|a−b| / max|a|. Default {Float64Tolerance:G1} when the comparison runs in float64 (the noether engine), {Float32Tolerance:G1} when ONNX Runtime runs a float32 model (rounding accumulates over depth)." };
+        var tolerance = new Option<double?>("--tolerance") { Description = $"Largest accepted relative difference max|a−b| / max|a|. Default {Float64Tolerance:G1} when the comparison runs in float64 (the noether engine), {Float32Tolerance:G1} when ONNX Runtime runs a float32 model (rounding accumulates over depth)." }.NonNegative();
         var engine = EngineChoice.Option("Engine running both models: noether (the graph IR's executor), onnxruntime (ONNX Runtime: an independent check; non-ONNX models are exported to ONNX in memory), or auto (noether when both import into the graph IR).", EngineChoice.Noether);
         var json = CliOutput.JsonOption();
         var cmd = new Command("verify", "Compare two models' outputs; exit 0 when within tolerance, 1 otherwise.") { a, b, inputs, batch, seed, tolerance, engine, json };
-        cmd.SetAction((parse, _) =>
+        cmd.SetAction((parse, cancel) =>
         {
             string pa = parse.GetValue(a)!, pb = parse.GetValue(b)!;
             ModelPrecision.RequireFile(pa, "Model file");
@@ -34,10 +34,12 @@ internal static class VerifyCommand
             var (ea, reasonA) = EngineChoice.Resolve(requested, pa);
             var (eb, reasonB) = EngineChoice.Resolve(requested, pb);
             string chosen = ea == EngineChoice.OnnxRuntime || eb == EngineChoice.OnnxRuntime ? EngineChoice.OnnxRuntime : EngineChoice.Noether;
+            cancel.ThrowIfCancellationRequested();
             var rng = new Rng(parse.GetValue(seed));
             var cmp = chosen == EngineChoice.OnnxRuntime
                 ? CompareOnnxRuntime(pa, pb, given, rng, parse.GetValue(batch))
                 : CompareNoether(pa, pb, given, rng, parse.GetValue(batch));
+            cancel.ThrowIfCancellationRequested();
             double tol = parse.GetValue(tolerance) ?? DefaultTolerance(chosen, pa, pb);
             bool ok = cmp.Within(tol);
             if (parse.GetValue(json))

@@ -21,6 +21,10 @@ public static class Canonicalizer
 {
     /// <summary>Canonical weights and a log of what each factor did.</summary>
     public static (Model<T> Model, IReadOnlyList<CanonicalStep> Steps) Canonicalize<T>(Model<T> model, WeightSpaceSpec spec)
+        where T : unmanaged, IFloatingPointIeee754<T> => Canonicalize(model, spec, CancellationToken.None);
+
+    /// <summary>Canonical weights and a log of what each factor did; <paramref name="cancel"/> stops it between factors.</summary>
+    public static (Model<T> Model, IReadOnlyList<CanonicalStep> Steps) Canonicalize<T>(Model<T> model, WeightSpaceSpec spec, CancellationToken cancel)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var work = model.Cast<double>();
@@ -39,6 +43,7 @@ public static class Canonicalizer
         }
         foreach (var factor in spec.Factors.Where(f => !early.Contains(f)))
         {
+            cancel.ThrowIfCancellationRequested();
             bool sharesWithLinear = factor.Group is not GeneralLinearGroup && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
                 && factor.Bindings.Where(b => b.Rule is AxisRule.Covariant or AxisRule.Relative).Take(1).Any(b => linearParameters.Contains(b.Parameter));
             var (next, action) = factor.Group switch

@@ -14,6 +14,10 @@ public static class GroupAction
     /// With <paramref name="checkMembership"/> each g_i must belong to its factor's group.
     /// </summary>
     public static Model<T> Apply<T>(Model<T> model, WeightSpaceSpec spec, ProductElement element, bool checkMembership = true)
+        where T : unmanaged, IFloatingPointIeee754<T> => Apply(model, spec, element, checkMembership, CancellationToken.None);
+
+    /// <summary>θ ↦ g·θ as above; <paramref name="cancel"/> stops it between parameters.</summary>
+    public static Model<T> Apply<T>(Model<T> model, WeightSpaceSpec spec, ProductElement element, bool checkMembership, CancellationToken cancel)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (element.Factors.Count != spec.Factors.Count)
@@ -28,12 +32,14 @@ public static class GroupAction
                 throw new ArgumentException($"Element {g} is not in the group {factor.Group} of factor '{factor.Name}'");
             foreach (var b in factor.Bindings)
             {
+                cancel.ThrowIfCancellationRequested();
                 var m = factor.SegmentElement(g, b.Segment);
                 var reference = b.ReferenceSegment is int r ? factor.SegmentElement(g, r) : null;
                 work[b.Parameter] = ApplyToAxis(Get(b.Parameter), b, m, reference);
             }
             foreach (var s in factor.AffineShifts) work[s.Bias] = Shift(Get(s.Bias), Get(s.Weight), s, factor.SegmentElement(g, s.Segment));
         }
+        cancel.ThrowIfCancellationRequested();
         return model.WithParameters(work.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
     }
 

@@ -8,12 +8,13 @@ public static partial class SymmetryDeriver
     private sealed partial class State
     {
         /// <summary>Intersects the constraints of every segment and component and assembles the factors.</summary>
-        public WeightSpaceSpec Resolve()
+        public WeightSpaceSpec Resolve(CancellationToken cancel = default)
         {
             var valuesWithChannels = _order.Where(v => _info[v].HasChannels).ToList();
             var factors = new List<(int Order, SymmetryFactor Factor)>();
             foreach (var component in valuesWithChannels.GroupBy(v => _components.Find(v)))
             {
+                cancel.ThrowIfCancellationRequested();
                 var members = component.ToList();
                 int n = _info[members[0]].Channels;
                 var segmentRoots = members.Select(v => _segments.Find(v)).Distinct().ToList();

@@ -15,13 +15,20 @@ namespace Noether.Symmetry.Derivation;
 public static partial class SymmetryDeriver
 {
     /// <summary>Derives the spec of <paramref name="graph"/>.</summary>
-    public static WeightSpaceSpec Derive(Graph graph, DerivationOptions? options = null)
+    public static WeightSpaceSpec Derive(Graph graph, DerivationOptions? options = null) => Derive(graph, options, CancellationToken.None);
+
+    /// <summary>Derives the spec of <paramref name="graph"/>; <paramref name="cancel"/> stops it between nodes and between channel spaces.</summary>
+    public static WeightSpaceSpec Derive(Graph graph, DerivationOptions? options, CancellationToken cancel)
     {
         var state = new State(graph, options ?? DerivationOptions.Default);
         foreach (var input in graph.Inputs) { state.Declare(input.Name, State.DefaultInfo(input.Shape)); state.Constrain(input.Name, null, $"graph input '{input.Name}' is fixed"); }
-        foreach (var node in graph.Nodes) state.Visit(node);
+        foreach (var node in graph.Nodes)
+        {
+            cancel.ThrowIfCancellationRequested();
+            state.Visit(node);
+        }
         foreach (var output in graph.Outputs) state.Constrain(output, null, $"graph output '{output}' is fixed");
-        return state.Resolve();
+        return state.Resolve(cancel);
     }
 
     /// <summary>Where a value's channels live: axis (per-sample), channel count, entries per channel along that axis.</summary>
