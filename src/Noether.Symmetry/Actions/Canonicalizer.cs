@@ -67,7 +67,8 @@ public static class Canonicalizer
         var covariant = f.Bindings.FirstOrDefault(b => b.Rule == AxisRule.Covariant)?.Parameter;
         if (covariant is null) return false;
         return spec.Factors.Where(o => !ReferenceEquals(o, f) && o.Bindings.Any(b => b.Parameter == covariant))
-            .All(o => o.Group is MonomialGroup { Diagonal: DiagonalKind.None });
+            .All(o => o.Group is MonomialGroup { Diagonal: DiagonalKind.None }
+                || o.Group is ChannelGroup c && c.SegmentDiagonals.All(d => d == DiagonalKind.None));
     }
 
     /// <summary>The rows [n, block·rest] of a binding's slice, as the action sees them.</summary>
