@@ -53,6 +53,14 @@ public static partial class SymmetryDeriver
                             Link(x, o, sameSegment: true, $"reshape '{o}'");
                             return true;
                         }
+                        // Axes before and after the channel axis regrouped among themselves (ViT's patch flatten(2)
+                        // of [C, H, W] into [C, H·W]): in row-major order each element keeps its channel.
+                        if (xi.Block == 1 && ChannelAxisKept(inShape, xi.Axis, r.Shape) is int kept2)
+                        {
+                            Declare(o, xi with { Axis = kept2 });
+                            Link(x, o, sameSegment: true, $"reshape '{o}'");
+                            return true;
+                        }
                         Declare(o, DefaultInfo(r.Shape));
                         Fallback(node, "a reshape that splits or merges the channel axis");
                         return true;
@@ -124,6 +132,24 @@ public static partial class SymmetryDeriver
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// The output axis that holds the input's channel axis unchanged — the product of the sizes before it and its
+        /// size agree — or null when the reshape mixes channels with other axes.
+        /// </summary>
+        private static int? ChannelAxisKept(int[] inShape, int axis, int[] outShape)
+        {
+            long before = 1;
+            for (int i = 0; i < axis; i++) before *= inShape[i];
+            long prefix = 1;
+            for (int j = 0; j < outShape.Length; j++)
+            {
+                if (prefix == before && outShape[j] == inShape[axis]) return j;
+                prefix *= outShape[j];
+                if (prefix > before) return null;
+            }
+            return null;
         }
 
         private bool VisitParameterBinary(Node node, ParameterBinaryOp pb)
