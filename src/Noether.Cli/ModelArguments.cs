@@ -114,13 +114,25 @@ internal static class ModelArguments
         return (model, ModelPrecision.Resolve("auto", path));
     }
 
+    /// <summary>The precision a model file stores: float64 when its weights are F64, else float32.</summary>
+    public static string StoredPrecision(string path) => ModelPrecision.Resolve("auto", path);
+
+    /// <summary>
+    /// Loads a model in <typeparamref name="T"/> for a verb that transforms it in place: safetensors tensors stored as
+    /// <typeparamref name="T"/> are copy-on-write views of the mapped file (no copy, the file never changes); .onnx
+    /// files are imported as by <see cref="LoadFile{T}"/>.
+    /// </summary>
+    public static Model<T> LoadMapped<T>(string path, string? architecture = null) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        => IsOnnx(path) ? LoadFile<T>(path, architecture) : ModelFiles.LoadMapped<T>(path, architecture);
+
     /// <summary>
     /// Saves in the given precision after checking that <paramref name="output"/> is none of <paramref name="inputs"/>.
     /// A model read from .onnx (<paramref name="inputs"/>[0]) and written as .onnx keeps its file: only weights change
     /// (<see cref="OnnxWriteBack"/>); where that is impossible the exporter writes a new graph. Returns a one-line note
     /// saying which happened (null for other formats).
     /// </summary>
-    public static string? Save(Model<double> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, params string[] inputs)
+    public static string? Save<T>(Model<T> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, params string[] inputs)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         foreach (var i in inputs)
             if (ModelPrecision.SamePath(i, output)) throw new ArgumentException($"Refusing to overwrite the input {i}; choose another --out");
@@ -137,10 +149,13 @@ internal static class ModelArguments
         return null;
     }
 
-    private static void Write(Model<double> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata)
+    private static void Write<T>(Model<T> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        if (precision == "float32") ModelFiles.Save(model.Cast<float>(), output, metadata);
-        else ModelFiles.Save(model, output, metadata);
+        if (precision == "float32" && model is Model<float> single) ModelFiles.Save(single, output, metadata);
+        else if (precision == "float32") ModelFiles.Save(model.Cast<float>(), output, metadata);
+        else if (model is Model<double> full) ModelFiles.Save(full, output, metadata);
+        else ModelFiles.Save(model.Cast<double>(), output, metadata);
     }
 
     private static bool IsOnnx(string path) => Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase);

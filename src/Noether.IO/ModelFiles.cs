@@ -1,4 +1,5 @@
 using System.Numerics;
+using Noether.IO.Internal;
 using Noether.Nn;
 using Noether.Tensors;
 
@@ -70,6 +71,25 @@ public static class ModelFiles
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext == ".onnx") return OnnxImporter.Load<T>(path, onnx ?? OnnxImportOptions.Default);
         if (ext != ".safetensors") throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", Extensions)})");
+        return LoadSafetensors<T>(path, architecture, mapped: false);
+    }
+
+    /// <summary>
+    /// Loads a model as <see cref="Load{T}(string, string?)"/> does, except that safetensors tensors stored exactly as
+    /// <typeparamref name="T"/> (F32 for float, F64 for double) are not copied: they are copy-on-write views of the
+    /// memory-mapped file (see <see cref="SafetensorsFile.ReadView{T}"/>), paged in as they are used. Writing into
+    /// them changes this process's copy only, never the file. Use it to transform a large model in place with
+    /// memory near the file's size; .onnx files load as with <see cref="Load{T}(string, string?, OnnxImportOptions?)"/>.
+    /// </summary>
+    public static Model<T> LoadMapped<T>(string path, string? architecture = null, OnnxImportOptions? onnx = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!File.Exists(path) || !Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase)) return Load<T>(path, architecture, onnx);
+        return LoadSafetensors<T>(path, architecture, mapped: true);
+    }
+
+    private static Model<T> LoadSafetensors<T>(string path, string? architecture, bool mapped) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        SafetensorsDtype? own = mapped ? SafetensorsDtypes.FromElementKind(ElementTypes.RequireKindOf<T>("LoadMapped")) : null;
         using var file = SafetensorsFile.Open(path);
         string sidecar = Path.ChangeExtension(path, ".json");
         string json, source;
@@ -91,7 +111,7 @@ public static class ModelFiles
         foreach (var p in graph.Parameters)
         {
             if (!file.Contains(p.Name)) throw new InvalidDataException($"{path}: tensor '{p.Name}' of shape {Shapes.Format(p.Shape)} required by the architecture is missing");
-            var t = file.Read<T>(p.Name);
+            var t = mapped && file.GetEntry(p.Name).Dtype == own && BitConverter.IsLittleEndian ? file.ReadView<T>(p.Name) : file.Read<T>(p.Name);
             if (!Shapes.Equal(t.Shape, p.Shape))
                 throw new ShapeMismatchException($"{path}: tensor '{p.Name}'", "stored shape differs from the architecture's", t.ShapeArray(), p.Shape);
             if (ParameterValues.Violation(p, t.Span) is { } why) throw new InvalidDataException($"{path}: {why}");
