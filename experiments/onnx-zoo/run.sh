@@ -53,7 +53,9 @@ verify() { noether verify "$model" "$1" "${inputs[@]}" "${engine[@]}"; }
 canonicalize() { noether canonicalize "$model" --out "$dir/canonical.onnx" && verify "$dir/canonical.onnx"; }
 convert_round_trip() {
   # A safetensors copy holds the graph at pinned sizes: pin them at the sizes of the inputs it will be run on.
-  local dims; read -r -a dims <<<"$("$py" "$here/zoo.py" dims "$model" "${files[@]}")"
+  local dims known
+  known="$(noether summary "$model" --json 2>/dev/null | "$py" -c 'import json, sys; print(",".join(json.load(sys.stdin).get("pinned", {})))')"
+  read -r -a dims <<<"$(KNOWN="$known" "$py" "$here/zoo.py" dims "$model" "${files[@]}")"
   noether convert "$model" "$dir/converted.safetensors" "${dims[@]}" && noether convert "$dir/converted.safetensors" "$dir/converted.onnx" \
     && verify "$dir/converted.onnx"
 }

@@ -50,6 +50,12 @@ def cmd_compare(zoo, name, out_dir):
     return 0
 
 
+def untied_copy(name, originals):
+    import re
+    m = re.fullmatch(r"(.*)[._]untied\d+(_\d+)?", name)
+    return m is not None and m.group(1) in originals and name not in originals
+
+
 def cmd_names(original, written):
     try:
         import onnx
@@ -66,7 +72,9 @@ def cmd_names(original, written):
         ("outputs", [o.name for o in a.graph.output], [o.name for o in b.graph.output]),
         ("opset", opset(a), opset(b)),
         ("nodes", sorted(n.name for n in a.graph.node), sorted(n.name for n in b.graph.node)),
-        ("initializers", sorted(inits(a)), sorted(inits(b))),
+        # Every original initializer is kept; a shared one that a transform moved apart per consumer gets copies
+        # named ORIGINAL_untiedK / ORIGINAL.untiedK (Noether says so when it writes them).
+        ("initializers", sorted(inits(a)), sorted(n for n in inits(b) if not untied_copy(n, inits(a)))),
     ]
     for what, x, y in checks:
         if x != y:
@@ -92,8 +100,14 @@ def cmd_dims(model, *inputs):
     for info, path in zip(graph_inputs, inputs):
         shape = np.load(path).shape
         for axis, d in enumerate(info.type.tensor_type.shape.dim):
-            if d.dim_param and d.dim_param not in batch and axis < len(shape):
-                dims.setdefault(d.dim_param, shape[axis])
+            if axis == 0 or axis >= len(shape) or d.HasField("dim_value") or d.dim_param in batch and d.dim_param:
+                continue
+            # An unnamed symbolic size is called INPUT:AXIS by Noether.
+            dims.setdefault(d.dim_param or f"{info.name}:{axis}", shape[axis])
+    # KNOWN (comma-separated): the symbols Noether declares (`summary --json` "pinned"); others hold a moved batch.
+    known = os.environ.get("KNOWN")
+    if known is not None:
+        dims = {k: v for k, v in dims.items() if k in known.split(",")}
     print(" ".join(f"--dim {k}={v}" for k, v in dims.items()))
     return 0
 

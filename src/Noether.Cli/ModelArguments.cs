@@ -37,6 +37,7 @@ internal static class ModelArguments
         }
         s_dims.Value = dims;
         s_inferred.Value = null;
+        s_probeValues.Value = null;
     }
 
     /// <summary>
@@ -80,6 +81,26 @@ internal static class ModelArguments
     {
         CheckDims(models.Length == 0 ? [path] : models);
         s_inferred.Value = DimsFromInputs(path, values);
+        s_probeValues.Value = SmallInputs(path, values);
+    }
+
+    private static readonly AsyncLocal<IReadOnlyDictionary<string, TypedArray>?> s_probeValues = new();
+
+    /// <summary>The given inputs of at most a few thousand elements, by name: candidates for <see cref="OnnxImportOptions.ProbeValues"/>.</summary>
+    private static Dictionary<string, TypedArray>? SmallInputs(string path, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0 || !Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase) || !File.Exists(path)) return null;
+        var names = ModelFileInfo.OnnxInputNames(path);
+        string[] files;
+        try { files = InputBinding.Bind(path, names, values); }
+        catch (ArgumentException) { return null; } // reported where the inputs are read
+        var small = new Dictionary<string, TypedArray>(StringComparer.Ordinal);
+        for (int k = 0; k < files.Length; k++)
+        {
+            var a = NpyArrays.Read(files[k]);
+            if (a.Length <= 4096) small[names[k]] = a;
+        }
+        return small;
     }
 
     /// <summary>Fails when a <c>--dim</c> names a symbol none of the .onnx <paramref name="models"/> declares.</summary>
@@ -104,7 +125,7 @@ internal static class ModelArguments
         if (s_inferred.Value is null) CheckDims([path]);
         var declared = OnnxImporter.SymbolicDims(path);
         var dims = (s_inferred.Value ?? Dims).Where(kv => declared.ContainsKey(kv.Key)).ToDictionary();
-        return ModelFiles.Load<T>(path, architecture, OnnxImportOptions.WithDims(dims));
+        return ModelFiles.Load<T>(path, architecture, OnnxImportOptions.With(dims, s_probeValues.Value));
     }
 
     /// <summary>Loads a model in float64 and reports whether its file stored float32 or float64.</summary>
@@ -136,26 +157,44 @@ internal static class ModelArguments
     {
         foreach (var i in inputs)
             if (ModelPrecision.SamePath(i, output)) throw new ArgumentException($"Refusing to overwrite the input {i}; choose another --out");
+        // Weights moved beyond float32's range would be written as ±∞: refuse, naming the tensor, before writing anything.
+        if (precision == "float32") StorageRange.RequireFits(model, _ => SafetensorsDtype.F32, output);
         bool onnx = IsOnnx(output) && inputs.Length > 0 && IsOnnx(inputs[0]);
         if (onnx)
         {
             ModelFiles.CheckWritable(output);
-            var reason = OnnxWriteBack.TrySave(inputs[0], model, output);
-            if (reason is null) return $"kept {Path.GetFileName(inputs[0])}'s graph, names, shapes, opset and metadata; only weights changed";
-            Write(model, output, precision, metadata);
+            var reason = OnnxWriteBack.TrySave(inputs[0], model, output, out var untied);
+            var kept = $"kept {Path.GetFileName(inputs[0])}'s graph, names, shapes, opset and metadata; only weights changed";
+            if (reason is null && untied.Count == 0) return kept;
+            if (reason is null)
+                return $"{kept}, and {untied.Count} shared initializer(s) now hold different values per consumer, so each "
+                    + $"consumer got its own copy ({string.Join(", ", untied.Take(4))}{(untied.Count > 4 ? ", …" : "")})";
+            Write(model, output, precision, metadata, null);
             return $"wrote a new ONNX graph (names and shapes may differ from {Path.GetFileName(inputs[0])}): {reason}";
         }
-        Write(model, output, precision, metadata);
-        return null;
+        return Write(model, output, precision, metadata, inputs.Length > 0 ? inputs[0] : null);
     }
 
-    private static void Write<T>(Model<T> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>
+    /// Writes the model; a safetensors source's element types (float16, bfloat16, …) are kept for a safetensors output.
+    /// Returns a note when narrower stored types were widened (a float16 source written as ONNX float32).
+    /// </summary>
+    private static string? Write<T>(Model<T> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, string? source)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
+        var stored = source is null ? new Dictionary<string, SafetensorsDtype>() : ModelFileInfo.StoredDtypes(source);
+        var narrow = stored.Values.Where(d => d is SafetensorsDtype.F16 or SafetensorsDtype.BF16).Distinct().Select(d => d.ToHeaderName()).ToArray();
+        if (!IsOnnx(output) && stored.Count > 0)
+        {
+            var fallback = precision == "float32" ? SafetensorsDtype.F32 : SafetensorsDtype.F64;
+            ModelFiles.Save(model, output, metadata, model.Parameters.Keys.ToDictionary(k => k, k => stored.GetValueOrDefault(k, fallback)));
+            return null;
+        }
         if (precision == "float32" && model is Model<float> single) ModelFiles.Save(single, output, metadata);
         else if (precision == "float32") ModelFiles.Save(model.Cast<float>(), output, metadata);
         else if (model is Model<double> full) ModelFiles.Save(full, output, metadata);
         else ModelFiles.Save(model.Cast<double>(), output, metadata);
+        return narrow.Length == 0 ? null : $"{Path.GetFileName(source)} stored {string.Join(" and ", narrow)} weights; {Path.GetFileName(output)} holds them as {precision}";
     }
 
     private static bool IsOnnx(string path) => Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase);

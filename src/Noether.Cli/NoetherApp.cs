@@ -49,6 +49,8 @@ public static class NoetherApp
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or NotSupportedException or UnauthorizedAccessException or InvalidDataException)
         {
             (stderr ?? Console.Error).WriteLine($"noether: {e.Message}");
+            // NOETHER_TRACE=1 adds where it happened, for bug reports.
+            if (Environment.GetEnvironmentVariable("NOETHER_TRACE") is "1") (stderr ?? Console.Error).WriteLine(e.ToString());
             return ExitCodes.InputError;
         }
     }

@@ -16,7 +16,7 @@ public static class ModelFileInfo
         IEnumerable<string> types;
         if (ext == ".onnx")
         {
-            var g = OnnxFile.ReadModel(path).Graph ?? new GraphProto();
+            var g = OnnxFile.ReadStructure(path).Graph ?? new GraphProto();
             types = g.Initializer.Select(t => (TensorProto.Types.DataType)t.DataType)
                 .Concat(g.Input.Where(i => i.Type?.TensorType is not null).Select(i => (TensorProto.Types.DataType)i.Type.TensorType.ElemType))
                 .Where(t => t is TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16)
@@ -40,9 +40,23 @@ public static class ModelFileInfo
                 var other => other.ToHeaderName(),
             });
         }
-        else throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", ModelFiles.Extensions)})");
+        else if (TorchStateDict.IsTorchPath(path))
+            types = TorchStateDict.DTypes(path).Where(t => t is "float32" or "float64" or "float16" or "bfloat16");
+        else throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", ModelFiles.ReadableExtensions)})");
         var distinct = types.Distinct().ToArray();
         return distinct.Length switch { 0 => "float32", 1 => distinct[0], _ => "mixed" };
+    }
+
+    /// <summary>
+    /// The element type of every floating-point tensor of a safetensors file (F64, F32, F16 or BF16) by name, so a
+    /// model can be written back as it was stored; empty for other formats.
+    /// </summary>
+    public static IReadOnlyDictionary<string, SafetensorsDtype> StoredDtypes(string path)
+    {
+        if (!Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase)) return new Dictionary<string, SafetensorsDtype>();
+        using var file = SafetensorsFile.Open(path);
+        return file.Entries.Where(e => e.Dtype is SafetensorsDtype.F64 or SafetensorsDtype.F32 or SafetensorsDtype.F16 or SafetensorsDtype.BF16)
+            .ToDictionary(e => e.Name, e => e.Dtype);
     }
 
     /// <summary>
@@ -51,7 +65,7 @@ public static class ModelFileInfo
     /// </summary>
     public static IReadOnlyList<string> OnnxInputNames(string path)
     {
-        var g = OnnxFile.ReadModel(path).Graph ?? new GraphProto();
+        var g = OnnxFile.ReadStructure(path).Graph ?? new GraphProto();
         var initializers = g.Initializer.Select(t => t.Name).ToHashSet();
         return g.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToArray();
     }

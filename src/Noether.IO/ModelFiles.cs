@@ -1,5 +1,5 @@
-using System.Numerics;
 using Noether.IO.Internal;
+using System.Numerics;
 using Noether.Nn;
 using Noether.Tensors;
 
@@ -41,23 +41,37 @@ public static class ModelFiles
     /// metadata). A safetensors file is refused (nothing written) when it would not load: see <see cref="ParameterValues"/>.
     /// </summary>
     public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
+        => Save(model, path, metadata, null);
+
+    /// <summary>
+    /// Saves a model as <see cref="Save{T}(Model{T}, string, IReadOnlyDictionary{string, string}?)"/> does, storing
+    /// each safetensors tensor in the element type <paramref name="dtypes"/> gives it (F64, F32, F16 or BF16; a tensor
+    /// it does not name is stored as <typeparamref name="T"/>), so a float16 or bfloat16 model is written back as it
+    /// came. A finite value that would become ±∞ in its type is refused with <see cref="ValueOverflowException"/>.
+    /// </summary>
+    public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? metadata, IReadOnlyDictionary<string, SafetensorsDtype>? dtypes) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(model);
         CheckWritable(path);
+        var natural = typeof(T) == typeof(double) ? SafetensorsDtype.F64 : SafetensorsDtype.F32;
+        SafetensorsDtype DtypeOf(string name) => IsOnnx(path) ? natural : dtypes is not null && dtypes.TryGetValue(name, out var d) ? d : natural;
+        StorageRange.RequireFits(model, DtypeOf, path);
         if (IsOnnx(path)) { OnnxExporter.Save(model, path); return; }
         foreach (var p in model.Graph.Parameters)
             if (model.Parameters.TryGetValue(p.Name, out var t) && ParameterValues.Violation(p, t.Contiguous().Span) is { } why)
                 throw new ArgumentException($"{path}: refusing to write a file that cannot be read back: {why}");
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [GraphKey] = GraphJson.Serialize(model.Graph) };
-        SafetensorsWriter.Write(path, model.Parameters, meta);
+        SafetensorsWriter.Write(path, model.Parameters.Select(kv => StorageRange.Entry(kv.Key, kv.Value, DtypeOf(kv.Key))), meta);
     }
 
     /// <summary>Loads a model saved by <see cref="Save{T}"/> (or any safetensors file whose metadata holds a Noether graph).</summary>
     public static Model<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T> => Load<T>(path, architecture: null);
 
     /// <summary>
-    /// Loads a model. A safetensors file that holds only weights (a PyTorch state dict, say) takes its architecture from
-    /// <paramref name="architecture"/> (a graph JSON file), else from the file's metadata, else from a sidecar
-    /// <c>X.json</c> next to <c>X.safetensors</c>; parameter names must match the graph's.
+    /// Loads a model. A file that holds only weights — a PyTorch state dict as safetensors or as <c>.pt</c>/<c>.pth</c>/
+    /// <c>.bin</c> (see <see cref="TorchStateDict"/>) — takes its architecture from <paramref name="architecture"/> (a
+    /// graph JSON file), else from the file's metadata, else from a sidecar <c>X.json</c> next to <c>X.safetensors</c>;
+    /// parameter names must match the graph's, as they are or under one prefix (see <see cref="StateDictNames"/>).
     /// </summary>
     public static Model<T> Load<T>(string path, string? architecture) where T : unmanaged, IFloatingPointIeee754<T> => Load<T>(path, architecture, null);
 
@@ -70,8 +84,16 @@ public static class ModelFiles
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext == ".onnx") return OnnxImporter.Load<T>(path, onnx ?? OnnxImportOptions.Default);
-        if (ext != ".safetensors") throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", Extensions)})");
-        return LoadSafetensors<T>(path, architecture, mapped: false);
+        if (TorchStateDict.IsTorchPath(path))
+        {
+            var dict = TorchStateDict.Read(path);
+            var graph = Architecture(path, architecture, embedded: null);
+            return Assemble<T>(path, graph, dict.Tensors.Select(t => t.Name).ToArray(), n => dict[n].ToTensor<T>());
+        }
+        if (ext != ".safetensors") throw new NotSupportedException($"{path}: unsupported model format '{ext}' (supported: {string.Join(", ", ReadableExtensions)})");
+        using var file = SafetensorsFile.Open(path);
+        string? inFile = file.Metadata is not null && file.Metadata.TryGetValue(GraphKey, out var embedded) ? embedded : null;
+        return Assemble<T>(path, Architecture(path, architecture, inFile), file.Entries.Select(e => e.Name).ToArray(), file.Read<T>);
     }
 
     /// <summary>
@@ -79,18 +101,24 @@ public static class ModelFiles
     /// <typeparamref name="T"/> (F32 for float, F64 for double) are not copied: they are copy-on-write views of the
     /// memory-mapped file (see <see cref="SafetensorsFile.ReadView{T}"/>), paged in as they are used. Writing into
     /// them changes this process's copy only, never the file. Use it to transform a large model in place with
-    /// memory near the file's size; .onnx files load as with <see cref="Load{T}(string, string?, OnnxImportOptions?)"/>.
+    /// memory near the file's size; other formats load as with <see cref="Load{T}(string, string?, OnnxImportOptions?)"/>.
     /// </summary>
     public static Model<T> LoadMapped<T>(string path, string? architecture = null, OnnxImportOptions? onnx = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!File.Exists(path) || !Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase)) return Load<T>(path, architecture, onnx);
-        return LoadSafetensors<T>(path, architecture, mapped: true);
+        var own = SafetensorsDtypes.FromElementKind(ElementTypes.RequireKindOf<T>("LoadMapped"));
+        using var file = SafetensorsFile.Open(path);
+        string? inFile = file.Metadata is not null && file.Metadata.TryGetValue(GraphKey, out var embedded) ? embedded : null;
+        return Assemble<T>(path, Architecture(path, architecture, inFile), file.Entries.Select(e => e.Name).ToArray(),
+            name => file.GetEntry(name).Dtype == own && BitConverter.IsLittleEndian ? file.ReadView<T>(name) : file.Read<T>(name));
     }
 
-    private static Model<T> LoadSafetensors<T>(string path, string? architecture, bool mapped) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>File extensions a model (or a weights-only state dict with its architecture) is read from.</summary>
+    public static IReadOnlyList<string> ReadableExtensions { get; } = [".safetensors", ".onnx", .. TorchStateDict.Extensions];
+
+    /// <summary>The graph from --arch, else the file's own metadata, else the sidecar X.json.</summary>
+    private static Graph Architecture(string path, string? architecture, string? embedded)
     {
-        SafetensorsDtype? own = mapped ? SafetensorsDtypes.FromElementKind(ElementTypes.RequireKindOf<T>("LoadMapped")) : null;
-        using var file = SafetensorsFile.Open(path);
         string sidecar = Path.ChangeExtension(path, ".json");
         string json, source;
         if (architecture is not null)
@@ -98,27 +126,35 @@ public static class ModelFiles
             if (!File.Exists(architecture)) throw new FileNotFoundException($"Architecture file not found: {architecture}", architecture);
             (json, source) = (File.ReadAllText(architecture), architecture);
         }
-        else if (file.Metadata is not null && file.Metadata.TryGetValue(GraphKey, out var embedded)) (json, source) = (embedded, $"{path} (__metadata__)");
+        else if (embedded is not null) (json, source) = (embedded, $"{path} (__metadata__)");
         else if (File.Exists(sidecar)) (json, source) = (File.ReadAllText(sidecar), sidecar);
-        else throw new InvalidDataException($"{path}: the file holds only weights (no \"{GraphKey}\" in __metadata__); give its architecture as graph JSON in {Path.GetFileName(sidecar)} beside it or with --arch FILE");
-        Graph graph;
-        try { graph = GraphJson.Deserialize(json); }
+        else throw new InvalidDataException(TorchStateDict.IsTorchPath(path)
+            ? $"{path}: a PyTorch state dict holds only weights; give its architecture as graph JSON in {Path.GetFileName(sidecar)} beside it or with --arch FILE (format: docs/graph-json.schema.json)"
+            : $"{path}: the file holds only weights (no \"{GraphKey}\" in __metadata__); give its architecture as graph JSON in {Path.GetFileName(sidecar)} beside it or with --arch FILE");
+        try { return GraphJson.Deserialize(json); }
         catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException)
         {
             throw new InvalidDataException($"{source}: the architecture is invalid: {e.Message}", e);
         }
+    }
+
+    /// <summary>Reads the graph's parameters from a weights file whose tensors are <paramref name="stored"/>.</summary>
+    private static Model<T> Assemble<T>(string path, Graph graph, string[] stored, Func<string, Tensor<T>> read) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var prefix = StateDictNames.Prefix(stored, graph.Parameters) ?? "";
         var tensors = new Dictionary<string, Tensor<T>>();
+        var present = stored.ToHashSet(StringComparer.Ordinal);
         foreach (var p in graph.Parameters)
         {
-            if (!file.Contains(p.Name)) throw new InvalidDataException($"{path}: tensor '{p.Name}' of shape {Shapes.Format(p.Shape)} required by the architecture is missing");
-            var t = mapped && file.GetEntry(p.Name).Dtype == own && BitConverter.IsLittleEndian ? file.ReadView<T>(p.Name) : file.Read<T>(p.Name);
+            if (!present.Contains(prefix + p.Name)) throw new InvalidDataException($"{path}: tensor '{p.Name}' of shape {Shapes.Format(p.Shape)} required by the architecture is missing");
+            var t = read(prefix + p.Name);
             if (!Shapes.Equal(t.Shape, p.Shape))
-                throw new ShapeMismatchException($"{path}: tensor '{p.Name}'", "stored shape differs from the architecture's", t.ShapeArray(), p.Shape);
+                throw new ShapeMismatchException($"{path}: tensor '{prefix + p.Name}'", "stored shape differs from the architecture's", t.ShapeArray(), p.Shape);
             if (ParameterValues.Violation(p, t.Span) is { } why) throw new InvalidDataException($"{path}: {why}");
             tensors[p.Name] = t;
         }
-        var extra = file.Entries.Select(e => e.Name).Except(graph.Parameters.Select(p => p.Name)).ToArray();
-        if (extra.Length > 0) throw new InvalidDataException($"{path}: tensors {string.Join(", ", extra.Take(5))} are not parameters of the architecture");
+        var extra = StateDictNames.Extra(stored, graph.Parameters, prefix);
+        if (extra.Length > 0) throw new InvalidDataException($"{path}: tensors {string.Join(", ", extra.Take(5).Select(e => prefix + e))} are not parameters of the architecture");
         return new Model<T>(graph, tensors);
     }
 

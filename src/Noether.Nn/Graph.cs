@@ -90,6 +90,7 @@ public sealed class Graph
         if (Outputs.Count == 0) throw new ArgumentException($"Graph '{name}' has no outputs");
         foreach (var i in Inputs)
         {
+            if (i.Shape is null || i.Shape.Any(d => d < 0)) throw new ArgumentException($"Graph '{name}': input '{i.Name}' has an invalid shape {(i.Shape is null ? "null" : Shapes.Format(i.Shape))}");
             if (!_shapes.TryAdd(i.Name, i.Shape)) throw new ArgumentException($"Graph '{name}': duplicate value name '{i.Name}'");
             _consumers[i.Name] = new();
         }
@@ -107,11 +108,25 @@ public sealed class Graph
                 inShapes.Add(s);
                 _consumers[input].Add(node);
             }
-            try { _shapes[node.Name] = node.Op.InferShape(inShapes); }
+            try
+            {
+                var shape = node.Op.InferShape(inShapes);
+                Shapes.Size(shape); // non-negative, and small enough to hold
+                _shapes[node.Name] = shape;
+                foreach (var slot in node.Op.Parameters)
+                {
+                    Shapes.Size(slot.Shape);
+                    parameters.Add(new ParameterInfo($"{node.Name}.{slot.Role}", node.Name, slot));
+                }
+            }
             catch (ShapeMismatchException e) { throw new ShapeMismatchException($"{node.Name} ({node.Op.Kind})", e.Message, inShapes.ToArray()); }
+            // Attributes no op accepts (a zero stride, sizes that overflow) are the node's fault too, never a crash.
+            catch (Exception e) when (e is ArgumentException or ArithmeticException or IndexOutOfRangeException)
+            {
+                throw new ArgumentException($"Graph '{name}': node '{node.Name}' ({node.Op.Kind}) is invalid for inputs {string.Join(", ", inShapes.Select(s => Shapes.Format(s)))}: {e.Message}", e);
+            }
             _byName[node.Name] = node;
             _consumers[node.Name] = new();
-            foreach (var slot in node.Op.Parameters) parameters.Add(new ParameterInfo($"{node.Name}.{slot.Role}", node.Name, slot));
         }
         foreach (var o in Outputs)
             if (!_shapes.ContainsKey(o)) throw new ArgumentException($"Graph '{name}': output '{o}' is not a value of the graph");

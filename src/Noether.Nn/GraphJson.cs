@@ -11,7 +11,7 @@ namespace Noether.Nn;
 /// as its kind plus the arguments of its primary constructor (op records are their attributes), so every op
 /// defined as a record in this assembly — or registered with <see cref="Register"/> — round-trips without extra code.
 /// </summary>
-public static class GraphJson
+public static partial class GraphJson
 {
     /// <summary>Schema version written into every document.</summary>
     public const int FormatVersion = 1;
@@ -51,35 +51,85 @@ public static class GraphJson
         return doc.ToJsonString(s_options);
     }
 
-    /// <summary>Rebuilds a graph; every problem is reported with the node it concerns.</summary>
+    /// <summary>
+    /// Rebuilds a graph; every problem is reported with the node it concerns. A malformed document (wrong JSON types,
+    /// null or non-integer sizes, invalid op arguments) throws <see cref="FormatException"/>, an unknown op
+    /// <see cref="NotSupportedException"/>, a graph whose shapes do not fit <see cref="ArgumentException"/>
+    /// (<see cref="ShapeMismatchException"/>) — always one line, never another exception type.
+    /// </summary>
     public static Graph Deserialize(string json)
     {
+        ArgumentNullException.ThrowIfNull(json);
         JsonObject doc;
-        try { doc = JsonNode.Parse(json) as JsonObject ?? throw new FormatException("the architecture is not a JSON object"); }
-        catch (JsonException e) { throw new FormatException($"architecture JSON is malformed: {e.Message}"); }
-        if ((string?)doc["format"] != "noether.graph") throw new FormatException("architecture JSON lacks \"format\": \"noether.graph\"");
-        if ((int?)doc["version"] is not int v || v > FormatVersion) throw new FormatException($"architecture JSON version {doc["version"]} is not supported (this build reads up to {FormatVersion})");
-        var inputs = Required<JsonArray>(doc, "inputs", "graph").Select(i => new InputSpec(
-            (string?)i?["name"] ?? throw new FormatException("an input lacks a name"),
-            Required<JsonArray>(i!.AsObject(), "shape", "input").Select(d => (int)d!).ToArray())
+        try { doc = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject ?? throw new FormatException("the architecture is not a JSON object"); }
+        catch (JsonException e) { throw new FormatException($"architecture JSON is malformed: {OneLine(e.Message)}"); }
+        if (Text(doc["format"], "\"format\"") != "noether.graph") throw new FormatException("architecture JSON lacks \"format\": \"noether.graph\"");
+        if (Integer(doc["version"], "\"version\"") is not int v || v < 1 || v > FormatVersion)
+            throw new FormatException($"architecture JSON version {OneLine(doc["version"]?.ToJsonString() ?? "null")} is not supported (this build reads 1 to {FormatVersion})");
+        var inputs = new List<InputSpec>();
+        foreach (var item in Required<JsonArray>(doc, "inputs", "graph"))
         {
-            ElementType = (string?)i["type"],
-            BatchAxis = (int?)i["batch_axis"] ?? 0,
-            Symbols = (i["symbols"] as JsonArray)?.Select(s => (string?)s).ToArray(),
-        }).ToList();
+            var i = item as JsonObject ?? throw new FormatException("an input is not a JSON object");
+            string name = Text(i["name"], "an input's \"name\"") ?? throw new FormatException("an input lacks a name");
+            string where = $"input '{OneLine(name)}'";
+            var shape = Required<JsonArray>(i, "shape", where).Select((d, k) => Integer(d, $"{where}: \"shape\"[{k}]") is int n && n >= 0
+                ? n : throw new FormatException($"{where}: \"shape\"[{k}] is {OneLine(d?.ToJsonString() ?? "null")}, not a size (a non-negative integer)")).ToArray();
+            var symbols = i["symbols"] is null ? null : i["symbols"] as JsonArray ?? throw new FormatException($"{where}: \"symbols\" is not an array");
+            if (symbols is not null && symbols.Count != shape.Length) throw new FormatException($"{where}: {symbols.Count} symbols for shape {Shapes.Format(shape)}");
+            inputs.Add(new InputSpec(name, shape)
+            {
+                ElementType = Text(i["type"], $"{where}: \"type\""),
+                BatchAxis = Integer(i["batch_axis"], $"{where}: \"batch_axis\"") ?? 0,
+                Symbols = symbols?.Select((s, k) => Text(s, $"{where}: \"symbols\"[{k}]")).ToArray(),
+            });
+        }
         var nodes = new List<Node>();
         foreach (var n in Required<JsonArray>(doc, "nodes", "graph"))
         {
             var obj = n as JsonObject ?? throw new FormatException("a node is not a JSON object");
-            string name = (string?)obj["name"] ?? throw new FormatException("a node lacks a name");
-            string kind = (string?)obj["op"] ?? throw new FormatException($"node '{name}' lacks an op");
+            string name = Text(obj["name"], "a node's \"name\"") ?? throw new FormatException("a node lacks a name");
+            string where = $"node '{OneLine(name)}'";
+            string kind = Text(obj["op"], $"{where}: \"op\"") ?? throw new FormatException($"{where} lacks an op");
             Type type;
-            lock (s_kinds) if (!s_kinds.TryGetValue(kind, out type!)) throw new NotSupportedException($"node '{name}': unknown op '{kind}'");
-            var op = Construct(type, obj["args"] as JsonObject ?? new JsonObject(), name);
-            nodes.Add(new Node(name, op, Required<JsonArray>(obj, "inputs", $"node '{name}'").Select(i => (string)i!).ToArray()));
+            lock (s_kinds) if (!s_kinds.TryGetValue(kind, out type!)) throw new NotSupportedException($"{where}: unknown op '{OneLine(kind)}'");
+            var args = obj["args"] is null ? new JsonObject() : obj["args"] as JsonObject ?? throw new FormatException($"{where}: \"args\" is not an object");
+            var op = Construct(type, args, OneLine(name));
+            nodes.Add(new Node(name, op, Required<JsonArray>(obj, "inputs", where).Select((x, k) => Text(x, $"{where}: \"inputs\"[{k}]")
+                ?? throw new FormatException($"{where}: \"inputs\"[{k}] is null")).ToArray()));
         }
-        var outputs = Required<JsonArray>(doc, "outputs", "graph").Select(o => (string)o!).ToArray();
-        return new Graph(inputs, nodes, outputs, (string?)doc["name"] ?? "model");
+        var outputs = Required<JsonArray>(doc, "outputs", "graph").Select((o, k) => Text(o, $"\"outputs\"[{k}]")
+            ?? throw new FormatException($"\"outputs\"[{k}] is null")).ToArray();
+        try { return new Graph(inputs, nodes, outputs, Text(doc["name"], "the graph's \"name\"") ?? "model"); }
+        catch (ArgumentException e) when (e.Message.Any(char.IsControl))
+        {
+            throw new ArgumentException(OneLine(e.Message, 2000), e); // names from the file may hold newlines
+        }
+    }
+
+    /// <summary>A string value, null when absent; anything else is a <see cref="FormatException"/>.</summary>
+    private static string? Text(JsonNode? node, string what) => node switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => throw new FormatException($"{what} is {OneLine(node.ToJsonString())}, not a string"),
+    };
+
+    /// <summary>A 32-bit integer value, null when absent; fractions, strings and out-of-range numbers are a <see cref="FormatException"/>.</summary>
+    private static int? Integer(JsonNode? node, string what)
+    {
+        if (node is null) return null;
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<JsonElement>(out var e) && e.TryGetInt32(out int i)) return i;
+        if (node is JsonValue w && w.TryGetValue<int>(out int direct)) return direct;
+        throw new FormatException($"{what} is {OneLine(node.ToJsonString())}, not a 32-bit integer");
+    }
+
+    /// <summary>Text from a file, shortened and with control characters escaped, for a one-line message.</summary>
+    private static string OneLine(string text, int max = 120)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var ch in text.Length > max ? text[..max] + "…" : text)
+            sb.Append(char.IsControl(ch) ? $"\\u{(int)ch:x4}" : ch);
+        return sb.ToString();
     }
 
     private static JsonNode Input(InputSpec i)
@@ -92,7 +142,12 @@ public static class GraphJson
     }
 
     private static TNode Required<TNode>(JsonObject o, string key, string where) where TNode : JsonNode
-        => o[key] as TNode ?? throw new FormatException($"{where} lacks \"{key}\"");
+        => o[key] switch
+        {
+            null => throw new FormatException($"{where} lacks \"{key}\""),
+            TNode t => t,
+            var other => throw new FormatException($"{where}: \"{key}\" is {OneLine(other.ToJsonString())}, not {(typeof(TNode) == typeof(JsonArray) ? "an array" : "an object")}"),
+        };
 
     private static JsonArray ToArray(int[] values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
@@ -133,11 +188,15 @@ public static class GraphJson
             {
                 return p.ParameterType == typeof(Activation) ? Activation.Parse((string)raw!) : raw.Deserialize(p.ParameterType, s_options);
             }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or NotSupportedException)
             {
-                throw new FormatException($"node '{node}': argument '{p.Name}' of {KindOf(type)} is invalid ({e.Message})");
+                throw new FormatException($"node '{node}': argument '{p.Name}' of {KindOf(type)} is invalid ({OneLine(e.Message)})");
             }
         }).ToArray();
-        return (Op)ctor.Invoke(values);
+        try { return (Op)ctor.Invoke(values); }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
+        {
+            throw new FormatException($"node '{node}': {KindOf(type)} arguments are invalid ({OneLine(e.InnerException.Message)})", e.InnerException);
+        }
     }
 }

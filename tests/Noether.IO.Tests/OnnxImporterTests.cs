@@ -28,7 +28,7 @@ public class OnnxImporterTests
     }
 
     [Fact]
-    public void ExternalDataIsRejectedWithAClearMessage()
+    public void MissingExternalDataIsRejectedWithAClearMessage()
     {
         var weight = new TensorProto { Name = "fc.weight", DataType = (int)DataType.Float, DataLocation = TensorProto.Types.DataLocation.External, Dims = { 2, 3 } };
         weight.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "weights.bin" });
@@ -38,6 +38,7 @@ public class OnnxImporterTests
         Assert.Contains("external", e.Message);
         Assert.Contains("fc.weight", e.Message);
         Assert.Contains("model.onnx", e.Message);
+        Assert.Contains("weights.bin", e.Message);
     }
 
     [Fact]

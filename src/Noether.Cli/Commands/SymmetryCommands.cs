@@ -12,12 +12,12 @@ internal static class SymmetryCommands
 {
     private static Option<bool> AffineOption() => new("--allow-affine") { Description = "Admit sign flips of sigmoid units absorbed by the next bias (σ(−x) = 1 − σ(x))." };
     private static Option<bool> FoldOption() => new("--fold-norms") { Description = "Fold RMSNorm gains into the next layers first (same function; the residual stream then admits O(d))." };
-    internal static Option<string?> ArchOption() => new("--arch") { Description = "Graph JSON of a weights-only .safetensors file (default: its metadata, else X.json beside X.safetensors)." };
+    internal static Option<string?> ArchOption() => new("--arch") { Description = "Graph JSON of a weights-only file: a PyTorch state dict as .safetensors, .pt, .pth or .bin (default: the metadata of a .safetensors file, else X.json beside X; format: docs/graph-json.schema.json)." };
     private static Option<bool> StrictOption() => new("--strict") { Description = "Fail on ops without a known symmetry rule instead of fixing the spaces they touch." };
 
     public static Command Inspect()
     {
-        var model = new Argument<string>("model") { Description = "Model file (.safetensors with architecture)." };
+        var model = new Argument<string>("model") { Description = "Model file (.safetensors or .onnx; a weights-only .safetensors/.pt/.pth/.bin state dict with --arch or X.json beside it)." };
         var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var arch = ArchOption(); var json = CliOutput.JsonOption();
         var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, arch, json };
         cmd.SetAction((parse, cancel) =>
@@ -91,11 +91,21 @@ internal static class SymmetryCommands
                 stage("deriving the symmetry group");
                 var derived = SymmetryDeriver.Derive(m.Graph);
                 var element = derived.Random(new Rng(parse.GetValue(seed)));
-                double moved = GroupAction.ApplyInPlace(m, derived, element, progress: stage("transforming"), cancel: cancel);
+                double moved;
+                try { moved = GroupAction.ApplyInPlace(m, derived, element, progress: stage("transforming"), cancel: cancel); }
+                catch (OverflowException e) when (e.Data["tensor"] is string t)
+                {
+                    throw TransformOverflow.Explain(e, derived, outPath, m.Graph.Parameters.First(p => p.Name == t).Shape, parse.GetValue(seed));
+                }
                 cancel.ThrowIfCancellationRequested();
                 stage($"writing {Path.GetFileName(outPath)}");
-                var written = ModelArguments.Save(m, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path);
-                return (derived, moved, written);
+                var meta = new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() };
+                try { return (derived, moved, ModelArguments.Save(m, outPath, precision, meta, path)); }
+                catch (Noether.IO.ValueOverflowException e)
+                {
+                    // The float64 path rounds only when saving: explain with the input's value, reloaded (this is the error path).
+                    throw TransformOverflow.Explain(e, derived, ModelArguments.LoadMapped<double>(path, parse.GetValue(arch)), parse.GetValue(seed));
+                }
             }
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change, write_note = note });

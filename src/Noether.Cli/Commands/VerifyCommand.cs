@@ -19,7 +19,7 @@ internal static class VerifyCommand
         var inputs = new Option<string[]>("--input") { Description = InputBinding.Help + " Both models get the same arrays (B's inputs in A's order). Default: random normal inputs from --seed (floating-point inputs only).", AllowMultipleArgumentsPerToken = false };
         var batch = new Option<int>("--batch") { Description = "Batch size of random inputs (a model that declares a fixed batch gets that).", DefaultValueFactory = _ => 16 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of random inputs.", DefaultValueFactory = _ => 0UL };
-        var tolerance = new Option<double>("--tolerance") { Description = "Largest accepted relative difference max|a−b| / max|a|.", DefaultValueFactory = _ => 1e-5 };
+        var tolerance = new Option<double?>("--tolerance") { Description = $"Largest accepted relative difference max|a−b| / max|a|. Default {Float64Tolerance:G1} when the comparison runs in float64 (the noether engine), {Float32Tolerance:G1} when ONNX Runtime runs a float32 model (rounding accumulates over depth)." };
         var engine = EngineChoice.Option("Engine running both models: noether (the graph IR's executor), onnxruntime (ONNX Runtime: an independent check; non-ONNX models are exported to ONNX in memory), or auto (noether when both import into the graph IR).", EngineChoice.Noether);
         var json = CliOutput.JsonOption();
         var cmd = new Command("verify", "Compare two models' outputs; exit 0 when within tolerance, 1 otherwise.") { a, b, inputs, batch, seed, tolerance, engine, json };
@@ -38,7 +38,7 @@ internal static class VerifyCommand
             var cmp = chosen == EngineChoice.OnnxRuntime
                 ? CompareOnnxRuntime(pa, pb, given, rng, parse.GetValue(batch))
                 : CompareNoether(pa, pb, given, rng, parse.GetValue(batch));
-            double tol = parse.GetValue(tolerance);
+            double tol = parse.GetValue(tolerance) ?? DefaultTolerance(chosen, pa, pb);
             bool ok = cmp.Within(tol);
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { a = pa, b = pb, engine = chosen, engine_reason = reasonA ?? reasonB, max_abs_diff = cmp.MaxAbsDiff, max_rel_diff = cmp.MaxRelDiff, tolerance = tol, equal = ok, outputs = cmp.Outputs, elements = cmp.Elements, inputs = given.Length > 0 ? "files" : "random" });
@@ -47,6 +47,16 @@ internal static class VerifyCommand
         });
         return cmd;
     }
+
+    /// <summary>The default tolerance in float64 arithmetic.</summary>
+    public const double Float64Tolerance = 1e-5;
+
+    /// <summary>The default tolerance when either model runs in float32 (ONNX Runtime on a float32 file).</summary>
+    public const double Float32Tolerance = 1e-4;
+
+    private static double DefaultTolerance(string engine, string pa, string pb) =>
+        engine == EngineChoice.OnnxRuntime && (ModelPrecision.Resolve("auto", pa) != "float64" || ModelPrecision.Resolve("auto", pb) != "float64")
+            ? Float32Tolerance : Float64Tolerance;
 
     private static FunctionComparison CompareNoether(string pa, string pb, string[] given, Rng rng, int batch)
     {

@@ -9,7 +9,8 @@ namespace Noether.IO;
 /// Recognised form (what <see cref="OnnxExporter"/> writes, per sample, S tokens, D = H·d_k):
 /// <c>q = Transpose[1,0,2](Reshape[S,H,dk](Linear_q(x)))</c>, the same for k and v with KvH heads (for grouped-query
 /// heads followed by <c>Reshape[KvH,1,S,dk] → Expand[KvH,H/KvH,S,dk] → Reshape[H,S,dk]</c>),
-/// <c>scores = MatMul(q, Transpose[0,2,1](k)) · 1/√dk</c> (or <c>/ √dk</c>), optionally
+/// <c>scores = MatMul(q, Transpose[0,2,1](k)) · 1/√dk</c> (or <c>/ √dk</c>; kᵀ may also be one
+/// <c>Transpose[1,2,0]</c> of <c>Reshape[S,H,dk]</c>, as PyTorch folds <c>k.transpose(1, 2).transpose(-2, -1)</c>), optionally
 /// <c>Where(causal, scores, −∞)</c> with an exactly lower-triangular condition, <c>Softmax</c> on the last axis,
 /// <c>MatMul(·, v)</c>, <c>Transpose[1,0,2]</c>, <c>Reshape[S,D]</c>, <c>Linear_o</c>.
 /// <para>
@@ -122,8 +123,14 @@ internal static class AttentionFusion
         bool causal = false;
         if (g.Producer(before)?.Op is WhereOp)
         {
-            var where = Inner(before, op => op is WhereOp { ScalarA: null, ScalarB: double b } w && double.IsNegativeInfinity(b) && w.ConditionShape.SequenceEqual([s, s]));
-            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var condition) || !IsCausal(condition, s)) return null;
+            // The mask may carry leading axes of size 1 (a [1, S, S] slice of a registered buffer).
+            // Where(keep, scores, −∞), or Where(drop, −∞, scores) as masked_fill(mask == 0, −inf) exports it.
+            static bool MinusInfinity(double? v) => v is double x && double.IsNegativeInfinity(x);
+            var where = Inner(before, op => op is WhereOp w && (w.ScalarA is null && MinusInfinity(w.ScalarB) || w.ScalarB is null && MinusInfinity(w.ScalarA))
+                && w.ConditionShape.SkipWhile(d => d == 1).SequenceEqual([s, s]));
+            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var condition)) return null;
+            var keep = ((WhereOp)where.Op).ScalarA is null ? condition.Reshape(s, s) : condition.Reshape(s, s).Map(c => 1 - c);
+            if (!IsCausal(keep, s)) return null;
             causal = true;
             before = where.Inputs[0];
         }
@@ -131,16 +138,21 @@ internal static class AttentionFusion
         if (scale is null) return null;
         var scores = Inner(scale.Inputs[0], op => op is MatMulOp);
         if (scores is null) return null;
-        var kT = Inner(scores.Inputs[1], op => op == new TransposeOp([0, 2, 1]));
+        // kᵀ as Transpose[0,2,1] of the k heads, or (PyTorch's k.permute(1, 2, 0) folded into one) Transpose[1,2,0]
+        // straight from Reshape[S,H,dk].
+        var kT = g.Producer(scores.Inputs[1])?.Op == new TransposeOp([1, 2, 0])
+            ? Inner(scores.Inputs[1], op => op == new TransposeOp([1, 2, 0]))
+            : Inner(scores.Inputs[1], op => op == new TransposeOp([0, 2, 1]));
         if (kT is null) return null;
+        bool folded = kT.Op == new TransposeOp([1, 2, 0]);
 
         // Head splits back to the three projections of one input.
         var q = Split(g, scores.Inputs[0], s, heads, dk, Inner);
-        int kvHeads = 0;
+        int kvHeads = folded ? heads : 0;
         for (int h = 1; h <= heads && kvHeads == 0; h++)
             if (heads % h == 0 && Repeated(g, kT.Inputs[0], s, h, heads, dk, Inner, dryRun: true)) kvHeads = h;
         if (q is null || kvHeads == 0) return null;
-        var k = Repeated(g, kT.Inputs[0], s, kvHeads, heads, dk, Inner);
+        var k = folded ? HeadsOf(kT.Inputs[0], s, heads, dk, Inner) : Repeated(g, kT.Inputs[0], s, kvHeads, heads, dk, Inner);
         var v = Repeated(g, attended.Inputs[1], s, kvHeads, heads, dk, Inner);
         if (k is null || v is null) return null;
 
@@ -170,8 +182,13 @@ internal static class AttentionFusion
     private static Node? Split(Graph g, string value, int s, int heads, int dk, Func<string, Func<Op, bool>, Node?> inner)
     {
         var t = inner(value, op => op == new TransposeOp([1, 0, 2]));
-        if (t is null) return null;
-        var r = inner(t.Inputs[0], op => op == new ReshapeOp([s, heads, dk]));
+        return t is null ? null : HeadsOf(t.Inputs[0], s, heads, dk, inner);
+    }
+
+    /// <summary><c>Reshape[S,H,dk](Linear(x))</c>: the projection node, or null.</summary>
+    private static Node? HeadsOf(string value, int s, int heads, int dk, Func<string, Func<Op, bool>, Node?> inner)
+    {
+        var r = inner(value, op => op == new ReshapeOp([s, heads, dk]));
         return r is null ? null : inner(r.Inputs[0], op => op is LinearOp);
     }
 

@@ -219,7 +219,12 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
                 Op("Expand", [weight, Op("Concat", [batch, Longs(bp.Shape.Select(d => (long)d).ToArray())], null, Attr("axis", 0L))], y);
                 break;
             case ResizeOp or ConvTranspose2dOp or LstmOp or GruOp: EmitLayer(n.Op, x, y); break;
-            case EmbeddingOp: throw new NotSupportedException("Embedding reads token ids stored as floats; ONNX Gather needs integer indices, so the layer cannot be exported");
+            case EmbeddingOp:
+                // Token ids: an integer graph input as it is; ids held as floats are cast (they are exact integers).
+                bool integer = _graph.Inputs.FirstOrDefault(i => i.Name == x) is { ElementType: "int64" or "int32" };
+                var ids = integer ? x : Op("Cast", [x], null, Attr("to", (long)DataType.Int64));
+                Op("Gather", [Param("weight"), ids], y, Attr("axis", 0L));
+                break;
             default: throw new NotSupportedException($"op {n.Op.Kind} has no ONNX mapping");
         }
     }

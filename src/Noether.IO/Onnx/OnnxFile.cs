@@ -13,10 +13,24 @@ internal static class OnnxFile
     /// <summary>Largest model file read by default (protobuf itself cannot exceed 2 GiB).</summary>
     public const long DefaultMaxBytes = 1L << 30;
 
+    /// <summary>Largest protobuf message (2 GiB − 1): bigger models must keep tensors as external data.</summary>
+    public const long MaxProtobufBytes = int.MaxValue;
+
     private const int RecursionLimit = 64;
 
-    /// <summary>Parses an ONNX model file.</summary>
-    public static ModelProto ReadModel(string path, long maxBytes = DefaultMaxBytes) => Read(path, maxBytes, ModelProto.Parser, "ONNX model");
+    /// <summary>Parses an ONNX model file; tensors kept in external data files beside it are read in (see <see cref="OnnxExternalData"/>).</summary>
+    public static ModelProto ReadModel(string path, long maxBytes = DefaultMaxBytes) => ReadModel(path, out _, maxBytes);
+
+    /// <summary>Parses an ONNX model file and reads its external data; <paramref name="external"/> says which tensors were external.</summary>
+    public static ModelProto ReadModel(string path, out IReadOnlySet<int> external, long maxBytes = DefaultMaxBytes)
+    {
+        var model = Read(path, maxBytes, ModelProto.Parser, "ONNX model");
+        external = OnnxExternalData.Inline(model, path);
+        return model;
+    }
+
+    /// <summary>Parses an ONNX model file without reading its external data (for names, types and shapes only).</summary>
+    public static ModelProto ReadStructure(string path, long maxBytes = DefaultMaxBytes) => Read(path, maxBytes, ModelProto.Parser, "ONNX model");
 
     /// <summary>Parses a serialized TensorProto (the <c>.pb</c> files of ONNX's test data).</summary>
     public static TensorProto ReadTensor(string path, long maxBytes = DefaultMaxBytes) => Read(path, maxBytes, TensorProto.Parser, "ONNX TensorProto");

@@ -27,7 +27,7 @@ internal sealed partial class OnnxGraphConverter
         if (unknown.Length > 0)
             throw Fail(OnnxImportError.UnsupportedOp, $"{which} uses unsupported ONNX op type(s): {string.Join(", ", unknown)}");
         var renamed = RenameBranch(branch, $"{BaseName()}/{which}");
-        foreach (var t in renamed.Initializer) _values[t.Name] = new ConstValue(OnnxTensors.Decode(t, _source));
+        foreach (var t in renamed.Initializer) _values[t.Name] = new ConstValue(OnnxTensors.Decode(t, _source, _options.MaxTensorBytes));
         var ifNode = _node;
         foreach (var n in renamed.Node) RunInlined(n, ifNode);
         for (int k = 0; k < ifNode.Output.Count; k++)

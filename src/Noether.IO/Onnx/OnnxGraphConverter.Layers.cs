@@ -331,7 +331,7 @@ internal sealed partial class OnnxGraphConverter
     {
         var v = In(0) ?? throw Malformed("input 0 is missing");
         int rank = (v is RuntimeValue r0 ? r0.Shape.Length + 1 : ((ConstValue)v).Shape.Length);
-        int axis = rank == 0 ? 0 : (int)(Int("axis", 1) < 0 ? Int("axis", 1) + rank : Int("axis", 1));
+        int axis = rank == 0 ? 0 : Int32(Int("axis", 1) < 0 ? Int("axis", 1) + rank : Int("axis", 1), "axis");
         if (v is ConstValue c)
         {
             var s = c.Shape;

@@ -127,7 +127,7 @@ internal sealed partial class OnnxGraphConverter
         if (v is not (RuntimeValue or MovedBatchValue or BatchConstValue)) return false;
         var (inner, b) = v is MovedBatchValue m ? (m.Inner, m.BatchAxis) : (v, 0);
         int rank = SampleShapeOf(inner).Length + 1;
-        var perm = Ints("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, rank).Reverse().ToArray();
+        var perm = Int32s(Ints("perm"), "perm") ?? Enumerable.Range(0, rank).Reverse().ToArray();
         if (perm.Length != rank || perm.Order().Where((p, i) => p != i).Any()) throw Malformed($"perm {Shapes.Format(perm)} is not a permutation of {rank} axes");
         // Transposes that keep the batch first take the ordinary path (a batch constant becomes a runtime value there).
         if (v is not MovedBatchValue && perm[0] == 0) return false;
@@ -146,8 +146,10 @@ internal sealed partial class OnnxGraphConverter
         int at = Array.FindIndex(dims, d => d.IsBatch);
         if (at <= 0 || dims.Where((d, i) => i != at && d.HasBatch).Any()) return false;
         var a = Attr("value");
-        var fill = a is null ? new OnnxTensor(Onnx.TensorProto.Types.DataType.Float, Tensor<double>.Scalar(0)) : OnnxTensors.Decode(a.T, _source);
-        var sample = dims.Where((_, i) => i != at).Select(d => (int)d.Value).ToArray();
+        var fill = a is null ? new OnnxTensor(Onnx.TensorProto.Types.DataType.Float, Tensor<double>.Scalar(0)) : OnnxTensors.Decode(a.T, _source, _options.MaxTensorBytes);
+        var wanted = dims.Where((_, i) => i != at).Select(d => d.Value).ToArray();
+        CheckBudget(wanted, "the constant (per sample)");
+        var sample = Int32s(wanted, "shape")!;
         Set(0, Moved(new BatchConstValue(new OnnxTensor(fill.Type, Tensor<double>.Full(fill.Data.ToArray().FirstOrDefault(), sample))), at));
         return true;
     }
@@ -220,7 +222,7 @@ internal sealed partial class OnnxGraphConverter
         int unknown = dims.Count(d => d == -1);
         if (unknown > 1 || known <= 0 && unknown == 1) throw Malformed($"shape [{string.Join(", ", target)}] cannot be resolved");
         if (unknown == 1) dims = dims.Select(d => d == -1 ? Shapes.Size(sample) / known : d).ToArray();
-        var newSample = dims.Select(d => (int)d).ToArray();
+        var newSample = Int32s(dims, "shape")!;
         if (Shapes.Size(newSample) != Shapes.Size(sample)) throw new ShapeMismatchException("Reshape", "element counts differ", sample, newSample);
         if (Shapes.Size(sample[..m.BatchAxis]) != Shapes.Size(newSample[..at]))
             throw BatchAxis($"Reshape to [{string.Join(", ", target)}] mixes the axes before the batch axis (moved by {m.Origin}) with those after it");
@@ -233,7 +235,7 @@ internal sealed partial class OnnxGraphConverter
         if (indices.DependsOnBatch) throw Fail(OnnxImportError.UnsupportedVariant, "indices depend on the batch size");
         int axis = Axis(Int("axis", 0), m.Rank);
         if (axis == m.BatchAxis) throw BatchAxis($"Gather along axis {axis} picks samples (the batch was moved there by {m.Origin})");
-        var op = new GatherOp(axis < m.BatchAxis ? axis : axis - 1, indices.Longs.Select(i => (int)i).ToArray(), indices.Shape);
+        var op = new GatherOp(axis < m.BatchAxis ? axis : axis - 1, Int32s(indices.Longs, "indices")!, indices.Shape);
         Set(0, Moved(ApplySample(m.Inner, op, BaseName()), axis < m.BatchAxis ? m.BatchAxis - 1 + indices.Shape.Length : m.BatchAxis));
     }
 

@@ -55,11 +55,31 @@ internal sealed partial class OnnxGraphConverter
         bool unknown = !IsDefaultDomain(_node) || !_handlers.ContainsKey(_node.OpType);
         var irregular = Enumerable.Range(0, _node.Input.Count).Select(Raw).OfType<RuntimeValue>().Where(r => _irregular.ContainsKey(r.Id)).ToArray();
         if (!unknown && irregular.Length == 0) return false;
-        if (!unknown && irregular.Length == 1 && ShapeOfIrregular(irregular[0])) return true;
+        if (!unknown && irregular.Length == 1 && (ShapeOfIrregular(irregular[0]) || EmbeddingOfTokenIds(irregular[0]))) return true;
         var reason = unknown ? $"op {QualifiedType(_node)} is not mapped to the IR"
             : $"reads '{irregular[0].Id}', a {OnnxElementTypes.Name(_irregular[irregular[0].Id].Type)} value{(_irregular[irregular[0].Id].BatchAxis == 0 ? "" : " without a leading batch axis")}";
         EmitOpaque(reason);
         return true;
+    }
+
+    /// <summary>
+    /// <c>Gather(table, ids)</c> with a float [V, D] initializer and integer token ids that carry the batch on axis 0
+    /// (an embedding lookup) becomes an <see cref="EmbeddingOp"/>; the ids reach it as exact floating-point values.
+    /// </summary>
+    private bool EmbeddingOfTokenIds(RuntimeValue ids)
+    {
+        if (_node.OpType != "Gather" || _node.Input.Count < 2 || Int("axis", 0) != 0) return false;
+        var (type, batchAxis) = _irregular[ids.Id];
+        if (batchAxis != 0 || type is not (DataType.Int64 or DataType.Int32) || Raw(1) != ids) return false;
+        if (Raw(0) is not ConstValue { Initializer: not null } table || !table.Tensor.IsFloat || table.Shape.Length != 2) return false;
+        if (graphInputsOnly(ids.Id) is false) return false;
+        var y = Emit(new EmbeddingOp(table.Shape[0], table.Shape[1]), OwnerName(table.Initializer), ids);
+        AddParameter(y, "weight", table.Tensor.Data);
+        Set(0, y);
+        return true;
+
+        // Only token ids straight from a graph input: computed integer values may not be exact in float32.
+        bool graphInputsOnly(string id) => _graph.Input.Any(i => _values.GetValueOrDefault(i.Name) is RuntimeValue r && r.Id == id);
     }
 
     /// <summary>Shape and Identity need no opaque node when the batch axis of their input is known.</summary>
@@ -239,7 +259,7 @@ internal sealed partial class OnnxGraphConverter
         if (BatchlessElementwise() is { } batchless) return batchless;
         if (_probed is null)
         {
-            try { _probed = OnnxRuntimeProbe.ProbeShapes(_model, Feeds(), _declaredBatch is null); }
+            try { _probed = ProbeWithRepresentativeValues(); }
             catch (InvalidOperationException e)
             {
                 throw Fail(OnnxImportError.UnsupportedOp, $"{reason}; the model states no shape for its output '{name}', and ONNX Runtime could not run the model to find it: {e.Message}", e);
@@ -312,9 +332,65 @@ internal sealed partial class OnnxGraphConverter
     private string BatchParam() => _batchParam ??= _graph.Input.Where(i => _values.GetValueOrDefault(i.Name) is RuntimeValue r && (!_irregular.TryGetValue(r.Id, out var l) || l.BatchAxis == 0))
         .Select(i => i.Type?.TensorType?.Shape?.Dim.FirstOrDefault()?.DimParam ?? "").Distinct().ToArray() is [var single] ? single : "";
 
+    /// <summary>
+    /// Probes with the given feeds; when ONNX Runtime fails and an integer scalar input has no given value, tries again
+    /// with each constant the graph compares that input with (a sample rate checked against 16000 selects a branch
+    /// that can run, where 0 selects one that cannot).
+    /// </summary>
+    private Dictionary<string, ProbedValue> ProbeWithRepresentativeValues()
+    {
+        var feeds = Feeds();
+        try { return OnnxRuntimeProbe.ProbeShapes(_model, feeds, _declaredBatch is null); }
+        catch (InvalidOperationException) when (ComparedConstants(feeds) is { Count: > 0 } candidates)
+        {
+            foreach (var (input, value) in candidates.Take(8))
+            {
+                var tried = feeds.Select(f => f.Name == input ? f with { Value = value } : f).ToList();
+                try { return OnnxRuntimeProbe.ProbeShapes(_model, tried, _declaredBatch is null); }
+                catch (InvalidOperationException) { }
+            }
+            throw;
+        }
+    }
+
+    /// <summary>(input, value) for integer scalar inputs without a given value and each scalar constant a comparison node reads with them.</summary>
+    private List<(string Input, TypedArray Value)> ComparedConstants(List<OnnxRuntimeProbe.Feed> feeds)
+    {
+        var scalars = feeds.Where(f => f.Value is null && f.Dims.Length == 0 && IntegerType(f.Type) is not null)
+            .ToDictionary(f => f.Name, f => IntegerType(f.Type)!.Value);
+        var result = new List<(string, TypedArray)>();
+        if (scalars.Count == 0) return result;
+        var constants = _graph.Initializer.ToDictionary(t => t.Name, t => t);
+        foreach (var n in _graph.Node.Where(n => n.OpType == "Constant"))
+            if (n.Attribute.FirstOrDefault(a => a.Name == "value")?.T is { } t && n.Output.Count > 0) constants[n.Output[0]] = t;
+        foreach (var n in _graph.Node.Where(n => n.OpType is "Equal" or "Greater" or "Less" or "GreaterOrEqual" or "LessOrEqual" && n.Input.Count == 2))
+            for (int k = 0; k < 2; k++)
+                if (scalars.TryGetValue(n.Input[k], out var type) && constants.TryGetValue(n.Input[1 - k], out var c))
+                {
+                    var data = OnnxTensors.Decode(c, _source, _options.MaxTensorBytes).Data;
+                    if (data.Length != 1) continue;
+                    long v = (long)data.ToArray()[0];
+                    var bytes = type switch
+                    {
+                        ArrayElementType.Int32 => BitConverter.GetBytes((int)v),
+                        _ => BitConverter.GetBytes(v),
+                    };
+                    result.Add((n.Input[k], new TypedArray(type, [], bytes)));
+                }
+        return result;
+    }
+
+    private static ArrayElementType? IntegerType(DataType t) => t switch
+    {
+        DataType.Int64 => ArrayElementType.Int64,
+        DataType.Int32 => ArrayElementType.Int32,
+        _ => null,
+    };
+
     /// <summary>The graph inputs at their pinned sizes, −1 on the batch axis when it is dynamic.</summary>
     private List<OnnxRuntimeProbe.Feed> Feeds() => _graph.Input.Where(i => _values.GetValueOrDefault(i.Name) is RuntimeValue)
-        .Select(i => new OnnxRuntimeProbe.Feed(i.Name, (DataType)i.Type.TensorType.ElemType, InputLayouts()[i.Name].Feed)).ToList();
+        .Select(i => new OnnxRuntimeProbe.Feed(i.Name, (DataType)i.Type.TensorType.ElemType, InputLayouts()[i.Name].Feed,
+            _options.ProbeValues.GetValueOrDefault(i.Name))).ToList();
 
     // ---- typed constants ---------------------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ internal sealed partial class OnnxGraphConverter
         if (delta == 0 || !double.IsFinite(start) || !double.IsFinite(limit) || !double.IsFinite(delta))
             throw Malformed($"Range({start}, {limit}, {delta}) is not a finite sequence");
         double count = Math.Max(Math.Ceiling((limit - start) / delta), 0);
-        if (count > 1 << 24) throw Malformed($"Range({start}, {limit}, {delta}) has {count} elements");
+        if (count > 1 << 24) throw Malformed($"Range({start}, {limit}, {delta}) has {count} elements, over the limit of {1 << 24}");
+        CheckBudget([(long)count], $"Range({start}, {limit}, {delta})");
         var type = bounds[0].Tensor.Type;
         // ONNX Runtime accumulates in the element type; float32 rounds each step.
         var values = new double[(int)count];

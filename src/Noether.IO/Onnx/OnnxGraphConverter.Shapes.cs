@@ -30,7 +30,7 @@ internal sealed partial class OnnxGraphConverter
         var a = node.Attribute.FirstOrDefault() ?? throw Malformed("Constant has no value attribute");
         return a.Name switch
         {
-            "value" => new ConstValue(OnnxTensors.Decode(a.T, _source)),
+            "value" => new ConstValue(OnnxTensors.Decode(a.T, _source, _options.MaxTensorBytes)),
             "value_float" => ConstValue.Of(Tensor<double>.Scalar(a.F), DataType.Float),
             "value_floats" => ConstValue.Of(Tensor<double>.FromArray(a.Floats.Select(v => (double)v).ToArray(), a.Floats.Count), DataType.Float),
             "value_int" => ConstValue.Of(Tensor<double>.Scalar(a.I), DataType.Int64),
@@ -99,7 +99,7 @@ internal sealed partial class OnnxGraphConverter
         if (In(0) is ConstValue c)
         {
             if (target.Any(t => t.HasBatch)) throw Fail(OnnxImportError.UnsupportedVariant, "reshapes a constant to a batch-dependent shape");
-            var shape = target.Select((t, i) => (int)(t.Value == 0 && !allowZero ? c.Shape[i] : t.Value)).ToArray();
+            var shape = Int32s(target.Select((t, i) => t.Value == 0 && !allowZero ? (i < c.Shape.Length ? c.Shape[i] : throw Malformed($"shape entry {i} copies a dimension the input does not have")) : t.Value), "shape")!;
             Set(0, Rearrange(c, t => t.Reshape(shape)));
             return;
         }
@@ -123,7 +123,7 @@ internal sealed partial class OnnxGraphConverter
             long known = rest.Where(v => v != -1).Aggregate(1L, (p, v) => p * v);
             rest[Array.IndexOf(rest, -1L)] = size / known;
         }
-        Set(0, Reshape(x, rest.Select(v => (int)v).ToArray()));
+        Set(0, Reshape(x, Int32s(rest, "shape")!));
     }
 
     private long[] AxesInput(int input, string attr)
@@ -160,7 +160,7 @@ internal sealed partial class OnnxGraphConverter
     {
         var v = In(0) ?? throw Malformed("input 0 is missing");
         int rank = v is RuntimeValue r ? r.Shape.Length + 1 : ((ConstValue)v).Shape.Length;
-        var perm = Ints("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, rank).Reverse().ToArray();
+        var perm = Int32s(Ints("perm"), "perm") ?? Enumerable.Range(0, rank).Reverse().ToArray();
         if (v is ConstValue c) { Set(0, Fold(c, new TransposeOp(perm))); return; }
         var x = (RuntimeValue)v;
         if (perm.Length != rank) throw Malformed($"perm {Shapes.Format(perm)} does not match rank {rank}");
@@ -199,9 +199,19 @@ internal sealed partial class OnnxGraphConverter
     {
         var indices = In(1) as ConstValue ?? throw Fail(OnnxImportError.UnsupportedVariant, "indices computed at run time are not supported (only fixed indices)");
         if (indices.DependsOnBatch) throw Fail(OnnxImportError.UnsupportedVariant, "indices depend on the batch size");
-        var idx = indices.Longs.Select(i => (int)i).ToArray();
+        var idx = Int32s(indices.Longs, "indices")!;
         switch (In(0))
         {
+            case ConstValue { Initializer: not null } c when c.Tensor.IsFloat && c.Shape.Length >= 2 && _batchReference is not null && _keepOpaque:
+                {
+                    // Rows of a learned table (GPT-2's positions: wpe[arange(T)]): the whole table stays a parameter,
+                    // repeated per sample, and the rows are picked at run time, so a transform moves every row — also
+                    // those a longer sequence than the pinned one would read — and write-back traces them all.
+                    var table = Materialize(new BatchConstValue(c.Tensor, c.Initializer), BaseName() + ".table");
+                    int rowAxis = Axis(Int("axis", 0), c.Shape.Length);
+                    Set(0, Emit(new GatherOp(rowAxis, idx, indices.Shape), BaseName(), table));
+                    break;
+                }
             case ConstValue c: Set(0, Fold(c, new GatherOp(Axis(Int("axis", 0), c.Shape.Length), idx, indices.Shape))); break;
             case RuntimeValue x:
                 int axis = Axis(Int("axis", 0), x.Shape.Length + 1);
@@ -266,12 +276,19 @@ internal sealed partial class OnnxGraphConverter
             if (In(3) is not null) throw Fail(OnnxImportError.UnsupportedVariant, "the axes input is not supported");
         }
         var v = In(0) ?? throw Malformed("input 0 is missing");
-        if (v is ConstValue c) { Set(0, Fold(c, new PadOp(pads.Select(p => (int)p).ToArray(), mode, value))); return; }
+        if (v is ConstValue c)
+        {
+            var amounts = Int32s(pads, "pads")!;
+            if (amounts.Length != 2 * c.Shape.Length) throw Malformed($"{amounts.Length} pad amounts for rank {c.Shape.Length}");
+            CheckBudget(c.Shape.Select((d, i) => (long)d + amounts[i] + amounts[i + c.Shape.Length]), "the padded constant");
+            Set(0, Fold(c, new PadOp(amounts, mode, value)));
+            return;
+        }
         var x = (RuntimeValue)v;
         int rank = x.Shape.Length + 1;
         if (pads.Length != 2 * rank) throw Malformed($"{pads.Length} pad amounts for rank {rank}");
-        if (pads[0] != 0 || pads[rank] != 0) throw BatchAxis($"pads {Shapes.Format(pads.Select(p => (int)p).ToArray())} pad axis 0");
-        var sample = pads.Where((_, i) => i != 0 && i != rank).Select(p => (int)p).ToArray();
+        if (pads[0] != 0 || pads[rank] != 0) throw BatchAxis($"pads [{string.Join(", ", pads)}] pad axis 0");
+        var sample = Int32s(pads.Where((_, i) => i != 0 && i != rank), "pads")!;
         Set(0, sample.All(p => p == 0) ? x : Emit(new PadOp(sample, mode, value), BaseName(), x));
     }
 
@@ -283,7 +300,8 @@ internal sealed partial class OnnxGraphConverter
             // A constant repeated over the batch (a class token expanded to [N, 1, D]).
             int[] full = [.. Enumerable.Repeat(1, shape.Length - c.Shape.Length), .. c.Shape];
             if (full[0] != 1) throw BatchAxis($"expanding a constant of shape {Shapes.Format(c.Shape)} whose first axis is not 1 over the batch");
-            var perSample = Shapes.Broadcast(full[1..], shape.Skip(1).Select(d => (int)d.Value).ToArray(), "Expand");
+            var perSample = Shapes.Broadcast(full[1..], Int32s(shape.Skip(1).Select(d => d.Value), "shape")!, "Expand");
+            CheckBudget(perSample, "the expanded constant (per sample)");
             var data = c.Tensor.Data.Reshape(full[1..]);
             bool repeated = !data.Shape.SequenceEqual(perSample);
             Set(0, new BatchConstValue(new OnnxTensor(c.Tensor.Type, repeated ? data.BroadcastTo(perSample).Contiguous() : data), repeated ? null : c.Initializer));
@@ -293,7 +311,8 @@ internal sealed partial class OnnxGraphConverter
         {
             c = (ConstValue)In(0)!;
             if (shape.Any(s => s.HasBatch)) throw Fail(OnnxImportError.UnsupportedVariant, "expands a constant to a batch-dependent shape");
-            var target = Shapes.Broadcast(c.Shape, shape.Select(s => (int)s.Value).ToArray(), "Expand");
+            var target = Shapes.Broadcast(c.Shape, Int32s(shape.Select(s => s.Value), "shape")!, "Expand");
+            CheckBudget(target, "the expanded constant");
             Set(0, Rearrange(c, t => t.BroadcastTo(target).Contiguous()));
             return;
         }
@@ -303,7 +322,7 @@ internal sealed partial class OnnxGraphConverter
         if (shape.Skip(shape.Length == rank ? 1 : 0).Any(s => s.HasBatch)) throw BatchAxis($"Expand to [{string.Join(", ", shape)}] repeats the batch size along a feature axis");
         if (shape.Length == rank && !(shape[0].IsBatch || !shape[0].HasBatch && (shape[0].Coefficient == 1 || shape[0].Coefficient == _declaredBatch)))
             throw BatchAxis($"Expand to [{string.Join(", ", shape)}] changes the batch size");
-        var sample = shape.Skip(shape.Length == rank ? 1 : 0).Select(s => (int)s.Value).ToArray();
+        var sample = Int32s(shape.Skip(shape.Length == rank ? 1 : 0).Select(s => s.Value), "shape")!;
         var op = new ExpandOp(sample);
         Set(0, op.InferShape([x.Shape]).SequenceEqual(x.Shape) ? x : Emit(op, BaseName(), x));
     }
@@ -312,7 +331,7 @@ internal sealed partial class OnnxGraphConverter
     {
         var shape = Const(0, "shape");
         var a = Attr("value");
-        var fill = a is null ? new OnnxTensor(DataType.Float, Tensor<double>.Scalar(0)) : OnnxTensors.Decode(a.T, _source);
+        var fill = a is null ? new OnnxTensor(DataType.Float, Tensor<double>.Scalar(0)) : OnnxTensors.Decode(a.T, _source, _options.MaxTensorBytes);
         double value = fill.Data.ToArray().FirstOrDefault();
         if (shape.DependsOnBatch)
         {
@@ -320,10 +339,13 @@ internal sealed partial class OnnxGraphConverter
             var dims = shape.Dims;
             if (!dims[0].IsBatch || dims.Skip(1).Any(d => d.HasBatch))
                 throw BatchAxis($"ConstantOfShape over [{string.Join(", ", dims)}] puts the batch size on a feature axis");
-            Set(0, new BatchConstValue(new OnnxTensor(fill.Type, Tensor<double>.Full(value, dims.Skip(1).Select(d => (int)d.Value).ToArray()))));
+            var perSample = dims.Skip(1).Select(d => d.Value).ToArray();
+            CheckBudget(perSample, "the constant (per sample)");
+            Set(0, new BatchConstValue(new OnnxTensor(fill.Type, Tensor<double>.Full(value, Int32s(perSample, "shape")!))));
             return;
         }
-        Set(0, ConstValue.Of(Tensor<double>.Full(value, shape.Longs.Select(d => (int)d).ToArray()), fill.Type));
+        CheckBudget(shape.Longs, "the constant");
+        Set(0, ConstValue.Of(Tensor<double>.Full(value, Int32s(shape.Longs, "shape")!), fill.Type));
     }
 
     private void ReduceMean()

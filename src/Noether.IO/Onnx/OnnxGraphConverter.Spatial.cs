@@ -159,11 +159,11 @@ internal sealed partial class OnnxGraphConverter
         int c = x.Shape[0];
         if (group < 1 || c % group != 0 || w.Shape[0] != c)
             throw Malformed($"weight {Shapes.Format(w.Shape)} does not fit {c} input channels in {group} groups");
-        int outChannels = (int)(w.Shape[1] * group);
+        int outChannels = Int32(w.Shape[1] * group, "output channels (weight axis 1 × group)");
         if (b is not null && Shapes.Size(b.Shape) != outChannels) throw Malformed($"bias {Shapes.Format(b.Shape)} does not fit {outChannels} output channels");
         var kernel = w.Shape[2..];
-        if (Ints("kernel_shape") is { } ks && !ks.Select(k => (int)k).SequenceEqual(kernel))
-            throw Malformed($"kernel_shape {Shapes.Format(ks.Select(k => (int)k).ToArray())} differs from the weight's {Shapes.Format(kernel)}");
+        if (Ints("kernel_shape") is { } ks && !ks.SequenceEqual(kernel.Select(k => (long)k)))
+            throw Malformed($"kernel_shape [{string.Join(", ", ks)}] differs from the weight's {Shapes.Format(kernel)}");
         int[] Attribute(string name, int count, int fallback, int min)
         {
             var v = Ints(name);

@@ -49,9 +49,9 @@ internal sealed partial class OnnxGraphConverter
         if (_opset >= 18 && Attr("num_outputs") is not null)
         {
             long chunk = (size + parts - 1) / parts;
-            return Enumerable.Range(0, (int)parts).Select(i => Math.Clamp(size - i * chunk, 0, chunk)).ToArray();
+            return Enumerable.Range(0, Int32(parts, "num_outputs")).Select(i => Math.Clamp(size - i * chunk, 0, chunk)).ToArray();
         }
         if (size % parts != 0) throw Malformed($"axis of size {size} does not split into {parts} equal parts");
-        return Enumerable.Repeat(size / parts, (int)parts).ToArray();
+        return Enumerable.Repeat(size / parts, Int32(parts, "the number of parts")).ToArray();
     }
 }

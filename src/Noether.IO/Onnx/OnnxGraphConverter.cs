@@ -77,7 +77,7 @@ internal sealed partial class OnnxGraphConverter
         foreach (var t in _graph.Initializer)
         {
             if (_values.ContainsKey(t.Name)) throw Malformed($"initializer '{t.Name}' is defined twice");
-            _values[t.Name] = new ConstValue(OnnxTensors.Decode(t, _source), t.Name);
+            _values[t.Name] = new ConstValue(OnnxTensors.Decode(t, _source, _options.MaxTensorBytes), _options.InitializerAliases.GetValueOrDefault(t.Name, t.Name));
         }
         foreach (var input in _graph.Input)
         {
@@ -117,7 +117,7 @@ internal sealed partial class OnnxGraphConverter
             // Anything else (shape misfits, out-of-range attributes, arithmetic on absurd sizes) is a malformed node.
             catch (Exception e) when (e is ArgumentException or ArithmeticException or IndexOutOfRangeException or FormatException or KeyNotFoundException)
             {
-                throw Fail(OnnxImportError.Malformed, e.Message, e);
+                throw Fail(OnnxImportError.Malformed, e is OverflowException ? $"a size or attribute is out of range ({e.Message})" : OneLine.Of(e.Message), e);
             }
         }
         var outputs = new List<string>();
@@ -236,6 +236,7 @@ internal sealed partial class OnnxGraphConverter
     {
         var id = UniqueName(name);
         var shape = op.InferShape(inputs.Select(i => i.Shape).ToArray());
+        CheckBudget(shape, $"the per-sample output of {op.Kind}");
         _nodes.Add(new Node(id, op, inputs.Select(i => i.Id).ToArray()));
         _shapes[id] = shape;
         return new RuntimeValue(id, shape);

@@ -40,7 +40,7 @@ public static class OnnxImporter
     /// can pin): symbol → the input and (full) axis where it first appears.
     /// </summary>
     public static IReadOnlyDictionary<string, (string Input, int Axis)> SymbolicDims(string path, long maxBytes = OnnxFile.DefaultMaxBytes)
-        => OnnxGraphConverter.Symbols(OnnxFile.ReadModel(path, maxBytes));
+        => OnnxGraphConverter.Symbols(OnnxFile.ReadStructure(path, maxBytes));
 
     /// <summary>Imports a parsed model; <paramref name="keepOpaque"/> false fails where an opaque node would be kept.</summary>
     internal static Model<T> Import<T>(ModelProto model, string source, bool keepOpaque = true, OnnxImportOptions? options = null) where T : unmanaged, IFloatingPointIeee754<T>
@@ -53,10 +53,10 @@ public static class OnnxImporter
                 + (symbols.Count == 0 ? "its inputs have none besides the batch" : $"its symbolic sizes are {string.Join(", ", symbols.Select(kv => $"'{kv.Key}' ({kv.Value.Input} axis {kv.Value.Axis})"))}"));
         foreach (var (k, v) in options.Dims)
             if (v <= 0) throw new ArgumentException($"{source}: symbolic size '{k}' must be pinned to a positive size, got {v}");
-        // Symbols left to the default are tried at 1×, 2× and 4× the default size: a small size suits sequences
-        // (position tables are often short), a CNN that downsamples 32× needs a larger one.
+        // Symbols left to the default are tried at the default size, then doubled: a small size suits sequences
+        // (position tables are often short), a CNN that downsamples 32× needs a larger one, audio models whole frames.
         bool defaulted = symbols.Keys.Any(k => !options.Dims.ContainsKey(k));
-        int[] sizes = defaulted ? [OnnxImportOptions.DefaultSize, 2 * OnnxImportOptions.DefaultSize, 4 * OnnxImportOptions.DefaultSize] : [OnnxImportOptions.DefaultSize];
+        int[] sizes = defaulted ? OnnxImportOptions.DefaultSizes : [OnnxImportOptions.DefaultSize];
         OnnxImportException? first = null;
         foreach (int size in sizes)
         {
@@ -67,7 +67,7 @@ public static class OnnxImporter
             }
         }
         var pinned = string.Join(", ", symbols.Keys.Select(k => $"{k}={options.Dims.GetValueOrDefault(k, OnnxImportOptions.DefaultSize)}"));
-        throw new OnnxImportException(first!.Error, source, $"{first.Message} (symbolic input sizes pinned to {pinned}, also tried at 2× and 4×; choose them with --dim NAME=SIZE)", first);
+        throw new OnnxImportException(first!.Error, source, $"{first.Message} (symbolic input sizes pinned to {pinned}, also tried at {string.Join(", ", OnnxImportOptions.DefaultSizes.Skip(1))}; choose them with --dim NAME=SIZE)", first);
     }
 
     private static Model<T> ImportAt<T>(ModelProto model, string source, bool keepOpaque, OnnxImportOptions options, int defaultSize) where T : unmanaged, IFloatingPointIeee754<T>
@@ -75,10 +75,16 @@ public static class OnnxImporter
         try
         {
             var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize).Convert();
-            var (attended, attendedParameters) = AttentionFusion.Apply(converted, convertedParameters);
+            var (split, splitParameters) = LinearSplit.Apply(converted, convertedParameters);
+            var (attended, attendedParameters) = AttentionFusion.Apply(split, splitParameters);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
-            return new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
+            var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
+            // One non-finite policy for every format: what safetensors refuses to read, ONNX does not bring in either.
+            foreach (var p in graph.Parameters)
+                if (ParameterValues.Violation(p, imported.Parameters[p.Name].Contiguous().Span) is { } why)
+                    throw new OnnxImportException(OnnxImportError.Malformed, source, $"{source}: {why}");
+            return imported;
         }
         catch (ArgumentException e)
         {

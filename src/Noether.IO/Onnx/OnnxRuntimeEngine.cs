@@ -165,7 +165,7 @@ public sealed class OnnxRuntimeEngine : IDisposable
 
     private static string Describe(IEnumerable<OnnxTensorSpec> specs) => string.Join(", ", specs.Select(s => $"'{s.Name}' ({s})"));
 
-    private static OrtValue ToOrt(TypedArray a)
+    internal static OrtValue ToOrt(TypedArray a)
     {
         var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, ToOrtType(a.ElementType), a.Shape.Select(d => (long)d).ToArray());
         a.Bytes.CopyTo(value.GetTensorMutableRawData());
@@ -182,7 +182,7 @@ public sealed class OnnxRuntimeEngine : IDisposable
         return new TypedArray(type, shape, value.GetTensorDataAsSpan<byte>().ToArray());
     }
 
-    private static TensorElementType ToOrtType(ArrayElementType t) => t switch
+    internal static TensorElementType ToOrtType(ArrayElementType t) => t switch
     {
         ArrayElementType.Bool => TensorElementType.Bool,
         ArrayElementType.UInt8 => TensorElementType.UInt8,

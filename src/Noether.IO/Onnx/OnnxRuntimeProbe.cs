@@ -24,8 +24,11 @@ internal sealed record ProbedValue(long[] Shape, long[]? Shape2, DataType Type, 
 /// </summary>
 internal static class OnnxRuntimeProbe
 {
-    /// <summary>A graph input to feed: its name, element type, and shape with −1 for the batch axis.</summary>
-    public sealed record Feed(string Name, DataType Type, long[] Dims);
+    /// <summary>
+    /// A graph input to feed: its name, element type, and shape with −1 for the batch axis; <paramref name="Value"/>,
+    /// when given, is fed instead of ones or zeros (inputs without a batch axis only, of the same type and shape).
+    /// </summary>
+    public sealed record Feed(string Name, DataType Type, long[] Dims, TypedArray? Value = null);
 
     /// <summary>Shapes and types of every node output of the main graph; throws <see cref="InvalidOperationException"/> when ONNX Runtime fails.</summary>
     public static Dictionary<string, ProbedValue> ProbeShapes(ModelProto model, IReadOnlyList<Feed> feeds, bool dynamicBatch)
@@ -101,7 +104,7 @@ internal static class OnnxRuntimeProbe
         var inputs = new List<OrtValue>();
         try
         {
-            foreach (var f in feeds) inputs.Add(Filled(f.Type, f.Dims.Select(d => d < 0 ? batch : d).ToArray()));
+            foreach (var f in feeds) inputs.Add(Given(f) ?? Filled(f.Type, f.Dims.Select(d => d < 0 ? batch : d).ToArray()));
             using var options = new RunOptions();
             using var outputs = session.Run(options, feeds.Select(f => f.Name).ToArray(), inputs, names);
             var result = new Dictionary<string, Result>();
@@ -117,6 +120,14 @@ internal static class OnnxRuntimeProbe
         }
         catch (OnnxRuntimeException e) { throw new InvalidOperationException(FirstLine(e.Message), e); }
         finally { foreach (var v in inputs) v.Dispose(); }
+    }
+
+    /// <summary>The feed's given value when it fits (no batch axis, same element type and shape), else null.</summary>
+    private static OrtValue? Given(Feed f)
+    {
+        if (f.Value is not { } v || f.Dims.Any(d => d < 0) || !v.Shape.Select(d => (long)d).SequenceEqual(f.Dims)) return null;
+        if ((int)OnnxRuntimeEngine.ToOrtType(v.ElementType) != (int)f.Type) return null;
+        return OnnxRuntimeEngine.ToOrt(v);
     }
 
     /// <summary>A tensor of ones (floating point) or zeros (everything else).</summary>

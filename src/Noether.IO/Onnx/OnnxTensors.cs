@@ -23,19 +23,35 @@ internal static class OnnxTensors
     public const long MaxElements = 1L << 28;
 
     /// <summary>Decodes a tensor; <paramref name="where"/> names it in errors (file and tensor).</summary>
-    public static OnnxTensor Decode(TensorProto? t, string where)
+    public static OnnxTensor Decode(TensorProto? t, string where) => Decode(t, where, MaxElements * sizeof(double));
+
+    /// <summary>
+    /// Decodes a tensor held as float64 in memory, refusing one over <paramref name="maxBytes"/> (elements × 8) before
+    /// allocating anything; <paramref name="where"/> names it in errors (file and tensor).
+    /// </summary>
+    public static OnnxTensor Decode(TensorProto? t, string where, long maxBytes)
     {
         if (t is null) throw new OnnxImportException(OnnxImportError.Malformed, where, $"{where}: a tensor attribute holds no tensor");
         if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
             throw new OnnxImportException(OnnxImportError.UnsupportedVariant, where,
-                $"{where}: tensor '{t.Name}' keeps its data in an external file ({string.Join(", ", t.ExternalData.Select(e => $"{e.Key}={e.Value}"))}); external data is not supported — re-save the model with all tensors inside the .onnx file");
+                $"{where}: tensor '{t.Name}' keeps its data in an external file ({string.Join(", ", t.ExternalData.Select(e => $"{e.Key}={e.Value}"))}); external data is read only by OnnxFile.ReadModel, from the model's own folder");
         if (t.Segment is not null) throw Bad(where, t, "is segmented, which is not supported");
         long count = 1;
         foreach (var d in t.Dims)
         {
             if (d < 0) throw Bad(where, t, $"has a negative dimension {d}");
+            if (d > int.MaxValue) throw Bad(where, t, $"has dimension {d}, over the largest supported size {int.MaxValue}");
+        }
+        // Checked in 64 bits with early exit: dims such as [3, 2⁶²] must not wrap around to a small or negative count.
+        long budget = Math.Min(MaxElements, maxBytes / sizeof(double));
+        bool empty = t.Dims.Contains(0);
+        foreach (var d in t.Dims)
+        {
+            if (empty) { count = 0; break; }
+            if (d != 0 && count > budget / d)
+                throw new OnnxImportException(OnnxImportError.Malformed, where,
+                    $"{where}: tensor '{t.Name}' has shape [{string.Join(", ", t.Dims)}], over the budget of {budget} elements ({Budget.Format(budget * sizeof(double))} as float64)");
             count *= d;
-            if (count > MaxElements) throw Bad(where, t, $"has more than {MaxElements} elements");
         }
         var shape = t.Dims.Select(d => (int)d).ToArray();
         var type = (DataType)t.DataType;

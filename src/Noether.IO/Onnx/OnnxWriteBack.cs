@@ -25,19 +25,66 @@ public static class OnnxWriteBack
     /// new weights; returns null on success, else a one-line reason why the file could not be kept (nothing written).
     /// </summary>
     public static string? TrySave<T>(string original, Model<T> updated, string output) where T : unmanaged, IFloatingPointIeee754<T>
+        => TrySave(original, updated, output, out _);
+
+    /// <summary>
+    /// As <see cref="TrySave{T}(string, Model{T}, string)"/>; <paramref name="untied"/> names the initializers that fed
+    /// several parameters which now differ, so the written file holds one copy per consumer (see <see cref="Untying"/>).
+    /// </summary>
+    public static string? TrySave<T>(string original, Model<T> updated, string output, out IReadOnlyList<string> untied)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(updated);
-        var proto = OnnxFile.ReadModel(original);
-        var (result, reason) = TryUpdate(proto, updated.Cast<double>(), original);
+        var proto = OnnxFile.ReadModel(original, out var external);
+        var (result, reason) = TryUpdate(proto, updated.Cast<double>(), original, out untied);
         if (result is null) return reason;
-        OnnxFile.WriteModel(output, result);
+        if (external.Count > 0) OnnxExternalData.Write(result, output, ExternalFiles(original));
+        else if (result.CalculateSize() is var size && (size < 0 || size > OnnxFile.MaxProtobufBytes))
+            return "the weights no longer fit in one protobuf file (2 GiB); nothing written";
+        else OnnxFile.WriteModel(output, result);
         return null;
+    }
+
+    /// <summary>The input model and the external data files it reads (never to be replaced by an output).</summary>
+    private static IEnumerable<string> ExternalFiles(string original)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(original))!;
+        var locations = OnnxExternalData.Tensors(OnnxFile.ReadStructure(original))
+            .SelectMany(t => t.ExternalData.Where(e => e.Key == "location").Select(e => e.Value)).Distinct();
+        return locations.Select(l => ConfinedPath.Resolve(folder, l, out _)).OfType<string>().Prepend(Path.GetFullPath(original)).ToArray();
     }
 
     /// <summary>The file with the new weights, or null and the reason it cannot be written this way.</summary>
     internal static (ModelProto? Model, string? Reason) TryUpdate(ModelProto original, Model<double> updated, string source)
+        => TryUpdate(original, updated, source, out _);
+
+    /// <summary>
+    /// As above; where one initializer feeds several parameters that now differ (an exporter deduplicated equal
+    /// tensors, such as two LayerNorm gains of ones, and a transform moved them apart), each consumer gets its own
+    /// copy and <paramref name="untied"/> names the tensors split that way. Copies still equal to their original are
+    /// tied back, so a tie the transform kept stays one tensor.
+    /// </summary>
+    internal static (ModelProto? Model, string? Reason) TryUpdate(ModelProto original, Model<double> updated, string source,
+        out IReadOnlyList<string> untied)
     {
-        var before = OnnxImporter.Import<double>(original, source);
+        untied = [];
+        var (model, reason) = TryUpdateAsIs(original, updated, source);
+        if (model is not null || reason is null || !reason.Contains(TiedApart, StringComparison.Ordinal)) return (model, reason);
+        var split = Untying.Split(original);
+        if (split.Copies.Count == 0) return (null, reason);
+        var options = new OnnxImportOptions { InitializerAliases = split.Copies.ToDictionary(c => c.Name, c => c.Original) };
+        var (written, why) = TryUpdateAsIs(split.Model, updated, source, options);
+        if (written is null) return (null, $"{reason}; with one copy per consumer: {why}");
+        untied = Untying.TieBack(written, split.Copies);
+        return (written, null);
+    }
+
+    private const string TiedApart = "tied weights moved apart";
+
+    private static (ModelProto? Model, string? Reason) TryUpdateAsIs(ModelProto original, Model<double> updated, string source,
+        OnnxImportOptions? options = null)
+    {
+        var before = OnnxImporter.Import<double>(original, source, options: options);
         string graphJson = GraphJson.Serialize(before.Graph);
         if (GraphJson.Serialize(updated.Graph) != graphJson)
             return (null, "the graph changed (a structural transform), so its initializers no longer describe it");
@@ -61,7 +108,7 @@ public static class OnnxWriteBack
                 if (now[k].Equals(was[k])) continue;
                 if (trace is null)
                 {
-                    trace = Probe(original, stored, offsets, source, graphJson, out var probeFailure);
+                    trace = Probe(original, stored, offsets, source, graphJson, options, out var probeFailure);
                     if (trace is null) return (null, probeFailure);
                 }
                 markers ??= trace(name);
@@ -69,7 +116,7 @@ public static class OnnxWriteBack
                 var (s, i) = Locate(offsets, markers[k]);
                 if (stored[s][i] != was[k]) return (null, $"parameter '{name}' does not hold the values of tensor '{sources[s].Name}' it seems to come from");
                 if (assigned.TryGetValue((s, i), out var prior) && Math.Abs(prior.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
-                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{prior.Parameter}' and '{name}', which now differ (tied weights moved apart)");
+                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{prior.Parameter}' and '{name}', which now differ ({TiedApart})");
                 assigned[(s, i)] = (now[k], name);
                 values[s][i] = now[k];
             }
@@ -83,11 +130,11 @@ public static class OnnxWriteBack
                 for (int k = 0; k < now.Length; k++)
                     if (markers[k] >= 0 && assigned.TryGetValue(Locate(offsets, markers[k]), out var moved) && moved.Parameter != name
                         && Math.Abs(moved.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
-                        return (null, $"tensor '{sources[Locate(offsets, markers[k]).Source].Name}' feeds parameters '{moved.Parameter}' and '{name}', which now differ (tied weights moved apart)");
+                        return (null, $"tensor '{sources[Locate(offsets, markers[k]).Source].Name}' feeds parameters '{moved.Parameter}' and '{name}', which now differ ({TiedApart})");
             }
         foreach (var s in assigned.Keys.Select(k => k.Tensor).Distinct()) Encode(sources[s], values[s]);
         // The proof: the written file imports as the updated model (up to the storage precision).
-        var check = OnnxImporter.Import<double>(output, source);
+        var check = OnnxImporter.Import<double>(output, source, options: options);
         if (GraphJson.Serialize(check.Graph) != graphJson) return (null, "the written file imports as a different graph");
         foreach (var (name, after) in updated.Parameters)
         {
@@ -133,10 +180,26 @@ public static class OnnxWriteBack
             ["ConstantOfShape"] = [0], ["Dropout"] = [1], ["Reshape"] = [1], ["Expand"] = [1], ["Tile"] = [1],
         };
         var result = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var n in (model.Graph ?? new GraphProto()).Node)
+        var graph = model.Graph ?? new GraphProto();
+        foreach (var n in graph.Node)
             if (n.Domain is "" or "ai.onnx" && positions.TryGetValue(n.OpType, out var at))
                 foreach (int i in at)
                     if (i < n.Input.Count && n.Input[i].Length > 0) result.Add(n.Input[i]);
+        // Whatever a Where's condition is computed from (a causal-mask buffer, sliced and compared) only steers:
+        // markers there would change the mask, and with it the graph the importer recognises.
+        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var n in graph.Node) foreach (var o in n.Output) if (o.Length > 0) producers[o] = n;
+        var pending = new Stack<string>(graph.Node.Where(n => n.OpType == "Where" && n.Input.Count > 0).Select(n => n.Input[0]));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.Count > 0)
+        {
+            var v = pending.Pop();
+            if (!seen.Add(v)) continue;
+            result.Add(v);
+            // Shape and Size read only the sizes of their input, not its values.
+            if (producers.TryGetValue(v, out var p) && p.OpType is not ("Shape" or "Size"))
+                foreach (var i in p.Input) if (i.Length > 0) pending.Push(i);
+        }
         return result;
     }
 
@@ -153,7 +216,8 @@ public static class OnnxWriteBack
     /// number (tensor offset + index) each element was copied from, −1 when it is not a copy of a probed element.
     /// Null with a reason when the probe cannot be imported as the same graph.
     /// </summary>
-    private static Func<string, int[]>? Probe(ModelProto original, double[][] values, int[] offsets, string source, string graphJson, out string failure)
+    private static Func<string, int[]>? Probe(ModelProto original, double[][] values, int[] offsets, string source, string graphJson,
+        OnnxImportOptions? options, out string failure)
     {
         failure = "";
         var probe = original.Clone();
@@ -185,7 +249,7 @@ public static class OnnxWriteBack
             Encode(probeSources[s], markers);
         }
         Model<double> probed;
-        try { probed = OnnxImporter.Import<double>(probe, source); }
+        try { probed = OnnxImporter.Import<double>(probe, source, options: options); }
         catch (OnnxImportException e) { failure = $"the file cannot be traced (a probe copy does not import: {OneLine.Of(e.Message, 200)})"; return null; }
         if (GraphJson.Serialize(probed.Graph) != graphJson) { failure = "the file cannot be traced (the importer reads a probe copy as a different graph)"; return null; }
         return name => probed[name].ToArray().Select(v => Marker(v, ranges, next16 > 0, offsets)).ToArray();

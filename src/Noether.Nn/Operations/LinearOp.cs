@@ -44,8 +44,9 @@ public sealed record Conv2dOp(int In, int Out, int KernelH, int KernelW, Conv2dO
     {
         get
         {
-            double bound = 1 / Math.Sqrt(Math.Max(1, In / Options.Groups * KernelH * KernelW));
-            var slots = new List<ParameterSlot> { new("weight", [Out, In / Options.Groups, KernelH, KernelW], Initializer.Uniform(bound)) };
+            int perGroup = In / Math.Max(1, Options.Groups);
+            double bound = 1 / Math.Sqrt(Math.Max(1, (double)perGroup * KernelH * KernelW));
+            var slots = new List<ParameterSlot> { new("weight", [Out, perGroup, KernelH, KernelW], Initializer.Uniform(bound)) };
             if (Bias) slots.Add(new("bias", [Out], Initializer.Uniform(bound)));
             return slots;
         }
@@ -54,12 +55,17 @@ public sealed record Conv2dOp(int In, int Out, int KernelH, int KernelW, Conv2dO
     public override int[] InferShape(IReadOnlyList<int[]> inputs)
     {
         var s = Expect(inputs[0], 3, "[C, H, W]");
-        if (s[0] != In) throw new ShapeMismatchException(Kind, $"expects {In} input channels", s, [Out, In / Options.Groups, KernelH, KernelW]);
-        if (In % Options.Groups != 0 || Out % Options.Groups != 0) throw new ShapeMismatchException(Kind, $"groups {Options.Groups} must divide {In} and {Out}", s);
-        int oh = (s[1] + 2 * Options.PadH - Options.DilationH * (KernelH - 1) - 1) / Options.StrideH + 1;
-        int ow = (s[2] + 2 * Options.PadW - Options.DilationW * (KernelW - 1) - 1) / Options.StrideW + 1;
+        var o = Options;
+        if (In < 1 || Out < 1 || KernelH < 1 || KernelW < 1)
+            throw new ShapeMismatchException(Kind, $"channels {In} → {Out} and kernel {KernelH}x{KernelW} must be positive", s);
+        if (o.Groups < 1 || In % o.Groups != 0 || Out % o.Groups != 0) throw new ShapeMismatchException(Kind, $"groups {o.Groups} must divide {In} and {Out}", s);
+        if (s[0] != In) throw new ShapeMismatchException(Kind, $"expects {In} input channels", s, [Out, In / o.Groups, KernelH, KernelW]);
+        if (o.StrideH < 1 || o.StrideW < 1 || o.DilationH < 1 || o.DilationW < 1 || o.PadH < 0 || o.PadW < 0)
+            throw new ShapeMismatchException(Kind, $"strides {o.StrideH}x{o.StrideW} and dilations {o.DilationH}x{o.DilationW} must be positive, pads {o.PadH}x{o.PadW} non-negative", s);
+        long oh = WindowShape.Output(s[1], o.PadH, o.DilationH, KernelH, o.StrideH), ow = WindowShape.Output(s[2], o.PadW, o.DilationW, KernelW, o.StrideW);
         if (oh <= 0 || ow <= 0) throw new ShapeMismatchException(Kind, "kernel larger than padded input", s, [KernelH, KernelW]);
-        return [Out, oh, ow];
+        if (oh > int.MaxValue || ow > int.MaxValue) throw new ShapeMismatchException(Kind, $"output {oh}x{ow} is too large", s, [KernelH, KernelW]);
+        return [Out, (int)oh, (int)ow];
     }
 
     public override Variable<T> Forward<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x)

@@ -34,8 +34,22 @@ internal static class PoolShape
 {
     public static int[] Infer(string kind, int[] s, Pool2dOptions o)
     {
-        int oh = (s[1] + 2 * o.PadH - o.KernelH) / o.StrideH + 1, ow = (s[2] + 2 * o.PadW - o.KernelW) / o.StrideW + 1;
+        if (o.KernelH < 1 || o.KernelW < 1 || o.StrideH < 1 || o.StrideW < 1 || o.PadH < 0 || o.PadW < 0)
+            throw new ShapeMismatchException(kind, $"window {o.KernelH}x{o.KernelW} and strides {o.StrideH}x{o.StrideW} must be positive, pads {o.PadH}x{o.PadW} non-negative", s);
+        long oh = WindowShape.Output(s[1], o.PadH, 1, o.KernelH, o.StrideH), ow = WindowShape.Output(s[2], o.PadW, 1, o.KernelW, o.StrideW);
         if (oh <= 0 || ow <= 0) throw new ShapeMismatchException(kind, "window larger than padded input", s, [o.KernelH, o.KernelW]);
-        return [s[0], oh, ow];
+        if (oh > int.MaxValue || ow > int.MaxValue) throw new ShapeMismatchException(kind, $"output {oh}x{ow} is too large", s, [o.KernelH, o.KernelW]);
+        return [s[0], (int)oh, (int)ow];
+    }
+}
+
+/// <summary>Output length of a sliding window, in 64-bit arithmetic so absurd attributes cannot wrap around.</summary>
+internal static class WindowShape
+{
+    /// <summary>⌊(size + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1 for stride ≥ 1; 0 when the window does not fit.</summary>
+    public static long Output(int size, int pad, int dilation, int kernel, int stride)
+    {
+        long span = size + 2L * pad - (long)dilation * (kernel - 1) - 1;
+        return span < 0 ? 0 : span / stride + 1;
     }
 }

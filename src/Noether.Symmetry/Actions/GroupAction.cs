@@ -36,7 +36,11 @@ public static class GroupAction
     {
         InPlaceGuard.RequireDistinctStorage(model, spec.Factors.SelectMany(Touched));
         double change = 0;
-        Run(model, spec, element, checkMembership, (name, value) => change = Math.Max(change, WriteBack(model[name], value)), progress, cancel);
+        Run(model, spec, element, checkMembership, (name, value) =>
+        {
+            try { change = Math.Max(change, WriteBack(model[name], value)); }
+            catch (OverflowException e) { e.Data["tensor"] = name; throw; }
+        }, progress, cancel);
         return change;
     }
 
@@ -78,7 +82,14 @@ public static class GroupAction
         {
             double d = Math.Abs(double.CreateChecked(dst[i]) - src[i]);
             if (d > change || double.IsNaN(d)) change = d;
-            dst[i] = T.CreateChecked(src[i]);
+            var rounded = T.CreateChecked(src[i]);
+            if (T.IsInfinity(rounded) && double.IsFinite(src[i]))
+            {
+                var e = new OverflowException($"element {i} of a transformed tensor is {src[i]:G6}, beyond the range of {typeof(T).Name}");
+                (e.Data["element"], e.Data["value"], e.Data["original"]) = (i, src[i], double.CreateChecked(dst[i]));
+                throw e;
+            }
+            dst[i] = rounded;
         }
         return change;
     }

@@ -20,14 +20,29 @@ public static partial class SymmetryDeriver
             {
                 case TransposeOp t:
                     // Axes move but channels are not mixed.
-                    Declare(o, xi.HasChannels ? xi with { Axis = Array.IndexOf(t.Permutation, xi.Axis) } : State.DefaultInfo(graph.ShapeOf(o)));
+                    if (!xi.HasChannels)
+                    {
+                        // No space to carry: the result is a fixed function of its input, not a new free space.
+                        Declare(o, State.DefaultInfo(graph.ShapeOf(o)));
+                        Constrain(o, null, $"{o}: a transpose of a value without a channel space");
+                        return true;
+                    }
+                    Declare(o, xi with { Axis = Array.IndexOf(t.Permutation, xi.Axis) });
                     if (xi.Block != 1) { Fallback(node, "transposing a flattened channel axis"); return true; }
                     Link(x, o, sameSegment: true, $"transpose '{o}'");
                     return true;
                 case ReshapeOp r:
                     {
                         var inShape = graph.ShapeOf(x);
-                        if (!xi.HasChannels || xi.Channels == 1) { Declare(o, DefaultInfo(r.Shape)); return true; } // nothing to restrict
+                        if (!xi.HasChannels || xi.Channels == 1)
+                        {
+                            // Nothing to carry through (a single channel's scale would multiply every output entry,
+                            // which no space of the result can say): both sides stay as they are.
+                            Declare(o, DefaultInfo(r.Shape));
+                            Constrain(x, null, $"{o}: a reshape of a single-channel value");
+                            Constrain(o, null, $"{o}: a reshape of a value without a channel space");
+                            return true;
+                        }
                         // Adding or dropping size-1 axes keeps the channel axis whole.
                         var kept = inShape.Where(d => d != 1).ToArray();
                         if (xi.Block == 1 && kept.SequenceEqual(r.Shape.Where(d => d != 1)) && inShape[xi.Axis] != 1)
@@ -42,6 +57,19 @@ public static partial class SymmetryDeriver
                         Fallback(node, "a reshape that splits or merges the channel axis");
                         return true;
                     }
+                case GatherOp ga when xi.HasChannels && xi.Block == 1 && ga.Axis != xi.Axis:
+                    {
+                        // Picking time steps or tokens: each channel is carried as it is (x[:, -1] after an RNN).
+                        int axis = xi.Axis < ga.Axis ? xi.Axis : xi.Axis - 1 + ga.IndicesShape.Length;
+                        Declare(o, xi with { Axis = axis });
+                        Link(x, o, sameSegment: true, $"gather '{o}'");
+                        return true;
+                    }
+                case SliceOp sl when xi.HasChannels && xi.Block == 1 && !sl.Axes.Select(a => a < 0 ? a + graph.ShapeOf(x).Length : a).Contains(xi.Axis):
+                    // A slice of other axes (a window of steps, a crop) keeps every channel.
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"slice '{o}'");
+                    return true;
                 case ElementwiseUnaryOp u:
                     Declare(o, xi);
                     Link(x, o, sameSegment: true, $"'{o}'");
@@ -68,6 +96,23 @@ public static partial class SymmetryDeriver
                         var oi = _info[o];
                         var full = node.Inputs.Where(v => _info[v].HasChannels && _info[v].Channels == oi.Channels && _info[v].Axis == oi.Axis && _info[v].Block == oi.Block).ToList();
                         if (full.Count == 0) { Fallback(node, "operands whose channels do not line up with the result"); return true; }
+                        if (eb.Function == BinaryFunction.Mul && full.Count == 2 && full[0] != full[1])
+                        {
+                            // A gated unit value ⊙ gate (SwiGLU's up ⊙ silu(gate)): both share the permutation; the
+                            // value may also be rescaled per unit — the product carries the scale on to whatever
+                            // reads it — while the gate is only permuted.
+                            // The value is what a Linear made (up_proj); else the operand no activation made.
+                            bool Linear(string v) => graph.Producer(v)?.Op is LinearOp;
+                            bool Activated(string v) => graph.Producer(v)?.Op is ActivationOp;
+                            int g = Linear(full[1]) && !Linear(full[0]) ? 0
+                                : Linear(full[0]) && !Linear(full[1]) ? 1
+                                : Activated(full[0]) && !Activated(full[1]) ? 0 : 1;
+                            string value = full[1 - g], gate = full[g];
+                            Link(value, o, sameSegment: true, $"gated product '{o}'");
+                            Link(gate, o, sameSegment: false, $"gated product '{o}'");
+                            Constrain(gate, Group.Permutation, $"{o} ({eb.Describe()}): the gate of a product is permuted, not scaled");
+                            return true;
+                        }
                         foreach (var v in full) Link(v, o, sameSegment: true, $"'{o}'");
                         bool additive = eb.Function is BinaryFunction.Add or BinaryFunction.Sub;
                         bool scaling = eb.Function is BinaryFunction.Mul or BinaryFunction.Div && full.Count == 1 && (eb.Function == BinaryFunction.Mul || full[0] == x);

@@ -12,7 +12,7 @@ public static partial class SymmetryDeriver
         /// <summary>Applies the symmetry rule of one op: declare its output's channels, link spaces, constrain, bind parameters.</summary>
         public void Visit(Node node)
         {
-            if (VisitOpaque(node) || VisitPrimitive(node)) return;
+            if (VisitOpaque(node) || VisitPrimitive(node) || VisitRecurrent(node)) return;
             string o = node.Name, x = node.Inputs[0];
             var outShape = graph.ShapeOf(o);
             var xi = _info[x];
@@ -143,6 +143,7 @@ public static partial class SymmetryDeriver
                     {
                         Declare(o, DefaultInfo(outShape));
                         Constrain(x, Group.Permutation, $"{o} (mean over channels): permutations only");
+                        Constrain(o, null, $"{o} (mean over channels): a fixed function of its input, no space of its own");
                         break;
                     }
                     Declare(o, new(xi.Axis - (r.Axis < xi.Axis ? 1 : 0), xi.Channels, xi.Block));

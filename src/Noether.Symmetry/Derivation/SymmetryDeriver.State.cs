@@ -53,7 +53,16 @@ public static partial class SymmetryDeriver
         {
             if (!_info[a].HasChannels || !_info[b].HasChannels) return;
             if (_info[a].Channels != _info[b].Channels)
-                throw new InvalidOperationException($"Symmetry derivation: {why} links '{a}' ({_info[a].Channels} channels) with '{b}' ({_info[b].Channels} channels)");
+            {
+                // The rule's idea of which axis holds channels does not fit this graph: prove nothing here.
+                var message = $"{why} links '{a}' ({_info[a].Channels} channels) with '{b}' ({_info[b].Channels} channels); "
+                    + "both spaces are restricted to the identity";
+                if (options.Strict) throw new UnsupportedGraphException($"Symmetry derivation: {message}");
+                _notes.Add(message);
+                Constrain(a, null, message);
+                Constrain(b, null, message);
+                return;
+            }
             _components.Union(a, b);
             if (sameSegment) _segments.Union(a, b);
         }

@@ -43,6 +43,15 @@ public class OnnxRuntimeZooTests
         return dims;
     }
 
+    /// <summary>
+    /// Models whose graph, exported at pinned sizes, ONNX Runtime refuses, and the words of its refusal. Silero VAD v5 is
+    /// one If on the sample rate: at the 16 kHz frame the 8 kHz branch, never taken, fails static shape inference.
+    /// </summary>
+    private static readonly Dictionary<string, string> ExportFailures = new()
+    {
+        ["silero_vad_v5"] = "ShapeInferenceError",
+    };
+
     /// <summary>Zoo models that import but hold opaque nodes, so Noether's executor stops at Run.</summary>
     public static TheoryData<string> OpaqueNames() => new(OnnxZooTests.KnownFailures.Where(kv => kv.Value.Stage == ZooStage.Run).Select(kv => kv.Key));
 
@@ -56,6 +65,13 @@ public class OnnxRuntimeZooTests
         var model = OnnxImporter.Load<float>(path, OnnxImportOptions.WithDims(PinnedAtTheGoldenInputs(zoo, path)));
         // Models that stop at Run for another reason (a size pinned by default) have no opaque node: nothing to check.
         if (!model.Graph.Nodes.Any(n => n.Op is Noether.Nn.Operations.OpaqueOp)) return;
+        if (ExportFailures.TryGetValue(name, out var known))
+        {
+            // Listed: the exported pinned graph still fails where the list says (remove the entry once it loads).
+            var e = Assert.ThrowsAny<Exception>(() => OnnxRuntimeEngine.FromModel(model, zoo.File).Dispose());
+            Assert.Contains(known, e.Message);
+            return;
+        }
         using var engine = OnnxRuntimeEngine.FromModel(model, zoo.File);
         var outputs = engine.Run(zoo.Inputs.ToDictionary(i => i.Name, i => NpyArrays.Read(ZooManifest.PathOf(i.File))));
         Assert.Equal(zoo.Outputs.Count, outputs.Count);
