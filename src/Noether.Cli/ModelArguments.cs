@@ -135,13 +135,25 @@ internal static class ModelArguments
         return (model, ModelPrecision.Resolve("auto", path));
     }
 
+    /// <summary>The precision a model file stores: float64 when its weights are F64, else float32.</summary>
+    public static string StoredPrecision(string path) => ModelPrecision.Resolve("auto", path);
+
+    /// <summary>
+    /// Loads a model in <typeparamref name="T"/> for a verb that transforms it in place: safetensors tensors stored as
+    /// <typeparamref name="T"/> are copy-on-write views of the mapped file (no copy, the file never changes); .onnx
+    /// files are imported as by <see cref="LoadFile{T}"/>.
+    /// </summary>
+    public static Model<T> LoadMapped<T>(string path, string? architecture = null) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        => IsOnnx(path) ? LoadFile<T>(path, architecture) : ModelFiles.LoadMapped<T>(path, architecture);
+
     /// <summary>
     /// Saves in the given precision after checking that <paramref name="output"/> is none of <paramref name="inputs"/>.
     /// A model read from .onnx (<paramref name="inputs"/>[0]) and written as .onnx keeps its file: only weights change
     /// (<see cref="OnnxWriteBack"/>); where that is impossible the exporter writes a new graph. Returns a one-line note
     /// saying which happened (null for other formats).
     /// </summary>
-    public static string? Save(Model<double> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, params string[] inputs)
+    public static string? Save<T>(Model<T> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, params string[] inputs)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         foreach (var i in inputs)
             if (ModelPrecision.SamePath(i, output)) throw new ArgumentException($"Refusing to overwrite the input {i}; choose another --out");
@@ -167,7 +179,8 @@ internal static class ModelArguments
     /// Writes the model; a safetensors source's element types (float16, bfloat16, …) are kept for a safetensors output.
     /// Returns a note when narrower stored types were widened (a float16 source written as ONNX float32).
     /// </summary>
-    private static string? Write(Model<double> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, string? source)
+    private static string? Write<T>(Model<T> model, string output, string precision, IReadOnlyDictionary<string, string>? metadata, string? source)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var stored = source is null ? new Dictionary<string, SafetensorsDtype>() : ModelFileInfo.StoredDtypes(source);
         var narrow = stored.Values.Where(d => d is SafetensorsDtype.F16 or SafetensorsDtype.BF16).Distinct().Select(d => d.ToHeaderName()).ToArray();
@@ -177,8 +190,10 @@ internal static class ModelArguments
             ModelFiles.Save(model, output, metadata, model.Parameters.Keys.ToDictionary(k => k, k => stored.GetValueOrDefault(k, fallback)));
             return null;
         }
-        if (precision == "float32") ModelFiles.Save(model.Cast<float>(), output, metadata);
-        else ModelFiles.Save(model, output, metadata);
+        if (precision == "float32" && model is Model<float> single) ModelFiles.Save(single, output, metadata);
+        else if (precision == "float32") ModelFiles.Save(model.Cast<float>(), output, metadata);
+        else if (model is Model<double> full) ModelFiles.Save(full, output, metadata);
+        else ModelFiles.Save(model.Cast<double>(), output, metadata);
         return narrow.Length == 0 ? null : $"{Path.GetFileName(source)} stored {string.Join(" and ", narrow)} weights; {Path.GetFileName(output)} holds them as {precision}";
     }
 

@@ -94,6 +94,23 @@ public static class ModelFiles
         return Assemble<T>(path, Architecture(path, architecture, inFile), file.Entries.Select(e => e.Name).ToArray(), file.Read<T>);
     }
 
+    /// <summary>
+    /// Loads a model as <see cref="Load{T}(string, string?)"/> does, except that safetensors tensors stored exactly as
+    /// <typeparamref name="T"/> (F32 for float, F64 for double) are not copied: they are copy-on-write views of the
+    /// memory-mapped file (see <see cref="SafetensorsFile.ReadView{T}"/>), paged in as they are used. Writing into
+    /// them changes this process's copy only, never the file. Use it to transform a large model in place with
+    /// memory near the file's size; other formats load as with <see cref="Load{T}(string, string?, OnnxImportOptions?)"/>.
+    /// </summary>
+    public static Model<T> LoadMapped<T>(string path, string? architecture = null, OnnxImportOptions? onnx = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!File.Exists(path) || !Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase)) return Load<T>(path, architecture, onnx);
+        var own = SafetensorsDtypes.FromElementKind(ElementTypes.RequireKindOf<T>("LoadMapped"));
+        using var file = SafetensorsFile.Open(path);
+        string? inFile = file.Metadata is not null && file.Metadata.TryGetValue(GraphKey, out var embedded) ? embedded : null;
+        return Assemble<T>(path, Architecture(path, architecture, inFile), file.Entries.Select(e => e.Name).ToArray(),
+            name => file.GetEntry(name).Dtype == own && BitConverter.IsLittleEndian ? file.ReadView<T>(name) : file.Read<T>(name));
+    }
+
     /// <summary>File extensions a model (or a weights-only state dict with its architecture) is read from.</summary>
     public static IReadOnlyList<string> ReadableExtensions { get; } = [".safetensors", ".onnx", .. TorchStateDict.Extensions];
 

@@ -77,6 +77,9 @@ public static class StorageRange
     /// <summary>A safetensors entry holding <paramref name="tensor"/> in <paramref name="dtype"/> (F64, F32, F16 or BF16).</summary>
     public static SafetensorsTensor Entry<T>(string name, Tensor<T> tensor, SafetensorsDtype dtype) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Already in the stored type: write the tensor itself (no copy of a whole model before writing).
+        if ((dtype == SafetensorsDtype.F64 && typeof(T) == typeof(double)) || (dtype == SafetensorsDtype.F32 && typeof(T) == typeof(float)))
+            return SafetensorsTensor.From(name, tensor);
         switch (dtype)
         {
             case SafetensorsDtype.F64: return SafetensorsTensor.From(name, tensor.Cast<double>());

@@ -130,8 +130,9 @@ public sealed class Graph
         }
         foreach (var o in Outputs)
             if (!_shapes.ContainsKey(o)) throw new ArgumentException($"Graph '{name}': output '{o}' is not a value of the graph");
-        var dup = parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new ArgumentException($"Graph '{name}': parameter name '{dup.Key}' is used twice");
+        var names = new HashSet<string>(parameters.Count, StringComparer.Ordinal);
+        foreach (var p in parameters)
+            if (!names.Add(p.Name)) throw new ArgumentException($"Graph '{name}': parameter name '{p.Name}' is used twice");
         Parameters = parameters;
     }
 

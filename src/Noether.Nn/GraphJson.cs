@@ -151,7 +151,12 @@ public static partial class GraphJson
 
     private static JsonArray ToArray(int[] values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
-    private static ConstructorInfo PrimaryConstructor(Type t)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, ConstructorInfo> s_constructors = new();
+
+    /// <summary>The op type's primary constructor, looked up once per type (graphs repeat a few op types many times).</summary>
+    private static ConstructorInfo PrimaryConstructor(Type t) => s_constructors.GetOrAdd(t, FindPrimaryConstructor);
+
+    private static ConstructorInfo FindPrimaryConstructor(Type t)
         => t.GetConstructors().OrderByDescending(c => c.GetParameters().Length).First(c => !(c.GetParameters().Length == 1 && c.GetParameters()[0].ParameterType == t));
 
     private static JsonObject Arguments(Op op, string node)

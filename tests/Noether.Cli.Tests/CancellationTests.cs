@@ -17,8 +17,8 @@ public sealed class CancellationModels : IDisposable
     {
         // transform ≈ 5 s, canonicalize ≈ 30 s on this machine (92 MB of float32 weights).
         Wide = Save("wide.safetensors", Builders.Mlp(1024, Enumerable.Repeat(2048, 6).ToArray(), 10), 0);
-        // inspect ≈ 14 s: derivation over 8,000 nodes.
-        Deep = Save("deep.safetensors", Builders.Mlp(8, Enumerable.Repeat(8, 4000).ToArray(), 2), 0);
+        // inspect and transform take several seconds: derivation over 80,000 nodes (near-linear since the resource work).
+        Deep = Save("deep.safetensors", Builders.Mlp(8, Enumerable.Repeat(8, 40000).ToArray(), 2), 0);
         // align ≈ 9 s: weight matching of six 512-wide layers.
         MidA = Save("mid-a.safetensors", Builders.Mlp(64, Enumerable.Repeat(512, 6).ToArray(), 10), 0);
         MidB = Save("mid-b.safetensors", Builders.Mlp(64, Enumerable.Repeat(512, 6).ToArray(), 10), 1);
@@ -64,7 +64,7 @@ public sealed class CancellationTests(CancellationModels models) : IClassFixture
     public async Task SigIntStopsTransform()
     {
         var output = _out.File("moved.safetensors");
-        var r = await ChildProcess.Interrupt(["transform", models.Wide, "--random", "--out", output], Delay, ChildProcess.SigInt);
+        var r = await ChildProcess.Interrupt(["transform", models.Deep, "--random", "--out", output], Delay, ChildProcess.SigInt);
         AssertCancelled(r);
         AssertNothingWritten(output);
     }

@@ -59,6 +59,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(gemm);
         bench.Subcommands.Add(CreateTrain());
         bench.Subcommands.Add(CreateLap());
+        bench.Subcommands.Add(BenchModelsCommand.Create());
         return bench;
     }
 

@@ -22,15 +22,24 @@ internal static class SymmetryCommands
         var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, arch, json };
         cmd.SetAction((parse, cancel) =>
         {
-            var (m, precision) = ModelArguments.Load(parse.GetValue(model)!, parse.GetValue(arch));
-            cancel.ThrowIfCancellationRequested();
-            if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
-            var spec = SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)), cancel);
+            string path = parse.GetValue(model)!;
+            string precision = ModelArguments.StoredPrecision(path);
+            var (graph, spec) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage =>
+                precision == "float32" && !IsOnnx(path) ? Derive<float>(stage) : Derive<double>(stage));
+            (Noether.Nn.Graph, WeightSpaceSpec) Derive<T>(Func<string, IProgress<double>?> stage) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            {
+                stage($"loading {Path.GetFileName(path)}");
+                var m = ModelArguments.LoadMapped<T>(path, parse.GetValue(arch));
+                if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
+                cancel.ThrowIfCancellationRequested();
+                stage($"deriving the symmetry of {m.Graph.Nodes.Count:N0} nodes");
+                return (m.Graph, SymmetryDeriver.Derive(m.Graph, new DerivationOptions(parse.GetValue(affine), parse.GetValue(strict)), cancel));
+            }
             if (parse.GetValue(json))
             {
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
                 {
-                    model = parse.GetValue(model), name = m.Graph.Name, precision, parameters = m.Graph.TrainableParameterCount,
+                    model = path, name = graph.Name, precision, parameters = graph.TrainableParameterCount,
                     continuous_dimension = spec.ContinuousDimension, log10_finite_order = spec.Log10FiniteOrder,
                     factors = spec.Factors.Select(f => new
                     {
@@ -42,7 +51,7 @@ internal static class SymmetryCommands
                 });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(m.Graph.Name)}[/]: {m.Graph.TrainableParameterCount:N0} parameters ({precision}), {m.Graph.Nodes.Count} nodes");
+            AnsiConsole.MarkupLine($"[bold]{TerminalText.Markup(graph.Name)}[/]: {graph.TrainableParameterCount:N0} parameters ({precision}), {graph.Nodes.Count} nodes");
             var table = new Table().AddColumns("space", "channels", "group", "continuous dim", "log10 |finite part|", "parameter axes");
             foreach (var f in spec.Factors)
                 table.AddRow(TerminalText.Markup(f.Name), f.Channels.ToString(), TerminalText.Markup(f.Group.Name), f.Group.ContinuousDimension.ToString("N0"), f.Group.Log10FiniteOrder.ToString("F2"), f.Bindings.Count.ToString());
@@ -69,16 +78,36 @@ internal static class SymmetryCommands
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), path);
-            var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
-            cancel.ThrowIfCancellationRequested();
-            if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
-            var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
-            var element = spec.Random(new Rng(parse.GetValue(seed)));
-            var moved = GroupAction.Apply(m, spec, element, true, cancel);
-            string? note;
-            try { note = ModelArguments.Save(moved, outPath, precision, new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() }, path); }
-            catch (Noether.IO.ValueOverflowException e) { throw TransformOverflow.Explain(e, spec, m, parse.GetValue(seed)); }
-            double change = m.Parameters.Select(p => p.Value.MaxAbsDiff(moved[p.Key])).DefaultIfEmpty(0).Max();
+            string precision = ModelArguments.StoredPrecision(path);
+            // float32 safetensors are transformed in their own precision, in place in a copy-on-write mapping of the
+            // file (float64 arithmetic per tensor, so the result equals a float64 transform rounded once).
+            bool single = precision == "float32" && !IsOnnx(path) && !parse.GetValue(fold);
+            var (spec, change, note) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage => single ? Move<float>(stage) : Move<double>(stage));
+            (WeightSpaceSpec, double, string?) Move<T>(Func<string, IProgress<double>?> stage) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            {
+                stage($"loading {Path.GetFileName(path)}");
+                var m = ModelArguments.LoadMapped<T>(path, parse.GetValue(arch));
+                if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
+                cancel.ThrowIfCancellationRequested();
+                stage("deriving the symmetry group");
+                var derived = SymmetryDeriver.Derive(m.Graph, null, cancel);
+                var element = derived.Random(new Rng(parse.GetValue(seed)));
+                double moved;
+                try { moved = GroupAction.ApplyInPlace(m, derived, element, progress: stage("transforming"), cancel: cancel); }
+                catch (OverflowException e) when (e.Data["tensor"] is string t)
+                {
+                    throw TransformOverflow.Explain(e, derived, outPath, m.Graph.Parameters.First(p => p.Name == t).Shape, parse.GetValue(seed));
+                }
+                cancel.ThrowIfCancellationRequested();
+                stage($"writing {Path.GetFileName(outPath)}");
+                var meta = new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() };
+                try { return (derived, moved, ModelArguments.Save(m, outPath, precision, meta, path)); }
+                catch (Noether.IO.ValueOverflowException e)
+                {
+                    // The float64 path rounds only when saving: explain with the input's value, reloaded (this is the error path).
+                    throw TransformOverflow.Explain(e, derived, ModelArguments.LoadMapped<double>(path, parse.GetValue(arch)), parse.GetValue(seed));
+                }
+            }
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, seed = parse.GetValue(seed), group = spec.Group.Name, max_parameter_change = change, write_note = note });
             else
@@ -102,11 +131,21 @@ internal static class SymmetryCommands
         {
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), path);
-            var (m, precision) = ModelArguments.Load(path, parse.GetValue(arch));
-            cancel.ThrowIfCancellationRequested();
-            var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
-            var (canon, steps) = Canonicalizer.Canonicalize(m, spec, cancel);
-            var note = ModelArguments.Save(canon, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path);
+            string precision = ModelArguments.StoredPrecision(path);
+            bool single = precision == "float32" && !IsOnnx(path);
+            var (steps, note) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage => single ? Canonical<float>(stage) : Canonical<double>(stage));
+            (IReadOnlyList<CanonicalStep>, string?) Canonical<T>(Func<string, IProgress<double>?> stage) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            {
+                stage($"loading {Path.GetFileName(path)}");
+                var m = ModelArguments.LoadMapped<T>(path, parse.GetValue(arch));
+                cancel.ThrowIfCancellationRequested();
+                stage("deriving the symmetry group");
+                var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
+                var done = Canonicalizer.CanonicalizeInPlace(m, spec, stage("canonicalising"), cancel);
+                cancel.ThrowIfCancellationRequested();
+                stage($"writing {Path.GetFileName(outPath)}");
+                return (done, ModelArguments.Save(m, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path));
+            }
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, steps = steps.Select(s => new { factor = s.Factor, action = s.Action }), write_note = note });
             else
@@ -121,6 +160,8 @@ internal static class SymmetryCommands
         });
         return cmd;
     }
+
+    private static bool IsOnnx(string path) => Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase);
 
     private static string Shorten(string s) => s.Length > 120 ? s[..117] + "…" : s;
 }

@@ -19,7 +19,7 @@ public sealed record CanonicalStep(string Factor, string Action);
 /// </summary>
 public static class Canonicalizer
 {
-    /// <summary>Canonical weights and a log of what each factor did.</summary>
+    /// <summary>Canonical weights and a log of what each factor did (the input is not changed).</summary>
     public static (Model<T> Model, IReadOnlyList<CanonicalStep> Steps) Canonicalize<T>(Model<T> model, WeightSpaceSpec spec)
         where T : unmanaged, IFloatingPointIeee754<T> => Canonicalize(model, spec, CancellationToken.None);
 
@@ -27,38 +27,66 @@ public static class Canonicalizer
     public static (Model<T> Model, IReadOnlyList<CanonicalStep> Steps) Canonicalize<T>(Model<T> model, WeightSpaceSpec spec, CancellationToken cancel)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var work = model.Cast<double>();
-        var steps = new List<CanonicalStep>();
+        var results = new Dictionary<string, Tensor<T>>();
+        var steps = Run(model, spec, (name, value) => results[name] = value.Cast<T>(), null, cancel);
+        foreach (var (name, t) in model.Parameters) results.TryAdd(name, t.Clone()); // no storage shared with the input
+        return (model.WithParameters(results), steps);
+    }
+
+    /// <summary>
+    /// Canonicalises <paramref name="model"/>'s own tensors in place: the same result as
+    /// <see cref="Canonicalize{T}"/> (bit for bit) with only the parameters of one factor in float64 at a time.
+    /// <paramref name="progress"/> receives the fraction of factors done; when cancelled the model is left partly changed.
+    /// </summary>
+    public static IReadOnlyList<CanonicalStep> CanonicalizeInPlace<T>(Model<T> model, WeightSpaceSpec spec,
+        IProgress<double>? progress = null, CancellationToken cancel = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        InPlaceGuard.RequireDistinctStorage(model, spec.Factors.SelectMany(f => GroupAction.Touched(f)
+            .Concat(f.InvariantKey is { } k ? [k.Left, k.Right] : Array.Empty<string>())));
+        return Run(model, spec, (name, value) => GroupAction.WriteBack(model[name], value), progress, cancel);
+    }
+
+    private static IReadOnlyList<CanonicalStep> Run<T>(Model<T> model, WeightSpaceSpec spec, Action<string, Tensor<double>> finish,
+        IProgress<double>? progress, CancellationToken cancel)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(spec);
         // GL(n) factors whose covariant rows other factors only permute (a linear bottleneck between ReLU6 units) go
         // first: their canonical form does not depend on the order of those columns, and once they are fixed, the
-        // permuting factors can sort rows the GL factor moved (see Linear). Other GL factors keep their place.
+        // permuting factors can sort rows the GL factor moved (see Linear). Other factors keep their order.
         var early = spec.Factors.Where(f => f.Group is GeneralLinearGroup && OnlyPermutedElsewhere(spec, f)).ToList();
+        var ordered = early.Concat(spec.Factors.Where(f => !early.Contains(f))).ToList();
+        var touched = ordered.Select(f => GroupAction.Touched(f)
+            .Concat(f.InvariantKey is { } k ? [k.Left, k.Right] : Array.Empty<string>())).ToArray();
+        var work = new ParameterWork((name, allocate) => ParameterWork.Promote(model[name], allocate), finish, touched);
+        var steps = new List<CanonicalStep>();
         var linearParameters = spec.Factors.Where(f => f.Group is GeneralLinearGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
-        foreach (var factor in early)
-        {
-            var (next, action) = Linear(work, factor);
-            if (action.StartsWith("rows whitened", StringComparison.Ordinal)) linearParameters.ExceptWith(factor.Bindings.Select(b => b.Parameter));
-            work = next;
-            steps.Add(new CanonicalStep(factor.Name, action));
-        }
-        foreach (var factor in spec.Factors.Where(f => !early.Contains(f)))
+        var movedElsewhere = MovedElsewhere(spec);
+        for (int i = 0; i < ordered.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
+            var factor = ordered[i];
             bool sharesWithLinear = factor.Group is not GeneralLinearGroup && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
                 && factor.Bindings.Where(b => b.Rule is AxisRule.Covariant or AxisRule.Relative).Take(1).Any(b => linearParameters.Contains(b.Parameter));
-            var (next, action) = factor.Group switch
+            var action = factor.Group switch
             {
                 MonomialGroup { Permutations: true, Diagonal: DiagonalKind.None } when factor.InvariantKey is { } key => SortByKey(work, factor, key),
-                _ when sharesWithLinear => (work, "left as is: its incoming weights are also moved by GL(n) factors, so no invariant sort key exists"),
+                _ when sharesWithLinear => "left as is: its incoming weights are also moved by GL(n) factors, so no invariant sort key exists",
                 MonomialGroup or ChannelGroup => Monomial(work, factor),
                 GeneralLinearGroup => Linear(work, factor),
-                OrthogonalGroup => Orthogonal(work, factor, spec),
-                _ => (work, $"left as is: no canonical form for {factor.Group.Name}"),
+                OrthogonalGroup => Orthogonal(work, factor, movedElsewhere),
+                _ => $"left as is: no canonical form for {factor.Group.Name}",
             };
-            work = next;
+            // An early GL factor canonicalised invariantly fixes its rows for good: others may sort by them.
+            if (i < early.Count && action.StartsWith("rows whitened", StringComparison.Ordinal))
+                linearParameters.ExceptWith(factor.Bindings.Select(b => b.Parameter));
+            work.EndStep(i);
             steps.Add(new CanonicalStep(factor.Name, action));
+            progress?.Report((i + 1.0) / spec.Factors.Count);
         }
-        return (work.Cast<T>(), steps);
+        return steps;
     }
 
     /// <summary>Whether every other factor that binds the GL factor's first covariant weight is a pure permutation group.</summary>
@@ -72,9 +100,25 @@ public static class Canonicalizer
     }
 
     /// <summary>The rows [n, block·rest] of a binding's slice, as the action sees them.</summary>
-    private static Tensor<double> Rows(Model<double> m, AxisBinding b, int n) => GroupAction.ChannelRows(m[b.Parameter], b, n);
+    private static Tensor<double> Rows(ParameterWork m, AxisBinding b, int n) => GroupAction.ChannelRows(m[b.Parameter], b, n);
 
-    private static (Model<double>, string) Monomial(Model<double> model, SymmetryFactor f)
+    /// <summary>
+    /// Per factor, the parameters some other factor moves too (for <see cref="Orthogonal"/>); one pass over the
+    /// bindings, since a lookup per factor would cost factors² on deep graphs.
+    /// </summary>
+    private static Func<SymmetryFactor, IReadOnlySet<string>> MovedElsewhere(WeightSpaceSpec spec)
+    {
+        var owners = new Dictionary<string, HashSet<SymmetryFactor>>(StringComparer.Ordinal);
+        foreach (var f in spec.Factors)
+            foreach (var b in f.Bindings)
+            {
+                if (!owners.TryGetValue(b.Parameter, out var set)) owners[b.Parameter] = set = new(ReferenceEqualityComparer.Instance);
+                set.Add(f);
+            }
+        return f => owners.Where(kv => kv.Value.Count > (kv.Value.Contains(f) ? 1 : 0)).Select(kv => kv.Key).ToHashSet();
+    }
+
+    private static string Monomial(ParameterWork model, SymmetryFactor f)
     {
         int n = f.Channels;
         bool permutations = f.Group is MonomialGroup { Permutations: true } or ChannelGroup { Permutations: true };
@@ -110,7 +154,7 @@ public static class Canonicalizer
             GroupElement element = f.Group is ChannelGroup
                 ? new ChannelElement(Enumerable.Range(0, n).ToArray(), kinds.Select((_, j) => j == k ? scale : Enumerable.Repeat(1.0, n).ToArray()).ToArray())
                 : MonomialElement.FromDiagonal(scale);
-            model = GroupAction.ApplyPerSegment(model, f, s => f.SegmentElement(element, s));
+            GroupAction.ApplyPerSegment(model, f, s => f.SegmentElement(element, s));
             actions.Add($"segment {seg}: {(kind == DiagonalKind.Sign ? "signs fixed" : "incoming norms set to 1")}");
         }
         // 2. Sort channels by a fixed functional of the first covariant binding's rows.
@@ -125,14 +169,14 @@ public static class Canonicalizer
                 for (int j = 0; j < width; j++) weights[j] = 1 + Math.Sin(1.7 * j + 0.3); // fixed, generic, positive
                 var keys = Enumerable.Range(0, n).Select(i => rows.Select(0, i).ToArray().Select((v, j) => v * weights[j]).Sum()).ToArray();
                 var perm = Enumerable.Range(0, n).OrderBy(i => keys[i]).ThenBy(i => i).ToArray();
-                model = GroupAction.ApplyPerSegment(model, f, _ => MonomialElement.FromPermutation(perm));
+                GroupAction.ApplyPerSegment(model, f, _ => MonomialElement.FromPermutation(perm));
                 actions.Add("channels sorted");
             }
         }
-        return (model, actions.Count == 0 ? "nothing free" : string.Join("; ", actions));
+        return actions.Count == 0 ? "nothing free" : string.Join("; ", actions);
     }
 
-    private static (Model<double>, string) SortByKey(Model<double> model, SymmetryFactor f, BilinearKey key)
+    private static string SortByKey(ParameterWork model, SymmetryFactor f, BilinearKey key)
     {
         var left = model[key.Left]; var right = model[key.Right];
         int d = left.Dim(1);
@@ -147,7 +191,8 @@ public static class Canonicalizer
         var keys = Enumerable.Range(0, f.Channels).Select(c =>
             key.LeftRowStarts[c].Sum(l => key.RightRowStarts[c].Sum(r => Project(left, l, u).Zip(Project(right, r, v), (a, b) => a * b).Sum()))).ToArray();
         var perm = Enumerable.Range(0, f.Channels).OrderBy(c => keys[c]).ThenBy(c => c).ToArray();
-        return (GroupAction.ApplyPerSegment(model, f, _ => MonomialElement.FromPermutation(perm)), "sorted by the GL-invariant form uᵀ·W_Qᵀ·W_K·v");
+        GroupAction.ApplyPerSegment(model, f, _ => MonomialElement.FromPermutation(perm));
+        return "sorted by the GL-invariant form uᵀ·W_Qᵀ·W_K·v";
     }
 
     /// <summary>
@@ -155,19 +200,19 @@ public static class Canonicalizer
     /// sorted by norm; under W ← R·W the eigenvectors become R·V and Q·W is unchanged. Each row's sign is fixed by its
     /// largest entry. Needs distinct eigenvalues (generic weights).
     /// </summary>
-    private static (Model<double>, string) Orthogonal(Model<double> model, SymmetryFactor f, WeightSpaceSpec spec)
+    private static string Orthogonal(ParameterWork model, SymmetryFactor f, Func<SymmetryFactor, IReadOnlySet<string>> movedElsewhere)
     {
         int n = f.Channels;
         // Rows whose other axes no other factor moves (e.g. an embedding and a positional table): their Gram matrix
         // changes only by this factor's rotation.
-        var elsewhere = spec.Factors.Where(o => !ReferenceEquals(o, f)).SelectMany(o => o.Bindings.Select(b => b.Parameter)).ToHashSet();
+        var elsewhere = movedElsewhere(f);
         var own = f.Bindings.Where(b => b.Rule == AxisRule.Covariant && !elsewhere.Contains(b.Parameter)).ToList();
-        if (own.Count == 0) return (model, "left as is: no covariant weights that only this factor moves");
+        if (own.Count == 0) return "left as is: no covariant weights that only this factor moves";
         var rows = Concat(own.Select(b => Rows(model, b, n)).ToList());
         var (values, vectors) = Tensors.Linalg.Linalg.SymmetricEigen(rows.MatMul(rows.Transpose()));
         var lambda = values.ToArray();
         var gaps = lambda.Zip(lambda.Skip(1), (a, b) => b - a).DefaultIfEmpty(1).Min();
-        if (gaps <= 1e-9 * Math.Max(1, Math.Abs(lambda[^1]))) return (model, "left as is: repeated singular values leave a rotation free");
+        if (gaps <= 1e-9 * Math.Max(1, Math.Abs(lambda[^1]))) return "left as is: repeated singular values leave a rotation free";
         var descending = new Tensor<double>(n, n);
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) descending[i, j] = vectors[j, n - 1 - i]; // row i = eigenvector of the i-th largest value
         var projected = descending.MatMul(rows);
@@ -177,8 +222,8 @@ public static class Canonicalizer
             if (row.MaxBy(Math.Abs) < 0) for (int j = 0; j < n; j++) descending[i, j] = -descending[i, j];
         }
         var rotation = new MatrixElement(descending);
-        return (GroupAction.ApplyPerSegment(model, f, _ => rotation),
-            "rows rotated onto the eigenvectors of W·Wᵀ (principal axes), signs fixed");
+        GroupAction.ApplyPerSegment(model, f, _ => rotation);
+        return "rows rotated onto the eigenvectors of W·Wᵀ (principal axes), signs fixed";
     }
 
     private static Tensor<double> Concat(List<Tensor<double>> blocks)
@@ -197,17 +242,17 @@ public static class Canonicalizer
     /// canon(g·θ) = canon(θ) also when the column order is not canonical. Needs distinct eigenvalues of M (generic
     /// weights); otherwise the leading block is set to I (row-echelon form), which is invariant only under GL itself.
     /// </summary>
-    private static (Model<double>, string) Linear(Model<double> model, SymmetryFactor f)
+    private static string Linear(ParameterWork model, SymmetryFactor f)
     {
         int n = f.Channels;
         var binding = f.Bindings.FirstOrDefault(b => b.Rule == AxisRule.Covariant);
-        if (binding is null) return (model, "left as is: no covariant weights");
+        if (binding is null) return "left as is: no covariant weights";
         var rows = Rows(model, binding, n);
         int m = rows.Dim(1);
-        if (m < n) return (model, $"left as is: the {n} rows have only {m} entries");
+        if (m < n) return $"left as is: the {n} rows have only {m} entries";
         var (pValues, pVectors) = Tensors.Linalg.Linalg.SymmetricEigen(rows.MatMul(rows.Transpose()));
         var lambda = pValues.ToArray();
-        if (lambda[0] <= 1e-10 * lambda[^1]) return (model, "left as is: the covariant rows are rank-deficient");
+        if (lambda[0] <= 1e-10 * lambda[^1]) return "left as is: the covariant rows are rank-deficient";
         var whiten = new Tensor<double>(n, n);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
@@ -238,19 +283,20 @@ public static class Canonicalizer
             if (skew < 0) for (int j = 0; j < n; j++) rotation[i, j] = -rotation[i, j];
         }
         var g = new MatrixElement(rotation.MatMul(whiten));
-        return (GroupAction.ApplyPerSegment(model, f, _ => g),
-            "rows whitened and rotated onto the principal axes of their fourth moment, signs by skewness");
+        GroupAction.ApplyPerSegment(model, f, _ => g);
+        return "rows whitened and rotated onto the principal axes of their fourth moment, signs by skewness";
     }
 
     /// <summary>The leading n×n block of the rows set to I (row-echelon form).</summary>
-    private static (Model<double>, string) Echelon(Model<double> model, SymmetryFactor f, Tensor<double> rows)
+    private static string Echelon(ParameterWork model, SymmetryFactor f, Tensor<double> rows)
     {
         int n = f.Channels;
         var lead = rows.Slice(1, 0, n).Contiguous();
         var (_, s, _) = Tensors.Linalg.Linalg.Svd(lead);
         var sv = s.ToArray();
-        if (sv[^1] <= 1e-10 * sv[0]) return (model, "left as is: the leading block is singular");
+        if (sv[^1] <= 1e-10 * sv[0]) return "left as is: the leading block is singular";
         var a = new MatrixElement(Tensors.Linalg.Linalg.Inverse(lead));
-        return (GroupAction.ApplyPerSegment(model, f, _ => a), "leading block set to I (row-echelon form; the fourth moment has repeated eigenvalues)");
+        GroupAction.ApplyPerSegment(model, f, _ => a);
+        return "leading block set to I (row-echelon form; the fourth moment has repeated eigenvalues)";
     }
 }

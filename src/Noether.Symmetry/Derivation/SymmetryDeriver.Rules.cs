@@ -65,7 +65,7 @@ public static partial class SymmetryDeriver
                     var act = a.Function;
                     Link(x, o, sameSegment: it.Phi is IdentityPhi, $"activation '{o}'");
                     var tolerated = it.Group; // on xi.Channels, the size every value linked to x shares
-                    Constrain(x, _ => tolerated, $"{o} ({act}): G_σ = {it.Group.Name} — {it.Reason}");
+                    Constrain(x, _ => tolerated, $"{o} ({act}): {ReasonOf(it)}");
                     if (it.Phi is not IdentityPhi) _dependencies.Add(new(o, x, it.Phi, $"{o} ({act}): φ(A) = {it.Phi}"));
                     break;
                 case DropoutOp or AvgPool2dOp or GlobalAvgPoolOp:

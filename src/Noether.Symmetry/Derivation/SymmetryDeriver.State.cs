@@ -10,15 +10,24 @@ public static partial class SymmetryDeriver
 {
     private sealed partial class State(Graph graph, DerivationOptions options)
     {
-        private readonly Dictionary<string, ChannelInfo> _info = new();
-        private readonly List<string> _order = new();
-        private readonly UnionFind _segments = new(), _components = new();
+        private readonly Dictionary<string, ChannelInfo> _info = new(graph.Nodes.Count + graph.Inputs.Count, StringComparer.Ordinal);
+        private readonly List<string> _order = new(graph.Nodes.Count + graph.Inputs.Count);
+        private readonly UnionFind _segments = new(graph.Nodes.Count + graph.Inputs.Count), _components = new(graph.Nodes.Count + graph.Inputs.Count);
         private readonly List<Constraint> _constraints = new();
         private readonly List<Dependency> _dependencies = new();
         private readonly List<Binding> _bindings = new();
         private readonly List<SymmetryFactor> _extraFactors = new();
         private readonly List<string> _notes = new();
         private readonly List<(string Value, AffineShift Shift)> _shifts = new();
+
+        private readonly Dictionary<Intertwiner, string> _reasons = new();
+
+        /// <summary>"G_σ = … — why" for an intertwiner, built once per distinct one (deep graphs repeat a few).</summary>
+        private string ReasonOf(Intertwiner it)
+        {
+            if (!_reasons.TryGetValue(it, out var reason)) _reasons[it] = reason = $"G_σ = {it.Group.Name} — {it.Reason}";
+            return reason;
+        }
 
         public static ChannelInfo DefaultInfo(int[] shape) => shape.Length switch
         {

@@ -3,7 +3,9 @@ namespace Noether.Symmetry.Derivation;
 /// <summary>Disjoint sets over strings with path compression.</summary>
 internal sealed class UnionFind
 {
-    private readonly Dictionary<string, string> _parent = new();
+    private readonly Dictionary<string, string> _parent;
+
+    public UnionFind(int capacity = 0) => _parent = new(capacity, StringComparer.Ordinal);
 
     public void Add(string x) => _parent.TryAdd(x, x);
 
