@@ -46,26 +46,23 @@ internal static class ModelArguments
     /// on a symbol are an error.
     /// </summary>
     public static IReadOnlyDictionary<string, int> DimsFromInputs(string path, IReadOnlyList<string> values)
+        => DimsFromInputs(path, BindInputs(path, values));
+
+    private static Dictionary<string, int> DimsFromInputs(string path, BoundInputs? bound)
     {
         var dims = new Dictionary<string, int>(Dims, StringComparer.Ordinal);
-        if (values.Count == 0 || !Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase)) return dims;
-        var symbols = OnnxImporter.SymbolicDims(path);
-        if (symbols.Count == 0) return dims;
-        var names = ModelFileInfo.OnnxInputNames(path);
-        string[] files;
-        try { files = InputBinding.Bind(path, names, values); }
-        catch (ArgumentException) { return dims; } // the binding error is reported where the inputs are read
+        if (bound is null) return dims;
         var seen = new Dictionary<string, (int Size, string File)>(StringComparer.Ordinal);
-        foreach (var (symbol, (input, axis)) in symbols)
+        foreach (var (symbol, (input, axis)) in OnnxImporter.SymbolicDims(path))
         {
             if (Dims.ContainsKey(symbol)) continue;
-            int k = names.ToList().IndexOf(input);
+            int k = Array.IndexOf(bound.Names, input);
             if (k < 0) continue;
-            var shape = NpyArrays.Read(files[k]).Shape;
+            var shape = bound.Read(k).Shape;
             if (axis >= shape.Length) continue;
             if (seen.TryGetValue(symbol, out var s) && s.Size != shape[axis])
-                throw new ArgumentException($"{files[k]}: axis {axis} of input '{input}' is the symbolic size '{symbol}', {shape[axis]} here but {s.Size} in {s.File}");
-            seen[symbol] = (shape[axis], files[k]);
+                throw new ArgumentException($"{bound.Files[k]}: axis {axis} of input '{input}' is the symbolic size '{symbol}', {shape[axis]} here but {s.Size} in {s.File}");
+            seen[symbol] = (shape[axis], bound.Files[k]);
             dims[symbol] = shape[axis];
         }
         return dims;
@@ -80,25 +77,40 @@ internal static class ModelArguments
     public static void PinFromInputs(string path, IReadOnlyList<string> values, params string[] models)
     {
         CheckDims(models.Length == 0 ? [path] : models);
-        s_inferred.Value = DimsFromInputs(path, values);
-        s_probeValues.Value = SmallInputs(path, values);
+        var bound = BindInputs(path, values); // each file read at most once for both uses
+        s_inferred.Value = DimsFromInputs(path, bound);
+        s_probeValues.Value = SmallInputs(bound);
     }
 
     private static readonly AsyncLocal<IReadOnlyDictionary<string, TypedArray>?> s_probeValues = new();
 
-    /// <summary>The given inputs of at most a few thousand elements, by name: candidates for <see cref="OnnxImportOptions.ProbeValues"/>.</summary>
-    private static Dictionary<string, TypedArray>? SmallInputs(string path, IReadOnlyList<string> values)
+    /// <summary>An .onnx model's input names, the files bound to them, and each array read once on demand.</summary>
+    private sealed class BoundInputs(string[] names, string[] files)
+    {
+        private readonly TypedArray?[] _arrays = new TypedArray?[files.Length];
+        public string[] Names { get; } = names;
+        public string[] Files { get; } = files;
+        public TypedArray Read(int k) => _arrays[k] ??= NpyArrays.Read(Files[k]);
+    }
+
+    /// <summary>The inputs bound to an .onnx model's names, or null (not .onnx, no inputs, or a binding error reported where the inputs are read).</summary>
+    private static BoundInputs? BindInputs(string path, IReadOnlyList<string> values)
     {
         if (values.Count == 0 || !Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase) || !File.Exists(path)) return null;
-        var names = ModelFileInfo.OnnxInputNames(path);
-        string[] files;
-        try { files = InputBinding.Bind(path, names, values); }
-        catch (ArgumentException) { return null; } // reported where the inputs are read
+        var names = ModelFileInfo.OnnxInputNames(path).ToArray();
+        try { return new BoundInputs(names, InputBinding.Bind(path, names, values)); }
+        catch (ArgumentException) { return null; }
+    }
+
+    /// <summary>The given inputs of at most a few thousand elements, by name: candidates for <see cref="OnnxImportOptions.ProbeValues"/>.</summary>
+    private static Dictionary<string, TypedArray>? SmallInputs(BoundInputs? bound)
+    {
+        if (bound is null) return null;
         var small = new Dictionary<string, TypedArray>(StringComparer.Ordinal);
-        for (int k = 0; k < files.Length; k++)
+        for (int k = 0; k < bound.Files.Length; k++)
         {
-            var a = NpyArrays.Read(files[k]);
-            if (a.Length <= 4096) small[names[k]] = a;
+            var a = bound.Read(k);
+            if (a.Length <= 4096) small[bound.Names[k]] = a;
         }
         return small;
     }
