@@ -34,13 +34,16 @@ internal static class VerifyCommand
             var (ea, reasonA) = EngineChoice.Resolve(requested, pa);
             var (eb, reasonB) = EngineChoice.Resolve(requested, pb);
             string chosen = ea == EngineChoice.OnnxRuntime || eb == EngineChoice.OnnxRuntime ? EngineChoice.OnnxRuntime : EngineChoice.Noether;
+            // The stored precisions, read once: ONNX Runtime runs each file in its own, and they set the default tolerance.
+            var precisionA = new Lazy<string>(() => ModelPrecision.Resolve("auto", pa));
+            var precisionB = new Lazy<string>(() => ModelPrecision.Resolve("auto", pb));
             cancel.ThrowIfCancellationRequested();
             var rng = new Rng(parse.GetValue(seed));
             var cmp = chosen == EngineChoice.OnnxRuntime
-                ? CompareOnnxRuntime(pa, pb, given, rng, parse.GetValue(batch))
+                ? CompareOnnxRuntime(pa, pb, precisionA.Value, precisionB.Value, given, rng, parse.GetValue(batch))
                 : CompareNoether(pa, pb, given, rng, parse.GetValue(batch));
             cancel.ThrowIfCancellationRequested();
-            double tol = parse.GetValue(tolerance) ?? DefaultTolerance(chosen, pa, pb);
+            double tol = parse.GetValue(tolerance) ?? DefaultTolerance(chosen, precisionA.Value, precisionB.Value);
             bool ok = cmp.Within(tol);
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { a = pa, b = pb, engine = chosen, engine_reason = reasonA ?? reasonB, max_abs_diff = cmp.MaxAbsDiff, max_rel_diff = cmp.MaxRelDiff, tolerance = tol, equal = ok, outputs = cmp.Outputs, elements = cmp.Elements, inputs = given.Length > 0 ? "files" : "random" });
@@ -56,8 +59,8 @@ internal static class VerifyCommand
     /// <summary>The default tolerance when either model runs in float32 (ONNX Runtime on a float32 file).</summary>
     public const double Float32Tolerance = 1e-4;
 
-    private static double DefaultTolerance(string engine, string pa, string pb) =>
-        engine == EngineChoice.OnnxRuntime && (ModelPrecision.Resolve("auto", pa) != "float64" || ModelPrecision.Resolve("auto", pb) != "float64")
+    private static double DefaultTolerance(string engine, string precisionA, string precisionB) =>
+        engine == EngineChoice.OnnxRuntime && (precisionA != "float64" || precisionB != "float64")
             ? Float32Tolerance : Float64Tolerance;
 
     private static FunctionComparison CompareNoether(string pa, string pb, string[] given, Rng rng, int batch)
@@ -73,10 +76,10 @@ internal static class VerifyCommand
         return FunctionComparison.Of(ma, mb, x);
     }
 
-    private static FunctionComparison CompareOnnxRuntime(string pa, string pb, string[] given, Rng rng, int batch)
+    private static FunctionComparison CompareOnnxRuntime(string pa, string pb, string precisionA, string precisionB, string[] given, Rng rng, int batch)
     {
-        using var ea = EngineChoice.Open(pa, ModelPrecision.Resolve("auto", pa));
-        using var eb = EngineChoice.Open(pb, ModelPrecision.Resolve("auto", pb));
+        using var ea = EngineChoice.Open(pa, precisionA);
+        using var eb = EngineChoice.Open(pb, precisionB);
         if (ea.Inputs.Count != eb.Inputs.Count)
             throw new ArgumentException($"{pa} takes {ea.Inputs.Count} input(s) but {pb} takes {eb.Inputs.Count}; they cannot compute the same function");
         TypedArray[] x;

@@ -203,7 +203,8 @@ public static class OnnxWriteBack
         return result;
     }
 
-    private static bool IsFloat(TensorProto t) => (DataType)t.DataType is DataType.Float or DataType.Double or DataType.Float16;
+    /// <summary>Float tensors that can hold weights (float32, float64, float16).</summary>
+    internal static bool IsFloat(TensorProto t) => (DataType)t.DataType is DataType.Float or DataType.Double or DataType.Float16;
 
     // ---- the probe: distinct markers in every float tensor of more than one finite element -------------------------
 

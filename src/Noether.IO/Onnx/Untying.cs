@@ -1,5 +1,4 @@
 using Onnx;
-using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace Noether.IO;
 
@@ -29,7 +28,7 @@ internal static class Untying
         var copies = new List<Copy>();
         foreach (var t in g.Initializer.ToList())
         {
-            if (!IsFloat(t) || !readers.TryGetValue(t.Name, out var slots) || slots.Count < 2) continue;
+            if (!OnnxWriteBack.IsFloat(t) || !readers.TryGetValue(t.Name, out var slots) || slots.Count < 2) continue;
             var declared = g.Input.FirstOrDefault(v => v.Name == t.Name);
             for (int c = 1; c < slots.Count; c++)
             {
@@ -79,6 +78,4 @@ internal static class Untying
         for (int k = 2; !taken.Add(name); k++) name = $"{original}{separator}untied{copy}_{k}";
         return name;
     }
-
-    private static bool IsFloat(TensorProto t) => (DataType)t.DataType is DataType.Float or DataType.Double or DataType.Float16;
 }
