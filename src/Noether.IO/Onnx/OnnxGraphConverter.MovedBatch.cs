@@ -39,7 +39,7 @@ internal sealed partial class OnnxGraphConverter
                 "Transpose" => () => { if (!TransposeMovingBatch()) handler(); },
                 "ConstantOfShape" => () => { if (!ConstantWithMovedBatch()) handler(); },
                 "Shape" => () => { if (!ShapeOfMoved()) { RejectMovedBatch(); handler(); } },
-                "Squeeze" or "Unsqueeze" or "Reshape" or "Gather" or "Slice" or "Concat" or "Identity" or "Dropout" => () => { if (!MovedLayout(op)) handler(); },
+                "Squeeze" or "Unsqueeze" or "Reshape" or "Gather" or "Slice" or "Split" or "Concat" or "Identity" or "Dropout" => () => { if (!MovedLayout(op)) handler(); },
                 _ => () => { RejectMovedBatch(); handler(); },
             };
         return wrapped;
@@ -167,6 +167,7 @@ internal sealed partial class OnnxGraphConverter
             case "Reshape": ReshapeMoved(m); break;
             case "Gather": GatherMoved(m); break;
             case "Slice": SliceMoved(m); break;
+            case "Split": SplitMoved(m); break;
         }
         return true;
     }

@@ -75,7 +75,8 @@ public static class OnnxImporter
         try
         {
             var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize).Convert();
-            var (split, splitParameters) = LinearSplit.Apply(converted, convertedParameters);
+            var (unpacked, unpackedParameters) = PackedLinearSplit.Apply(converted, convertedParameters);
+            var (split, splitParameters) = LinearSplit.Apply(unpacked, unpackedParameters);
             var (attended, attendedParameters) = AttentionFusion.Apply(split, splitParameters);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
