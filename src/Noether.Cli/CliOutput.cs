@@ -19,5 +19,20 @@ internal static class CliOutput
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static void WriteJson<T>(TextWriter output, T value) => output.WriteLine(JsonSerializer.Serialize(value, Json));
+    /// <summary>
+    /// Writes <paramref name="value"/> as one JSON document and a newline. On the process's stdout the UTF-8 bytes go
+    /// straight to the stream (a deep model's inspect writes tens of megabytes: no UTF-16 copy of the whole document).
+    /// </summary>
+    public static void WriteJson<T>(TextWriter output, T value)
+    {
+        if (!ReferenceEquals(output, Console.Out))
+        {
+            output.WriteLine(JsonSerializer.Serialize(value, Json));
+            return;
+        }
+        output.Flush();
+        using var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
+        JsonSerializer.Serialize(stdout, value, Json);
+        stdout.Write("\n"u8);
+    }
 }

@@ -11,7 +11,7 @@ public static partial class GraphJson
     /// <summary>The op kinds the reader knows (every op record of this assembly and every registered one), sorted.</summary>
     public static IReadOnlyList<string> Kinds
     {
-        get { lock (s_kinds) return s_kinds.Keys.Order(StringComparer.Ordinal).ToArray(); }
+        get => s_kinds.Keys.Order(StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>
@@ -28,7 +28,7 @@ public static partial class GraphJson
         foreach (var kind in kinds)
         {
             Type type;
-            lock (s_kinds) type = s_kinds[kind];
+            type = s_kinds[kind];
             defs[$"op.{kind}"] = OpArguments(kind, type, defs);
             branches.Add(new JsonObject
             {

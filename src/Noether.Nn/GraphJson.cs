@@ -16,16 +16,16 @@ public static partial class GraphJson
     /// <summary>Schema version written into every document.</summary>
     public const int FormatVersion = 1;
 
-    private static readonly Dictionary<string, Type> s_kinds = typeof(Op).Assembly.GetTypes()
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Type> s_kinds = new(typeof(Op).Assembly.GetTypes()
         .Where(t => t.IsSubclassOf(typeof(Op)) && !t.IsAbstract)
-        .ToDictionary(t => KindOf(t), t => t);
+        .ToDictionary(t => KindOf(t), t => t));
 
     private static readonly JsonSerializerOptions s_options = new() { WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Registers an op type defined outside this assembly (e.g. by an importer).</summary>
     public static void Register<TOp>() where TOp : Op
     {
-        lock (s_kinds) s_kinds[KindOf(typeof(TOp))] = typeof(TOp);
+        s_kinds[KindOf(typeof(TOp))] = typeof(TOp);
     }
 
     private static string KindOf(Type t) => t.Name.EndsWith("Op") ? t.Name[..^2] : t.Name;
@@ -57,70 +57,103 @@ public static partial class GraphJson
     /// <see cref="NotSupportedException"/>, a graph whose shapes do not fit <see cref="ArgumentException"/>
     /// (<see cref="ShapeMismatchException"/>) — always one line, never another exception type.
     /// </summary>
-    public static Graph Deserialize(string json)
+    public static Graph Deserialize(string json) => Deserialize(json, default);
+
+    /// <summary>
+    /// Rebuilds a graph as <see cref="Deserialize(string)"/> does, stopping with <see cref="OperationCanceledException"/>
+    /// between nodes when <paramref name="cancel"/> is cancelled (a graph of hundreds of thousands of nodes takes seconds).
+    /// </summary>
+    public static Graph Deserialize(string json, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(json);
-        JsonObject doc;
-        try { doc = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject ?? throw new FormatException("the architecture is not a JSON object"); }
+        JsonDocument document;
+        var options = new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false };
+        try { document = JsonDocument.Parse(json, options); }
         catch (JsonException e) { throw new FormatException($"architecture JSON is malformed: {OneLine(e.Message)}"); }
-        if (Text(doc["format"], "\"format\"") != "noether.graph") throw new FormatException("architecture JSON lacks \"format\": \"noether.graph\"");
-        if (Integer(doc["version"], "\"version\"") is not int v || v < 1 || v > FormatVersion)
-            throw new FormatException($"architecture JSON version {OneLine(doc["version"]?.ToJsonString() ?? "null")} is not supported (this build reads 1 to {FormatVersion})");
-        var inputs = new List<InputSpec>();
-        foreach (var item in Required<JsonArray>(doc, "inputs", "graph"))
+        using (document)
         {
-            var i = item as JsonObject ?? throw new FormatException("an input is not a JSON object");
-            string name = Text(i["name"], "an input's \"name\"") ?? throw new FormatException("an input lacks a name");
+            var doc = document.RootElement;
+            if (doc.ValueKind != JsonValueKind.Object) throw new FormatException("the architecture is not a JSON object");
+            return Read(doc, cancel);
+        }
+    }
+
+    private static Graph Read(JsonElement doc, CancellationToken cancel)
+    {
+        if (Text(Field(doc, "format"), "\"format\"") != "noether.graph") throw new FormatException("architecture JSON lacks \"format\": \"noether.graph\"");
+        if (Integer(Field(doc, "version"), "\"version\"") is not int v || v < 1 || v > FormatVersion)
+            throw new FormatException($"architecture JSON version {OneLine(Field(doc, "version")?.GetRawText() ?? "null")} is not supported (this build reads 1 to {FormatVersion})");
+        var inputs = new List<InputSpec>();
+        foreach (var i in Required(doc, "inputs", "graph", JsonValueKind.Array).EnumerateArray())
+        {
+            if (i.ValueKind != JsonValueKind.Object) throw new FormatException("an input is not a JSON object");
+            string name = Text(Field(i, "name"), "an input's \"name\"") ?? throw new FormatException("an input lacks a name");
             string where = $"input '{OneLine(name)}'";
-            var shape = Required<JsonArray>(i, "shape", where).Select((d, k) => Integer(d, $"{where}: \"shape\"[{k}]") is int n && n >= 0
-                ? n : throw new FormatException($"{where}: \"shape\"[{k}] is {OneLine(d?.ToJsonString() ?? "null")}, not a size (a non-negative integer)")).ToArray();
-            var symbols = i["symbols"] is null ? null : i["symbols"] as JsonArray ?? throw new FormatException($"{where}: \"symbols\" is not an array");
-            if (symbols is not null && symbols.Count != shape.Length) throw new FormatException($"{where}: {symbols.Count} symbols for shape {Shapes.Format(shape)}");
+            var shape = Required(i, "shape", where, JsonValueKind.Array).EnumerateArray().Select((d, k) => Integer(d, $"{where}: \"shape\"[{k}]") is int n && n >= 0
+                ? n : throw new FormatException($"{where}: \"shape\"[{k}] is {OneLine(d.GetRawText())}, not a size (a non-negative integer)")).ToArray();
+            var symbols = Field(i, "symbols") is not { } sy ? (JsonElement?)null
+                : sy.ValueKind == JsonValueKind.Array ? sy : throw new FormatException($"{where}: \"symbols\" is not an array");
+            if (symbols is { } arr && arr.GetArrayLength() != shape.Length) throw new FormatException($"{where}: {arr.GetArrayLength()} symbols for shape {Shapes.Format(shape)}");
             inputs.Add(new InputSpec(name, shape)
             {
-                ElementType = Text(i["type"], $"{where}: \"type\""),
-                BatchAxis = Integer(i["batch_axis"], $"{where}: \"batch_axis\"") ?? 0,
-                Symbols = symbols?.Select((s, k) => Text(s, $"{where}: \"symbols\"[{k}]")).ToArray(),
+                ElementType = Text(Field(i, "type"), $"{where}: \"type\""),
+                BatchAxis = Integer(Field(i, "batch_axis"), $"{where}: \"batch_axis\"") ?? 0,
+                Symbols = symbols?.EnumerateArray().Select((s, k) => Text(s, $"{where}: \"symbols\"[{k}]")).ToArray(),
             });
         }
         var nodes = new List<Node>();
-        foreach (var n in Required<JsonArray>(doc, "nodes", "graph"))
+        // Deep graphs repeat a few distinct ops many times: an op is built once per (kind, arguments) and shared
+        // (ops are immutable values).
+        var built = new Dictionary<(Type, string), Op>();
+        foreach (var obj in Required(doc, "nodes", "graph", JsonValueKind.Array).EnumerateArray())
         {
-            var obj = n as JsonObject ?? throw new FormatException("a node is not a JSON object");
-            string name = Text(obj["name"], "a node's \"name\"") ?? throw new FormatException("a node lacks a name");
-            string where = $"node '{OneLine(name)}'";
-            string kind = Text(obj["op"], $"{where}: \"op\"") ?? throw new FormatException($"{where} lacks an op");
-            Type type;
-            lock (s_kinds) if (!s_kinds.TryGetValue(kind, out type!)) throw new NotSupportedException($"{where}: unknown op '{OneLine(kind)}'");
-            var args = obj["args"] is null ? new JsonObject() : obj["args"] as JsonObject ?? throw new FormatException($"{where}: \"args\" is not an object");
-            var op = Construct(type, args, OneLine(name));
-            nodes.Add(new Node(name, op, Required<JsonArray>(obj, "inputs", where).Select((x, k) => Text(x, $"{where}: \"inputs\"[{k}]")
-                ?? throw new FormatException($"{where}: \"inputs\"[{k}] is null")).ToArray()));
+            if ((nodes.Count & 1023) == 0) cancel.ThrowIfCancellationRequested();
+            if (obj.ValueKind != JsonValueKind.Object) throw new FormatException("a node is not a JSON object");
+            string name = Text(Field(obj, "name"), "a node's \"name\"") ?? throw new FormatException("a node lacks a name");
+            string kind = Text(Field(obj, "op"), $"node '{OneLine(name)}': \"op\"") ?? throw new FormatException($"node '{OneLine(name)}' lacks an op");
+            if (!s_kinds.TryGetValue(kind, out var type)) throw new NotSupportedException($"node '{OneLine(name)}': unknown op '{OneLine(kind)}'");
+            var args = Field(obj, "args") is not { } a ? default
+                : a.ValueKind == JsonValueKind.Object ? a : throw new FormatException($"node '{OneLine(name)}': \"args\" is not an object");
+            var key = (type, args.ValueKind == JsonValueKind.Undefined ? "" : args.GetRawText());
+            if (!built.TryGetValue(key, out var op)) built[key] = op = Construct(type, args, OneLine(name));
+            var ins = Required(obj, "inputs", $"node '{OneLine(name)}'", JsonValueKind.Array);
+            var names = new string[ins.GetArrayLength()];
+            int k = 0;
+            foreach (var x in ins.EnumerateArray())
+            {
+                names[k] = Text(x, $"node '{OneLine(name)}': \"inputs\"[{k}]") ?? throw new FormatException($"node '{OneLine(name)}': \"inputs\"[{k}] is null");
+                k++;
+            }
+            nodes.Add(new Node(name, op, names));
         }
-        var outputs = Required<JsonArray>(doc, "outputs", "graph").Select((o, k) => Text(o, $"\"outputs\"[{k}]")
+        var outputs = Required(doc, "outputs", "graph", JsonValueKind.Array).EnumerateArray().Select((o, k) => Text(o, $"\"outputs\"[{k}]")
             ?? throw new FormatException($"\"outputs\"[{k}] is null")).ToArray();
-        try { return new Graph(inputs, nodes, outputs, Text(doc["name"], "the graph's \"name\"") ?? "model"); }
+        try { return new Graph(inputs, nodes, outputs, Text(Field(doc, "name"), "the graph's \"name\"") ?? "model", cancel); }
         catch (ArgumentException e) when (e.Message.Any(char.IsControl))
         {
             throw new ArgumentException(OneLine(e.Message, 2000), e); // names from the file may hold newlines
         }
     }
 
+    /// <summary>A property of an object, null when absent or JSON null.</summary>
+    private static JsonElement? Field(JsonElement o, string key)
+        => o.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+
     /// <summary>A string value, null when absent; anything else is a <see cref="FormatException"/>.</summary>
-    private static string? Text(JsonNode? node, string what) => node switch
+    private static string? Text(JsonElement? node, string what) => node switch
     {
         null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => throw new FormatException($"{what} is {OneLine(node.ToJsonString())}, not a string"),
+        { ValueKind: JsonValueKind.String } v => v.GetString(),
+        { ValueKind: JsonValueKind.Null } => null,
+        { } other => throw new FormatException($"{what} is {OneLine(other.GetRawText())}, not a string"),
     };
 
     /// <summary>A 32-bit integer value, null when absent; fractions, strings and out-of-range numbers are a <see cref="FormatException"/>.</summary>
-    private static int? Integer(JsonNode? node, string what)
+    private static int? Integer(JsonElement? node, string what)
     {
-        if (node is null) return null;
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<JsonElement>(out var e) && e.TryGetInt32(out int i)) return i;
-        if (node is JsonValue w && w.TryGetValue<int>(out int direct)) return direct;
-        throw new FormatException($"{what} is {OneLine(node.ToJsonString())}, not a 32-bit integer");
+        if (node is not { } v || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
+        throw new FormatException($"{what} is {OneLine(v.GetRawText())}, not a 32-bit integer");
     }
 
     /// <summary>Text from a file, shortened and with control characters escaped, for a one-line message.</summary>
@@ -141,12 +174,12 @@ public static partial class GraphJson
         return o;
     }
 
-    private static TNode Required<TNode>(JsonObject o, string key, string where) where TNode : JsonNode
-        => o[key] switch
+    private static JsonElement Required(JsonElement o, string key, string where, JsonValueKind kind)
+        => Field(o, key) switch
         {
             null => throw new FormatException($"{where} lacks \"{key}\""),
-            TNode t => t,
-            var other => throw new FormatException($"{where}: \"{key}\" is {OneLine(other.ToJsonString())}, not {(typeof(TNode) == typeof(JsonArray) ? "an array" : "an object")}"),
+            { } t when t.ValueKind == kind => t,
+            { } other => throw new FormatException($"{where}: \"{key}\" is {OneLine(other.GetRawText())}, not {(kind == JsonValueKind.Array ? "an array" : "an object")}"),
         };
 
     private static JsonArray ToArray(int[] values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
@@ -176,17 +209,17 @@ public static partial class GraphJson
         return args;
     }
 
-    private static Op Construct(Type type, JsonObject args, string node)
+    private static Op Construct(Type type, JsonElement args, string node)
     {
         var ctor = PrimaryConstructor(type);
         var values = ctor.GetParameters().Select(p =>
         {
-            var raw = args[p.Name!];
-            if (raw is null)
+            var raw = args.ValueKind == JsonValueKind.Object ? Field(args, p.Name!) : null;
+            if (raw is not { } value)
                 return p.HasDefaultValue ? p.DefaultValue : throw new FormatException($"node '{node}': {KindOf(type)} lacks argument '{p.Name}'");
             try
             {
-                return p.ParameterType == typeof(Activation) ? Activation.Parse((string)raw!) : raw.Deserialize(p.ParameterType, s_options);
+                return p.ParameterType == typeof(Activation) ? Activation.Parse(value.GetString()!) : value.Deserialize(p.ParameterType, s_options);
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or NotSupportedException)
             {

@@ -179,3 +179,22 @@ public class SafetensorsHostileTests
         Assert.Equal(0, file.Read<float>("z").Length);
     }
 }
+
+/// <summary>A header parsed once is reused only for the very same bytes and buffer length.</summary>
+public class SafetensorsHeaderReuseTests
+{
+    [Fact]
+    public void AHeaderSeenValidIsCheckedAgainWhenTheBufferShrinks()
+    {
+        using var dir = new TempDir();
+        const string header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        var good = dir.Write("good.safetensors", Bytes.Safetensors(header, new byte[8]));
+        using (var f = SafetensorsFile.Open(good)) Assert.Single(f.Entries);
+        // Same header bytes, four bytes of data missing: the offsets no longer fit.
+        var cut = dir.Write("cut.safetensors", Bytes.Safetensors(header, new byte[4]));
+        var e = Assert.Throws<SafetensorsFormatException>(() => SafetensorsFile.Open(cut).Dispose());
+        Assert.Equal(SafetensorsErrorKind.OffsetsOutOfRange, e.Kind);
+        Assert.StartsWith(cut + ": ", e.Message);
+        using (var again = SafetensorsFile.Open(good)) Assert.Equal("w", again.Entries[0].Name);
+    }
+}

@@ -128,4 +128,27 @@ public class GraphJsonHostileTests
         var e = Reject(doc);
         Assert.DoesNotContain(e.Message, c => char.IsControl(c));
     }
+
+    [Fact]
+    public void ADuplicatedKeyIsRejectedNotSilentlyResolved()
+    {
+        string json = ConvPoolDocument().ToJsonString();
+        string twice = json.Replace("\"op\":\"MaxPool2d\"", "\"op\":\"MaxPool2d\",\"op\":\"AvgPool2d\"");
+        Assert.NotEqual(json, twice);
+        var e = Assert.Throws<FormatException>(() => GraphJson.Deserialize(twice));
+        Assert.Contains("malformed", e.Message);
+    }
+
+    [Fact]
+    public void NodesWithEqualArgumentsShareOneOpButKeepTheirOwnNames()
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("x", 3);
+        var h = b.Linear(b.Linear(x, 3, nodeName: "a"), 3, nodeName: "b");
+        var g = GraphJson.Deserialize(GraphJson.Serialize(b.Build(b.Linear(h, 2, nodeName: "c"))));
+        Assert.Equal(["a", "b", "c"], g.Nodes.Select(n => n.Name));
+        Assert.Same(g["a"].Op, g["b"].Op);
+        Assert.NotEqual(g["b"].Op, g["c"].Op);
+        Assert.Equal(["a.weight", "a.bias", "b.weight", "b.bias", "c.weight", "c.bias"], g.Parameters.Select(p => p.Name));
+    }
 }

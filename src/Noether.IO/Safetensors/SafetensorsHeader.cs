@@ -50,8 +50,25 @@ internal sealed class SafetensorsHeader
         return (long)n;
     }
 
-    /// <summary>Parses and validates the header JSON; <paramref name="bufferLength"/> is the size of the data buffer.</summary>
+    private static readonly object s_lastLock = new();
+    private static (byte[] Bytes, long BufferLength, SafetensorsHeader Header)? s_last;
+
+    /// <summary>
+    /// Parses and validates the header JSON; <paramref name="bufferLength"/> is the size of the data buffer. The
+    /// result is a pure function of the header's bytes and the buffer's length, so the last valid header parsed is
+    /// kept and reused when the same bytes come again (a verb reads a file's dtypes, then loads it: a header of
+    /// 200,000 tensors is parsed once).
+    /// </summary>
     public static SafetensorsHeader Parse(string path, byte[] header, long bufferLength)
+    {
+        lock (s_lastLock)
+            if (s_last is { } last && last.BufferLength == bufferLength && last.Bytes.AsSpan().SequenceEqual(header)) return last.Header;
+        var parsed = ParseUncached(path, header, bufferLength);
+        lock (s_lastLock) s_last = (header, bufferLength, parsed);
+        return parsed;
+    }
+
+    private static SafetensorsHeader ParseUncached(string path, byte[] header, long bufferLength)
     {
         if (!Utf8.IsValid(header))
             throw new SafetensorsFormatException(InvalidUtf8, path, null, $"the {header.Length}-byte header is not valid UTF-8");
@@ -76,15 +93,22 @@ internal sealed class SafetensorsHeader
         var entries = new List<SafetensorsEntry>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         OrderedDictionary<string, string>? metadata = null;
+        var cancel = FileCancellation.Current;
         foreach (var property in root.EnumerateObject())
         {
+            if ((entries.Count & 1023) == 0) cancel.ThrowIfCancellationRequested();
             string name = property.Name;
             if (!names.Add(name))
                 throw new SafetensorsFormatException(DuplicateName, path, name, "the name appears more than once in the header");
             if (name == "__metadata__") metadata = ParseMetadata(path, property.Value);
             else entries.Add(ParseEntry(path, name, property.Value, bufferLength));
         }
-        var ordered = entries.OrderBy(e => e.DataBegin).ThenBy(e => e.DataEnd).ToArray();
+        // Stable order by (begin, end): file order breaks ties, as OrderBy did, without its allocations.
+        var keys = new (long Begin, long End, int Index)[entries.Count];
+        for (int i = 0; i < keys.Length; i++) keys[i] = (entries[i].DataBegin, entries[i].DataEnd, i);
+        Array.Sort(keys);
+        var ordered = new SafetensorsEntry[keys.Length];
+        for (int i = 0; i < keys.Length; i++) ordered[i] = entries[keys[i].Index];
         CheckLayout(path, ordered, bufferLength);
         return new SafetensorsHeader(headerLength, ordered, metadata);
     }
@@ -134,9 +158,9 @@ internal sealed class SafetensorsHeader
         if (o.ValueKind != JsonValueKind.Array || o.GetArrayLength() != 2)
             throw new SafetensorsFormatException(WrongJsonType, path, name, $"\"data_offsets\" must be an array of two integers, found {o.GetRawText()}");
         long begin = ParseOffset(path, name, o[0]), end = ParseOffset(path, name, o[1]);
-        string where = $"(dtype {dtypeName}, shape {Format(shape)}, data_offsets [{begin}, {end}])";
+        string Where() => $"(dtype {dtypeName}, shape {Format(shape)}, data_offsets [{begin}, {end}])";
         if (begin > end)
-            throw new SafetensorsFormatException(InvalidOffsets, path, name, $"begins after it ends {where}");
+            throw new SafetensorsFormatException(InvalidOffsets, path, name, $"begins after it ends {Where()}");
 
         ulong elements = 1, bytes;
         try
@@ -146,12 +170,12 @@ internal sealed class SafetensorsHeader
         }
         catch (OverflowException e)
         {
-            throw new SafetensorsFormatException(ArithmeticOverflow, path, name, $"element count × {dtype.Size()} bytes overflows 64 bits {where}", e);
+            throw new SafetensorsFormatException(ArithmeticOverflow, path, name, $"element count × {dtype.Size()} bytes overflows 64 bits {Where()}", e);
         }
         if (bytes != (ulong)(end - begin))
-            throw new SafetensorsFormatException(SizeMismatch, path, name, $"shape needs {elements} × {dtype.Size()} = {bytes} bytes but the offsets span {end - begin} {where}");
+            throw new SafetensorsFormatException(SizeMismatch, path, name, $"shape needs {elements} × {dtype.Size()} = {bytes} bytes but the offsets span {end - begin} {Where()}");
         if (end > bufferLength)
-            throw new SafetensorsFormatException(OffsetsOutOfRange, path, name, $"ends at byte {end} of a {bufferLength}-byte data buffer {where}");
+            throw new SafetensorsFormatException(OffsetsOutOfRange, path, name, $"ends at byte {end} of a {bufferLength}-byte data buffer {Where()}");
         return new SafetensorsEntry(name, dtype, shape, begin, end);
     }
 
