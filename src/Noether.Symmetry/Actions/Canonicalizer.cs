@@ -79,14 +79,28 @@ public static class Canonicalizer
                 OrthogonalGroup => Orthogonal(work, factor, movedElsewhere),
                 _ => $"left as is: no canonical form for {factor.Group.Name}",
             };
-            // An early GL factor canonicalised invariantly fixes its rows for good: others may sort by them.
-            if (i < early.Count && action.StartsWith("rows whitened", StringComparison.Ordinal))
-                linearParameters.ExceptWith(factor.Bindings.Select(b => b.Parameter));
+            // A GL factor canonicalised invariantly (early, or after every factor that moves its rows: a transposed
+            // conv behind ReLU units) fixes its weights for good: later factors may scale and sort by them, unless
+            // a GL factor still to come moves them too.
+            if (action.StartsWith("rows whitened", StringComparison.Ordinal) && (i < early.Count || RowsFixedBefore(spec, factor, ordered, i)))
+            {
+                var pending = ordered.Skip(i + 1).Where(f => f.Group is GeneralLinearGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
+                linearParameters.ExceptWith(factor.Bindings.Select(b => b.Parameter).Where(p => !pending.Contains(p)));
+            }
             work.EndStep(i);
             steps.Add(new CanonicalStep(factor.Name, action));
             progress?.Report((i + 1.0) / spec.Factors.Count);
         }
         return steps;
+    }
+
+    /// <summary>Whether every other factor that binds the GL factor's first covariant weight comes before it in <paramref name="ordered"/>.</summary>
+    private static bool RowsFixedBefore(WeightSpaceSpec spec, SymmetryFactor f, List<SymmetryFactor> ordered, int index)
+    {
+        var covariant = f.Bindings.FirstOrDefault(b => b.Rule == AxisRule.Covariant)?.Parameter;
+        if (covariant is null) return false;
+        return spec.Factors.Where(o => !ReferenceEquals(o, f) && o.Bindings.Any(b => b.Parameter == covariant))
+            .All(o => ordered.IndexOf(o) < index);
     }
 
     /// <summary>Whether every other factor that binds the GL factor's first covariant weight is a pure permutation group.</summary>
