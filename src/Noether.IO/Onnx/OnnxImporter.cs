@@ -76,7 +76,7 @@ public static class OnnxImporter
         {
             var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize).Convert();
             var (split, splitParameters) = LinearSplit.Apply(converted, convertedParameters);
-            var (attended, attendedParameters) = AttentionFusion.Apply(split, splitParameters);
+            var (attended, attendedParameters) = AttentionFusion.Apply(split, splitParameters, options.KnownRotary);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
             var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
