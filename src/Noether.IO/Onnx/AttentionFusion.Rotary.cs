@@ -65,7 +65,7 @@ internal static partial class AttentionFusion
             if (!IsCausal(keep, s)) return null;
             (causal, before) = (true, where.Inputs[0]);
         }
-        else if (producer?.Op is ParameterBinaryOp { Function: BinaryFunction.Add, Trainable: false } add && add.Shape.SkipWhile(d => d == 1).SequenceEqual([s, s]))
+        else if (producer?.Op is ParameterBinaryOp { Function: BinaryFunction.Add } add && add.Shape.SkipWhile(d => d == 1).SequenceEqual([s, s]))
         {
             var node = Inner(before, _ => true);
             if (node is null || !parameters.TryGetValue($"{node.Name}.{add.Role}", out var mask)) return null;
@@ -166,10 +166,12 @@ internal static partial class AttentionFusion
         return (projection, Recover(cos.Reshape(s, dk), sin.Reshape(s, dk), rotate, dk));
     }
 
-    /// <summary>A fixed table multiplying the heads: Mul by a non-trainable [S, dk] constant (leading 1s allowed).</summary>
+    /// <summary>
+    /// A table multiplying the heads: Mul by an [S, dk] constant (leading 1s allowed; an initializer imports as
+    /// trainable, a sliced buffer as fixed — either way its values are checked against the formula).
+    /// </summary>
     private static bool IsTable(Node n, int s, int dk)
-        => n.Op is ParameterBinaryOp { Function: BinaryFunction.Mul, Trainable: false, ParameterFirst: false } p && p.Shape.SkipWhile(d => d == 1).SequenceEqual([s, dk])
-            || n.Op is ParameterBinaryOp { Function: BinaryFunction.Mul, Trainable: false, ParameterFirst: true } p2 && p2.Shape.SkipWhile(d => d == 1).SequenceEqual([s, dk]);
+        => n.Op is ParameterBinaryOp { Function: BinaryFunction.Mul } p && p.Shape.SkipWhile(d => d == 1).SequenceEqual([s, dk]);
 
     /// <summary>Slice of the last axis: the upper half [dk/2, dk) or the lower half [0, dk/2).</summary>
     private static bool IsHalf(Op op, int dk, bool upper)
