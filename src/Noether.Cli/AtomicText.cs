@@ -9,12 +9,12 @@ internal static class AtomicText
 {
     /// <summary>
     /// Writes <paramref name="text"/> (UTF-8, no BOM) to <paramref name="path"/>; the directory must exist. Stops
-    /// without touching the target when the flow's <see cref="WriteCancellation"/> token is cancelled.
+    /// without touching the target when the flow's <see cref="FileCancellation"/> token is cancelled.
     /// </summary>
     public static void Write(string path, string text)
     {
         var full = Path.GetFullPath(path);
-        var cancel = WriteCancellation.Current;
+        var cancel = FileCancellation.Current;
         cancel.ThrowIfCancellationRequested();
         TempFiles.CleanStale(Path.GetDirectoryName(full)!);
         var temp = TempFiles.For(full);

@@ -45,7 +45,7 @@ public static class NoetherApp
         CliConsole.Configure(output, processConsole: stdout is null);
         // Our own signal handling (CancellationSignals) cancels `cancel`; System.CommandLine's is off (null timeout).
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-        using var writes = WriteCancellation.Scope(cancel);
+        using var writes = FileCancellation.Scope(cancel);
         try
         {
             var parsed = Build().Parse(args);

@@ -129,7 +129,7 @@ public static class ModelFiles
         else throw new InvalidDataException(TorchStateDict.IsTorchPath(path)
             ? $"{path}: a PyTorch state dict holds only weights; give its architecture as graph JSON in {Path.GetFileName(sidecar)} beside it or with --arch FILE (format: docs/graph-json.schema.json)"
             : $"{path}: the file holds only weights (no \"{GraphKey}\" in __metadata__); give its architecture as graph JSON in {Path.GetFileName(sidecar)} beside it or with --arch FILE");
-        try { return GraphJson.Deserialize(json); }
+        try { return GraphJson.Deserialize(json, FileCancellation.Current); }
         catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException)
         {
             throw new InvalidDataException($"{source}: the architecture is invalid: {e.Message}", e);
@@ -142,8 +142,10 @@ public static class ModelFiles
         var prefix = StateDictNames.Prefix(stored, graph.Parameters) ?? "";
         var tensors = new Dictionary<string, Tensor<T>>();
         var present = stored.ToHashSet(StringComparer.Ordinal);
+        var cancel = FileCancellation.Current;
         foreach (var p in graph.Parameters)
         {
+            if ((tensors.Count & 255) == 0) cancel.ThrowIfCancellationRequested();
             if (!present.Contains(prefix + p.Name)) throw new InvalidDataException($"{path}: tensor '{p.Name}' of shape {Shapes.Format(p.Shape)} required by the architecture is missing");
             var t = read(prefix + p.Name);
             if (!Shapes.Equal(t.Shape, p.Shape))

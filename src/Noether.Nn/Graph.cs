@@ -79,8 +79,11 @@ public sealed class Graph
     private readonly Dictionary<string, Node> _byName = new();
     private readonly Dictionary<string, List<Node>> _consumers = new();
 
-    /// <summary>Validates and freezes a graph; throws naming the offending node on any inconsistency.</summary>
-    public Graph(IReadOnlyList<InputSpec> inputs, IReadOnlyList<Node> nodes, IReadOnlyList<string> outputs, string name = "model")
+    /// <summary>
+    /// Validates and freezes a graph; throws naming the offending node on any inconsistency, and
+    /// <see cref="OperationCanceledException"/> between nodes when <paramref name="cancel"/> is cancelled.
+    /// </summary>
+    public Graph(IReadOnlyList<InputSpec> inputs, IReadOnlyList<Node> nodes, IReadOnlyList<string> outputs, string name = "model", CancellationToken cancel = default)
     {
         Name = name;
         Inputs = inputs.ToArray();
@@ -97,6 +100,7 @@ public sealed class Graph
         var parameters = new List<ParameterInfo>();
         foreach (var node in Nodes)
         {
+            if ((_byName.Count & 1023) == 0) cancel.ThrowIfCancellationRequested();
             if (_shapes.ContainsKey(node.Name)) throw new ArgumentException($"Graph '{name}': duplicate value name '{node.Name}'");
             if (node.Inputs.Count != node.Op.InputCount)
                 throw new ArgumentException($"Graph '{name}': node '{node.Name}' ({node.Op.Kind}) takes {node.Op.InputCount} inputs, got {node.Inputs.Count}");

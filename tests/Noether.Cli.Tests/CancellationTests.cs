@@ -17,8 +17,8 @@ public sealed class CancellationModels : IDisposable
     {
         // transform ≈ 5 s, canonicalize ≈ 30 s on this machine (92 MB of float32 weights).
         Wide = Save("wide.safetensors", Builders.Mlp(1024, Enumerable.Repeat(2048, 6).ToArray(), 10), 0);
-        // inspect and transform take several seconds: derivation over 80,000 nodes (near-linear since the resource work).
-        Deep = Save("deep.safetensors", Builders.Mlp(8, Enumerable.Repeat(8, 40000).ToArray(), 2), 0);
+        // inspect and transform take several seconds: loading and derivation over 240,000 nodes (near-linear).
+        Deep = Save("deep.safetensors", Builders.Mlp(8, Enumerable.Repeat(8, 120000).ToArray(), 2), 0);
         // align ≈ 9 s: weight matching of six 512-wide layers.
         MidA = Save("mid-a.safetensors", Builders.Mlp(64, Enumerable.Repeat(512, 6).ToArray(), 10), 0);
         MidB = Save("mid-b.safetensors", Builders.Mlp(64, Enumerable.Repeat(512, 6).ToArray(), 10), 1);
@@ -98,6 +98,24 @@ public sealed class CancellationTests(CancellationModels models) : IClassFixture
     }
 
     [Fact]
+    public async Task SigIntStopsMerge()
+    {
+        var output = _out.File("merged.safetensors");
+        var r = await ChildProcess.Interrupt(["merge", models.MidA, models.MidB, "--align", "--out", output], Delay, ChildProcess.SigInt);
+        AssertCancelled(r);
+        AssertNothingWritten(output);
+    }
+
+    [Fact]
+    public async Task SigIntStopsBarrier()
+    {
+        var r = await ChildProcess.Interrupt(["barrier", models.MidA, models.MidB, "--data", "digits", "--align", "weight", "--out", _out.Path],
+            Delay, ChildProcess.SigInt);
+        AssertCancelled(r);
+        AssertNothingWritten();
+    }
+
+    [Fact]
     public async Task SigTermStopsTrainBeforeItSaves()
     {
         var output = _out.File("trained.safetensors");
@@ -139,7 +157,7 @@ public sealed class CancellationTests(CancellationModels models) : IClassFixture
     {
         var target = _out.File("array.bin");
         using var cts = new CancellationTokenSource();
-        using (WriteCancellation.Scope(cts.Token))
+        using (FileCancellation.Scope(cts.Token))
         {
             Assert.ThrowsAny<OperationCanceledException>(() => AtomicFile.Write(target, stream =>
             {

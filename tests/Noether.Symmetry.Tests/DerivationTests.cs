@@ -92,8 +92,12 @@ public class DerivationTests
     {
         int n = f.Channels;
         double[] Ones() => Enumerable.Repeat(1.0, n).ToArray();
-        double Step(DiagonalKind k) => k switch { DiagonalKind.None => 2.0, DiagonalKind.Positive => -1.0, DiagonalKind.Sign => 2.5, _ => double.NaN };
+        // A large scale: bounded activations (ReLU6, clips) are linear near zero, so a scale of 2 can hide in their linear range.
+        double Step(DiagonalKind k) => k switch { DiagonalKind.None => 25.0, DiagonalKind.Positive => -1.0, DiagonalKind.Sign => 2.5, _ => double.NaN };
         int[] Identity() => Enumerable.Range(0, n).ToArray();
+        // Every other channel: one channel might be dead (a ReLU6 unit never active), all of them alike would be
+        // invisible to a norm reading the space.
+        static void Alternate(double[] s, double step) { for (int i = 0; i < s.Length; i += 2) s[i] = step; }
         int[] Swap() { var p = Identity(); (p[0], p[1]) = (p[1], p[0]); return p; }
         switch (f.Group)
         {
@@ -102,7 +106,7 @@ public class DerivationTests
             case MonomialGroup m when m.Diagonal != DiagonalKind.Nonzero:
                 {
                     var s = Ones();
-                    if (m.Diagonal == DiagonalKind.Positive) s = Enumerable.Repeat(-1.0, n).ToArray(); else s[0] = Step(m.Diagonal);
+                    if (m.Diagonal == DiagonalKind.Positive) s = Enumerable.Repeat(-1.0, n).ToArray(); else Alternate(s, Step(m.Diagonal));
                     return MonomialElement.FromDiagonal(s);
                 }
             case MonomialGroup:
@@ -125,7 +129,7 @@ public class DerivationTests
                     // A sign flip of every unit of a positive segment (any live unit shows it); elsewhere one channel
                     // (a global rescale would be nearly invisible to a norm).
                     if (c.SegmentDiagonals[seg] == DiagonalKind.Positive) scales[seg] = Enumerable.Repeat(-1.0, n).ToArray();
-                    else scales[seg][0] = Step(c.SegmentDiagonals[seg]);
+                    else Alternate(scales[seg], Step(c.SegmentDiagonals[seg]));
                     return new ChannelElement(Identity(), scales);
                 }
             default:

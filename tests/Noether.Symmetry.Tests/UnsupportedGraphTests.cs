@@ -49,17 +49,4 @@ public class UnsupportedGraphTests
         var e = Assert.Throws<UnsupportedGraphException>(() => SymmetryDeriver.Derive(WithMystery(), new DerivationOptions(Strict: true)));
         Assert.Contains("'odd' (Mystery)", e.Message);
     }
-
-    [Fact]
-    public void ConcatenationOfChannelsFallsBackAndSaysSo()
-    {
-        var b = new GraphBuilder("concat-net");
-        var x = b.Input("x", 4);
-        var h1 = b.Activation(b.Linear(x, 3, "a"), Activation.Relu, "ra");
-        var h2 = b.Activation(b.Linear(x, 3, "b"), Activation.Relu, "rb");
-        var cat = b.Add(new ConcatOp(0), "cat", h1, h2);
-        var spec = SymmetryDeriver.Derive(b.Build(b.Linear(cat, 2, "head")));
-        Assert.Contains(spec.Notes, n => n.Contains("cat") && n.Contains("Concat"));
-        Assert.All(spec.Factors, f => Assert.True(f.Group.IsTrivial || !f.Bindings.Any(bd => bd.Parameter.StartsWith("head."))));
-    }
 }

@@ -6,7 +6,7 @@ namespace Noether.IO.Internal;
 /// Writes a file atomically: the content goes to a temporary file in the destination's directory, is flushed to
 /// disk, and then replaces the destination with a single rename. Readers see either the old file or the complete
 /// new one, never a partial write; on failure the temporary file is removed and the destination is untouched.
-/// A cancelled <see cref="WriteCancellation"/> scope stops the write the same way. Temporary files of killed writers
+/// A cancelled <see cref="FileCancellation"/> scope stops the write the same way. Temporary files of killed writers
 /// in the same directory are removed first (see <see cref="TempFiles.CleanStale"/>).
 /// </summary>
 internal static class AtomicFile
@@ -18,7 +18,7 @@ internal static class AtomicFile
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent directory", nameof(path));
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Cannot write '{full}': directory '{directory}' does not exist");
-        var cancel = WriteCancellation.Current;
+        var cancel = FileCancellation.Current;
         cancel.ThrowIfCancellationRequested();
         TempFiles.CleanStale(directory);
         var temp = TempFiles.For(full);

@@ -10,8 +10,13 @@ namespace Noether.IO;
 /// and Shape read it. Any other consumer, and a graph output, sees it through one opaque ONNX Transpose that moves
 /// the batch to <see cref="BatchAxis"/> (and is itself kept opaque); in strict mode they fail with a batch-axis error
 /// naming <see cref="Origin"/> (the node that moved the batch, described for messages).
+/// <para>
+/// <see cref="Merge"/> ≠ 0: axis <see cref="BatchAxis"/> holds the batch merged with one per-sample axis —
+/// +1 the following one, batch outer (<c>[S, B·H, dk]</c> of nn.MultiheadAttention), −1 the preceding one, batch
+/// inner (<c>[S·B, D]</c>); see OnnxGraphConverter.MergedBatch.
+/// </para>
 /// </summary>
-internal sealed record MovedBatchValue(OnnxValue Inner, int BatchAxis, string Origin) : OnnxValue
+internal sealed record MovedBatchValue(OnnxValue Inner, int BatchAxis, string Origin, int Merge = 0) : OnnxValue
 {
     /// <summary>The per-sample shape (batch axis left out).</summary>
     public int[] SampleShape => Inner switch
@@ -22,7 +27,10 @@ internal sealed record MovedBatchValue(OnnxValue Inner, int BatchAxis, string Or
     };
 
     /// <summary>The full ONNX rank.</summary>
-    public int Rank => SampleShape.Length + 1;
+    public int Rank => SampleShape.Length + 1 - (Merge != 0 ? 1 : 0);
+
+    /// <summary>Where the batch sits among the per-sample axes (the number of per-sample axes laid out before it).</summary>
+    public int Position => Merge < 0 ? BatchAxis + 1 : BatchAxis;
 }
 
 /// <summary>Values with the batch moved off axis 0: Transpose, Reshape, Squeeze, Unsqueeze, Gather, Slice and Concat on them.</summary>
@@ -39,8 +47,8 @@ internal sealed partial class OnnxGraphConverter
                 "Transpose" => () => { if (!TransposeMovingBatch()) handler(); },
                 "ConstantOfShape" => () => { if (!ConstantWithMovedBatch()) handler(); },
                 "Shape" => () => { if (!ShapeOfMoved()) { RejectMovedBatch(); handler(); } },
-                "Squeeze" or "Unsqueeze" or "Reshape" or "Gather" or "Slice" or "Concat" or "Identity" or "Dropout" => () => { if (!MovedLayout(op)) handler(); },
-                _ => () => { RejectMovedBatch(); handler(); },
+                "Squeeze" or "Unsqueeze" or "Reshape" or "Gather" or "Slice" or "Split" or "Concat" or "Identity" or "Dropout" => () => { if (!MovedLayout(op)) handler(); },
+                _ => () => { if (!TrailingOnMoved(op, handler)) { RejectMovedBatch(); handler(); } },
             };
         return wrapped;
     }
@@ -59,6 +67,7 @@ internal sealed partial class OnnxGraphConverter
     private RuntimeValue MaterializeMoved(MovedBatchValue m, string name)
     {
         if (_movedOpaque.TryGetValue(m, out var done)) return done;
+        if (m.Merge != 0) throw new MergedBatchException(m.Origin);
         var inner = m.Inner switch
         {
             RuntimeValue r => r,
@@ -84,9 +93,7 @@ internal sealed partial class OnnxGraphConverter
     private bool ShapeOfMoved()
     {
         if (Raw(0) is not MovedBatchValue m) return false;
-        var dims = m.SampleShape.Select(d => SymDim.Of(d)).ToList();
-        dims.Insert(m.BatchAxis, SymDim.Batch);
-        SetShape(dims);
+        SetShape(OnnxDims(m).ToList());
         return true;
     }
 
@@ -102,8 +109,8 @@ internal sealed partial class OnnxGraphConverter
         _ => throw new InvalidOperationException("not a batched value"),
     };
 
-    private OnnxValue Moved(OnnxValue inner, int batchAxis)
-        => batchAxis == 0 ? inner : new MovedBatchValue(inner, batchAxis, $"node '{NodeLabel(_node, _index)}' ({_node.OpType}{(_node.OpType == "Transpose" && Ints("perm") is { } p ? $", perm [{string.Join(", ", p)}]" : "")})");
+    private OnnxValue Moved(OnnxValue inner, int batchAxis, int merge = 0)
+        => batchAxis == 0 && merge == 0 ? inner : new MovedBatchValue(inner, batchAxis, $"node '{NodeLabel(_node, _index)}' ({_node.OpType}{(_node.OpType == "Transpose" && Ints("perm") is { } p ? $", perm [{string.Join(", ", p)}]" : "")})", merge);
 
     /// <summary>A per-sample op on a runtime value (an IR node) or on a batch constant (evaluated now).</summary>
     private OnnxValue ApplySample(OnnxValue inner, Op op, string name) => inner switch
@@ -125,16 +132,19 @@ internal sealed partial class OnnxGraphConverter
     {
         var v = Raw(0);
         if (v is not (RuntimeValue or MovedBatchValue or BatchConstValue)) return false;
-        var (inner, b) = v is MovedBatchValue m ? (m.Inner, m.BatchAxis) : (v, 0);
-        int rank = SampleShapeOf(inner).Length + 1;
+        var m = v as MovedBatchValue ?? new MovedBatchValue(v, 0, "");
+        int rank = m.Rank;
         var perm = Int32s(Ints("perm"), "perm") ?? Enumerable.Range(0, rank).Reverse().ToArray();
         if (perm.Length != rank || perm.Order().Where((p, i) => p != i).Any()) throw Malformed($"perm {Shapes.Format(perm)} is not a permutation of {rank} axes");
         // Transposes that keep the batch first take the ordinary path (a batch constant becomes a runtime value there).
         if (v is not MovedBatchValue && perm[0] == 0) return false;
-        int at = Array.IndexOf(perm, b);
-        var sample = perm.Where(p => p != b).Select(p => p < b ? p : p - 1).ToArray();
-        var moved = sample.Where((p, i) => p != i).Any() ? ApplySample(inner, new TransposeOp(sample), BaseName()) : inner;
-        Set(0, Moved(moved, at));
+        // Each ONNX axis holds one per-sample axis, the batch (−1), or the batch merged with a neighbour.
+        var groups = AxisGroups(m);
+        var order = perm.SelectMany(p => groups[p]).ToArray();
+        int at = Array.FindIndex(perm, p => groups[p].Contains(-1));
+        var sample = order.Where(a => a >= 0).ToArray();
+        var moved = sample.Where((p, i) => p != i).Any() ? ApplySample(m.Inner, new TransposeOp(sample), BaseName()) : m.Inner;
+        Set(0, Moved(moved, at, m.Merge));
         return true;
     }
 
@@ -159,6 +169,7 @@ internal sealed partial class OnnxGraphConverter
     {
         if (op == "Concat") return ConcatMoved();
         if (Raw(0) is not MovedBatchValue m) return false;
+        if (m.Merge != 0 && op is not ("Identity" or "Dropout" or "Reshape")) throw new MergedBatchException(m.Origin);
         switch (op)
         {
             case "Identity": Set(0, m); break;
@@ -167,6 +178,7 @@ internal sealed partial class OnnxGraphConverter
             case "Reshape": ReshapeMoved(m); break;
             case "Gather": GatherMoved(m); break;
             case "Slice": SliceMoved(m); break;
+            case "Split": SplitMoved(m); break;
         }
         return true;
     }
@@ -203,6 +215,7 @@ internal sealed partial class OnnxGraphConverter
         var target = Const(1, "shape").Dims;
         bool allowZero = Int("allowzero", 0) != 0;
         var sample = m.SampleShape;
+        var onnx = OnnxDims(m);
         var resolved = new SymDim[target.Length];
         for (int i = 0; i < target.Length; i++)
         {
@@ -210,23 +223,27 @@ internal sealed partial class OnnxGraphConverter
             if (!allowZero && !d.HasBatch && d.Coefficient == 0)
             {
                 if (i >= m.Rank) throw Malformed($"shape entry {i} copies an axis the input (rank {m.Rank}) does not have");
-                d = i == m.BatchAxis ? SymDim.Batch : SymDim.Of(sample[i < m.BatchAxis ? i : i - 1]);
+                d = onnx[i];
             }
             resolved[i] = d;
         }
-        int at = Array.FindIndex(resolved, d => d.IsBatch);
+        int at = Array.FindIndex(resolved, d => d.HasBatch);
         if (at < 0 || resolved.Where((d, i) => i != at && d.HasBatch).Any())
             throw BatchAxis($"Reshape to [{string.Join(", ", target)}] does not keep the batch axis (on axis {m.BatchAxis}, moved by {m.Origin}) whole");
-        var dims = resolved.Where((_, i) => i != at).Select(d => d.Value).ToArray();
+        var dims = resolved.Select((d, i) => i == at ? d.Coefficient : d.Value).ToArray();
         long known = dims.Where(d => d != -1).Aggregate(1L, (p, d) => p * d);
         int unknown = dims.Count(d => d == -1);
         if (unknown > 1 || known <= 0 && unknown == 1) throw Malformed($"shape [{string.Join(", ", target)}] cannot be resolved");
         if (unknown == 1) dims = dims.Select(d => d == -1 ? Shapes.Size(sample) / known : d).ToArray();
-        var newSample = Int32s(dims, "shape")!;
-        if (Shapes.Size(newSample) != Shapes.Size(sample)) throw new ShapeMismatchException("Reshape", "element counts differ", sample, newSample);
-        if (Shapes.Size(sample[..m.BatchAxis]) != Shapes.Size(newSample[..at]))
+        // The batch axis of the result may hold per-sample elements around the batch: o outside it, i inside it.
+        long pre = Shapes.Size(sample[..m.Position]), preAt = dims[..at].Aggregate(1L, (p, d) => p * d), c = dims[at];
+        long outer = preAt > 0 && pre % preAt == 0 ? pre / preAt : 0, inner = outer > 0 && c % outer == 0 ? c / outer : 0;
+        if (outer == 0 || inner == 0 || outer > 1 && inner > 1 || (outer > 1 || inner > 1) && !_layoutOps)
             throw BatchAxis($"Reshape to [{string.Join(", ", target)}] mixes the axes before the batch axis (moved by {m.Origin}) with those after it");
-        Set(0, Moved(ReshapeSample(m.Inner, newSample), at));
+        var merged = dims[..at].Concat(outer > 1 ? [outer] : []).Concat(inner > 1 ? [inner] : []).Concat(dims[(at + 1)..]);
+        var newSample = Int32s(merged, "shape")!;
+        if (Shapes.Size(newSample) != Shapes.Size(sample)) throw new ShapeMismatchException("Reshape", "element counts differ", sample, newSample);
+        Set(0, Moved(ReshapeSample(m.Inner, newSample), at, outer > 1 ? -1 : inner > 1 ? 1 : 0));
     }
 
     private void GatherMoved(MovedBatchValue m)
@@ -272,6 +289,8 @@ internal sealed partial class OnnxGraphConverter
         var parts = Enumerable.Range(0, _node.Input.Count).Where(i => _node.Input[i].Length > 0).Select(i => (Name: _node.Input[i], Value: Get(_node.Input[i]))).ToArray();
         if (!parts.Any(p => p.Value is MovedBatchValue)) return false;
         var first = (MovedBatchValue)parts.First(p => p.Value is MovedBatchValue).Value;
+        foreach (var (_, value) in parts)
+            if (value is MovedBatchValue { Merge: not 0 } merged) throw new MergedBatchException(merged.Origin);
         foreach (var (name, value) in parts)
             if (value is not MovedBatchValue mv || mv.BatchAxis != first.BatchAxis)
                 throw BatchAxis($"Concat joins '{name}' with values whose batch is on axis {first.BatchAxis} (moved by {first.Origin})");

@@ -47,8 +47,10 @@ internal sealed partial class OnnxGraphConverter
     /// </param>
     /// <param name="options">Sizes for symbolic dimensions (see <see cref="OnnxImportOptions"/>).</param>
     /// <param name="defaultSize">The size of symbolic dimensions the options do not name.</param>
-    public OnnxGraphConverter(ModelProto model, string source, bool keepOpaque = true, OnnxImportOptions? options = null, int defaultSize = OnnxImportOptions.DefaultSize)
+    /// <param name="layoutOps">False: moved-batch values are never merged nor computed on (the retry after a <see cref="MergedBatchException"/>).</param>
+    public OnnxGraphConverter(ModelProto model, string source, bool keepOpaque = true, OnnxImportOptions? options = null, int defaultSize = OnnxImportOptions.DefaultSize, bool layoutOps = true)
     {
+        _layoutOps = layoutOps;
         _options = options ?? OnnxImportOptions.Default;
         _defaultSize = defaultSize;
         _keepOpaque = keepOpaque;

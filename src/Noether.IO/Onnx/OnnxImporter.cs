@@ -74,9 +74,16 @@ public static class OnnxImporter
     {
         try
         {
-            var (converted, convertedParameters) = new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize).Convert();
-            var (split, splitParameters) = LinearSplit.Apply(converted, convertedParameters);
-            var (attended, attendedParameters) = AttentionFusion.Apply(split, splitParameters, options.KnownRotary);
+            (Graph, Dictionary<string, Tensor<double>>) Convert(bool layoutOps) => new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize, layoutOps).Convert();
+            (Graph, Dictionary<string, Tensor<double>>) result;
+            // A batch merged with another axis that some consumer cannot carry: convert as before layout ops.
+            try { result = Convert(layoutOps: true); }
+            catch (MergedBatchException) { result = Convert(layoutOps: false); }
+            var (converted, convertedParameters) = result;
+            var (unpacked, unpackedParameters) = PackedLinearSplit.Apply(converted, convertedParameters);
+            var (split, splitParameters) = LinearSplit.Apply(unpacked, unpackedParameters);
+            var (hoisted, hoistedParameters) = ScoreScaleHoist.Apply(split, splitParameters);
+            var (attended, attendedParameters) = AttentionFusion.Apply(hoisted, hoistedParameters, options.KnownRotary);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
             var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));

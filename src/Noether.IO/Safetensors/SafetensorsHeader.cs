@@ -93,8 +93,10 @@ internal sealed class SafetensorsHeader
         var entries = new List<SafetensorsEntry>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         OrderedDictionary<string, string>? metadata = null;
+        var cancel = FileCancellation.Current;
         foreach (var property in root.EnumerateObject())
         {
+            if ((entries.Count & 1023) == 0) cancel.ThrowIfCancellationRequested();
             string name = property.Name;
             if (!names.Add(name))
                 throw new SafetensorsFormatException(DuplicateName, path, name, "the name appears more than once in the header");

@@ -69,12 +69,12 @@ public static partial class Canonicalizer
             cancel.ThrowIfCancellationRequested();
             var factor = ordered[i];
             bool sharesWithLinear = factor.Group is not (GeneralLinearGroup or ScaledRotationGroup) && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
-                && factor.Bindings.Where(b => b.Rule is AxisRule.Covariant or AxisRule.Relative).Take(1).Any(b => linearParameters.Contains(b.Parameter));
+                && !Incoming(factor, null, linearParameters).Any(b => !linearParameters.Contains(b.Parameter));
             var action = factor.Group switch
             {
                 MonomialGroup { Permutations: true, Diagonal: DiagonalKind.None } when factor.InvariantKey is { } key => SortByKey(work, factor, key),
                 _ when sharesWithLinear => "left as is: its incoming weights are also moved by GL(n) factors, so no invariant sort key exists",
-                MonomialGroup or ChannelGroup => Monomial(work, factor),
+                MonomialGroup or ChannelGroup => Monomial(work, factor, linearParameters),
                 GeneralLinearGroup => Linear(work, factor),
                 ScaledRotationGroup r => ScaledRotation(work, factor, r),
                 OrthogonalGroup => Orthogonal(work, factor, movedElsewhere),
@@ -119,7 +119,15 @@ public static partial class Canonicalizer
         return f => owners.Where(kv => kv.Value.Count > (kv.Value.Contains(f) ? 1 : 0)).Select(kv => kv.Key).ToHashSet();
     }
 
-    private static string Monomial(ParameterWork model, SymmetryFactor f)
+    /// <summary>
+    /// A factor's incoming (covariant or relative) bindings, of one segment or all, those no GL factor also moves
+    /// first (a bias next to an output projection whose columns a per-head GL(d_k) moves): their rows are invariant.
+    /// </summary>
+    private static IEnumerable<AxisBinding> Incoming(SymmetryFactor f, int? segment, IReadOnlySet<string> linear)
+        => f.Bindings.Where(b => b.Rule is AxisRule.Covariant or AxisRule.Relative && (segment is null || b.Segment == segment))
+            .OrderBy(b => linear.Contains(b.Parameter) ? 1 : 0);
+
+    private static string Monomial(ParameterWork model, SymmetryFactor f, IReadOnlySet<string> linear)
     {
         int n = f.Channels;
         bool permutations = f.Group is MonomialGroup { Permutations: true } or ChannelGroup { Permutations: true };
@@ -134,7 +142,7 @@ public static partial class Canonicalizer
             var kind = kinds[k];
             if (kind == DiagonalKind.None) continue;
             int seg = independent[k];
-            var binding = f.Bindings.FirstOrDefault(b => b.Segment == seg && b.Rule is AxisRule.Covariant or AxisRule.Relative);
+            var binding = Incoming(f, seg, linear).FirstOrDefault();
             if (binding is null) { actions.Add($"segment {seg}: no incoming weights, scale left free"); continue; }
             var rows = Rows(model, binding, n);
             var scale = new double[n];
@@ -161,7 +169,7 @@ public static partial class Canonicalizer
         // 2. Sort channels by a fixed functional of the first covariant binding's rows.
         if (permutations)
         {
-            var binding = f.Bindings.FirstOrDefault(b => b.Rule is AxisRule.Covariant or AxisRule.Relative);
+            var binding = Incoming(f, null, linear).FirstOrDefault();
             if (binding is not null)
             {
                 var rows = Rows(model, binding, n);

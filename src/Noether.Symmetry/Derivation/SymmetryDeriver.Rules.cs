@@ -12,6 +12,10 @@ public static partial class SymmetryDeriver
         /// <summary>Applies the symmetry rule of one op: declare its output's channels, link spaces, constrain, bind parameters.</summary>
         public void Visit(Node node)
         {
+            // Readers that bind their first input's channel axis split a concatenation into its parts; a concatenation
+            // of concatenations flattens them; every other reader fixes the parts.
+            if (node.Op is not ConcatOp)
+                FixConcatsReadBy(node, bindsFirstInput: node.Op is LinearOp or Conv2dOp { Options.Groups: 1 } or ConvTranspose2dOp { Options.Groups: 1 });
             if (VisitOpaque(node) || VisitPrimitive(node) || VisitRecurrent(node)) return;
             string o = node.Name, x = node.Inputs[0];
             var outShape = graph.ShapeOf(o);
@@ -23,7 +27,7 @@ public static partial class SymmetryDeriver
                     Bind(o, $"{o}.weight", 0, AxisRule.Covariant);
                     if (l.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
                     if (xi.HasChannels && xi.Axis != graph.ShapeOf(x).Length - 1) { Fallback(node, "a Linear over a non-channel axis"); break; }
-                    Bind(x, $"{o}.weight", 1, AxisRule.Contravariant);
+                    BindInput(x, graph.ShapeOf(x).Length - 1, $"{o}.weight", 1, AxisRule.Contravariant);
                     break;
                 case Conv2dOp c:
                     Declare(o, new(0, c.Out, 1));
@@ -31,7 +35,7 @@ public static partial class SymmetryDeriver
                     {
                         Bind(o, $"{o}.weight", 0, AxisRule.Covariant);
                         if (c.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
-                        Bind(x, $"{o}.weight", 1, AxisRule.Contravariant);
+                        BindInput(x, 0, $"{o}.weight", 1, AxisRule.Contravariant);
                     }
                     else if (c.Options.Groups == c.In && c.In == c.Out)
                     {
@@ -44,6 +48,20 @@ public static partial class SymmetryDeriver
                         if (c.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
                     }
                     else Fallback(node, $"grouped convolution with {c.Options.Groups} groups");
+                    break;
+                case ConvTranspose2dOp ct:
+                    // weight [In, Out/groups, kH, kW]: axis 0 reads the input's channels, axis 1 writes the output's.
+                    Declare(o, new(0, ct.Out, 1));
+                    if (ct.Options.Groups != 1) { Fallback(node, $"grouped transposed convolution with {ct.Options.Groups} groups"); break; }
+                    Bind(o, $"{o}.weight", 1, AxisRule.Covariant);
+                    if (ct.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
+                    BindInput(x, 0, $"{o}.weight", 0, AxisRule.Contravariant);
+                    break;
+                case ResizeOp:
+                    // Nearest, linear and cubic resizing mix pixels within each channel only: it commutes with every
+                    // per-channel linear map, so the channels keep their space and segment.
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"resize '{o}'");
                     break;
                 case ActivationOp a:
                     Declare(o, xi);
@@ -89,7 +107,10 @@ public static partial class SymmetryDeriver
                     Link(x, o, sameSegment: true, $"residual '{o}'");
                     Link(node.Inputs[1], o, sameSegment: true, $"residual '{o}'");
                     break;
+                case ConcatOp cc when VisitChannelConcat(node, cc):
+                    break;
                 case ConcatOp cc:
+                    FixConcatsReadBy(node, bindsFirstInput: false);
                     Declare(o, DefaultInfo(outShape));
                     if (xi.HasChannels && cc.Axis != xi.Axis && _info[o].Axis == xi.Axis)
                         foreach (var v in node.Inputs) Link(v, o, sameSegment: true, $"concat '{o}'");

@@ -27,7 +27,11 @@ public static partial class SymmetryDeriver
             cancel.ThrowIfCancellationRequested();
             state.Visit(node);
         }
-        foreach (var output in graph.Outputs) state.Constrain(output, null, $"graph output '{output}' is fixed");
+        foreach (var output in graph.Outputs)
+        {
+            state.Constrain(output, null, $"graph output '{output}' is fixed");
+            state.FixConcat(output, $"graph output '{output}' is fixed");
+        }
         return state.Resolve(cancel);
     }
 

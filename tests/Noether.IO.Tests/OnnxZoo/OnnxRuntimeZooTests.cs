@@ -31,18 +31,6 @@ public class OnnxRuntimeZooTests
         }
     }
 
-    /// <summary>Every symbolic input size at the size of the golden input that carries it.</summary>
-    private static Dictionary<string, int> PinnedAtTheGoldenInputs(ZooModel zoo, string path)
-    {
-        var dims = new Dictionary<string, int>();
-        foreach (var (symbol, (input, axis)) in OnnxImporter.SymbolicDims(path))
-        {
-            var feed = zoo.Inputs.FirstOrDefault(i => i.Name == input);
-            if (feed is not null) dims[symbol] = NpyArrays.Read(ZooManifest.PathOf(feed.File)).Shape[axis];
-        }
-        return dims;
-    }
-
     /// <summary>
     /// Models whose graph, exported at pinned sizes, ONNX Runtime refuses, and the words of its refusal. Silero VAD v5 is
     /// one If on the sample rate: at the 16 kHz frame the 8 kHz branch, never taken, fails static shape inference.
@@ -62,7 +50,7 @@ public class OnnxRuntimeZooTests
         // What `noether run --engine onnxruntime` does with an imported model: export the graph IR, run it on ONNX Runtime.
         var zoo = ZooManifest.Get(name);
         var path = ZooManifest.PathOf(zoo.File);
-        var model = OnnxImporter.Load<float>(path, OnnxImportOptions.WithDims(PinnedAtTheGoldenInputs(zoo, path)));
+        var model = OnnxImporter.Load<float>(path, OnnxImportOptions.WithDims(ZooDriver.PinnedAtTheGoldenInputs(zoo, path)));
         // Models that stop at Run for another reason (a size pinned by default) have no opaque node: nothing to check.
         if (!model.Graph.Nodes.Any(n => n.Op is Noether.Nn.Operations.OpaqueOp)) return;
         if (ExportFailures.TryGetValue(name, out var known))

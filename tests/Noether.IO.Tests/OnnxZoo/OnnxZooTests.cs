@@ -20,9 +20,7 @@ public class OnnxZooTests(ITestOutputHelper output)
             ["gpt2_untied"] = (ZooStage.Run, "int64 token ids (opaque Gather); sequence pinned to 16 at import (OnnxSymbolicDimsTests runs the float models pinned at the input's size)"),
             ["nanogpt_split"] = (ZooStage.Run, "int64 token ids (opaque Gather); sequence pinned to 16 at import (OnnxSymbolicDimsTests runs the float models pinned at the input's size)"),
             ["llama"] = (ZooStage.Run, "int64 token ids (opaque Gather); sequence pinned to 16 at import (OnnxSymbolicDimsTests runs the float models pinned at the input's size)"),
-            ["vit_timm"] = (ZooStage.Run, "permute(2, 0, 3, 1, 4) moves the batch to axis 1 and unbind splits axis 0 (a Split, which "
-                + "the moved batch is not carried through yet): the qkv Transpose and what reads it are opaque"),
-            ["mha_encoder"] = (ZooStage.Run, "sequence pinned to 16 at import (OnnxSymbolicDimsTests runs the float models pinned at the input's size); opaque Transposes"),
+            ["mha_encoder"] = (ZooStage.Run, "sequence pinned to 16 at import (OnnxSymbolicDimsTests runs the float models pinned at the input's size)"),
             ["sdpa"] = (ZooStage.Run, "sequence pinned to 16 at import (OnnxSymbolicDimsTests runs the float models pinned at the input's size)"),
             ["lstm"] = (ZooStage.Run, "sequence pinned to 16 at import (OnnxSymbolicDimsTests runs the float models pinned at the input's size)"),
             ["gru"] = (ZooStage.Run, "sequence pinned to 16 at import (OnnxSymbolicDimsTests runs the float models pinned at the input's size)"),

@@ -83,13 +83,36 @@ public static class ZooDriver
 
     /// <summary>Feeds the manifest's inputs: by name when the graph kept the ONNX names, else in order.</summary>
     private static Tensor<T>[] Run<T>(Model<T> model, ZooModel zoo) where T : unmanaged, IFloatingPointIeee754<T>
+        => model.Predict(Inputs(model, zoo));
+
+    /// <summary>Every symbolic input size at the size of the golden input that carries it.</summary>
+    public static Dictionary<string, int> PinnedAtTheGoldenInputs(ZooModel zoo, string path)
+    {
+        var dims = new Dictionary<string, int>();
+        foreach (var (symbol, (input, axis)) in OnnxImporter.SymbolicDims(path))
+        {
+            var feed = zoo.Inputs.FirstOrDefault(i => i.Name == input);
+            if (feed is not null) dims[symbol] = NpyArrays.Read(ZooManifest.PathOf(feed.File)).Shape[axis];
+        }
+        return dims;
+    }
+
+    /// <summary>The model imported with every symbolic size pinned at its golden input's size, so it runs on them.</summary>
+    public static Model<T> LoadAtGoldenSizes<T>(ZooModel zoo) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string path = ZooManifest.PathOf(zoo.File);
+        return OnnxImporter.Load<T>(path, OnnxImportOptions.WithDims(PinnedAtTheGoldenInputs(zoo, path)));
+    }
+
+    /// <summary>The manifest's input arrays in the order of the graph's inputs (by name when the graph kept the ONNX names).</summary>
+    public static Tensor<T>[] Inputs<T>(Model<T> model, ZooModel zoo) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var specs = model.Graph.Inputs;
         if (specs.Count != zoo.Inputs.Count)
             throw new InvalidOperationException($"the graph has {specs.Count} input(s) ({string.Join(", ", specs.Select(s => s.Name))}), the manifest feeds {zoo.Inputs.Count}");
         var byName = zoo.Inputs.ToDictionary(i => i.Name);
         var ordered = specs.All(s => byName.ContainsKey(s.Name)) ? specs.Select(s => byName[s.Name]).ToList() : zoo.Inputs.ToList();
-        return model.Predict(ordered.Select(i => Npy.Read<T>(ZooManifest.PathOf(i.File))).ToArray());
+        return ordered.Select(i => Npy.Read<T>(ZooManifest.PathOf(i.File))).ToArray();
     }
 
     private static ZooOutcome Fail(ZooStage stage, Exception e)
