@@ -17,7 +17,7 @@ public sealed record CanonicalStep(string Factor, string Action);
 /// brought to reduced row-echelon form (their first covariant block's leading n×n block becomes I).
 /// The result is idempotent and invariant on orbits, and computes the same function.
 /// </summary>
-public static class Canonicalizer
+public static partial class Canonicalizer
 {
     /// <summary>Canonical weights and a log of what each factor did (the input is not changed).</summary>
     public static (Model<T> Model, IReadOnlyList<CanonicalStep> Steps) Canonicalize<T>(Model<T> model, WeightSpaceSpec spec)
@@ -62,13 +62,13 @@ public static class Canonicalizer
             .Concat(f.InvariantKey is { } k ? [k.Left, k.Right] : Array.Empty<string>())).ToArray();
         var work = new ParameterWork((name, allocate) => ParameterWork.Promote(model[name], allocate), finish, touched);
         var steps = new List<CanonicalStep>();
-        var linearParameters = spec.Factors.Where(f => f.Group is GeneralLinearGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
+        var linearParameters = spec.Factors.Where(f => f.Group is GeneralLinearGroup or ScaledRotationGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
         var movedElsewhere = MovedElsewhere(spec);
         for (int i = 0; i < ordered.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
             var factor = ordered[i];
-            bool sharesWithLinear = factor.Group is not GeneralLinearGroup && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
+            bool sharesWithLinear = factor.Group is not (GeneralLinearGroup or ScaledRotationGroup) && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
                 && !Incoming(factor, null, linearParameters).Any(b => !linearParameters.Contains(b.Parameter));
             var action = factor.Group switch
             {
@@ -76,6 +76,7 @@ public static class Canonicalizer
                 _ when sharesWithLinear => "left as is: its incoming weights are also moved by GL(n) factors, so no invariant sort key exists",
                 MonomialGroup or ChannelGroup => Monomial(work, factor, linearParameters),
                 GeneralLinearGroup => Linear(work, factor),
+                ScaledRotationGroup r => ScaledRotation(work, factor, r),
                 OrthogonalGroup => Orthogonal(work, factor, movedElsewhere),
                 _ => $"left as is: no canonical form for {factor.Group.Name}",
             };
