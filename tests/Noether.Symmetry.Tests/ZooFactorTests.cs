@@ -63,6 +63,15 @@ public class ZooFactorTests
         }).ToArray();
     }
 
+    [Fact]
+    public void ADataDependentBranchFixesWhatItTouchesAndSaysSo()
+    {
+        // if_branch: an ONNX If on the input's mean; its condition's ops are opaque, and the branches read the input.
+        var spec = SymmetryDeriver.Derive(OnnxImporter.Load<double>(ZooManifest.PathOf(ZooManifest.Get("if_branch").File)).Graph);
+        Assert.Empty(spec.Factors);
+        Assert.Contains(spec.Notes, n => n.Contains("opaque ONNX op If", StringComparison.Ordinal) || n.Contains("opaque ONNX op ReduceMean", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string> Generated() => new(ZooManifest.Models.Where(m => m.Kind == "generated").Select(m => m.Name));
 
     [Theory, MemberData(nameof(Generated))]

@@ -108,7 +108,11 @@ public static class OnnxWriteBack
                 if (now[k].Equals(was[k])) continue;
                 if (trace is null)
                 {
-                    trace = Probe(original, stored, offsets, source, graphJson, options, out var probeFailure);
+                    // Rotary tables hold markers in the probe: the fusion takes the embeddings the real import found.
+                    var rotary = before.Graph.Nodes.Where(n => n.Op is Nn.Operations.AttentionOp { Rotary: not null })
+                        .ToDictionary(n => n.Name, n => ((Nn.Operations.AttentionOp)n.Op).Rotary!);
+                    var probeOptions = rotary.Count == 0 ? options : (options ?? OnnxImportOptions.Default) with { KnownRotary = rotary };
+                    trace = Probe(original, stored, offsets, source, graphJson, probeOptions, out var probeFailure);
                     if (trace is null) return (null, probeFailure);
                 }
                 markers ??= trace(name);
