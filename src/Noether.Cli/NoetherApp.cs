@@ -28,6 +28,7 @@ public static class NoetherApp
         root.Subcommands.Add(AlignmentCommands.Merge());
         root.Subcommands.Add(AlignmentCommands.Barrier());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(RepresentationCommands.Similarity());
         return root;
     }
 
