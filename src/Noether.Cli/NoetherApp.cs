@@ -29,6 +29,7 @@ public static class NoetherApp
         root.Subcommands.Add(AlignmentCommands.Barrier());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(RepresentationCommands.Similarity());
+        root.Subcommands.Add(RepresentationCommands.Stitch());
         return root;
     }
 

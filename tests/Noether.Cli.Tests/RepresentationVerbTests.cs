@@ -94,4 +94,20 @@ public sealed class RepresentationVerbTests : IDisposable
         Assert.Equal(ExitCodes.Cancelled, code);
         Assert.False(Directory.Exists(outDir) && Directory.EnumerateFiles(outDir).Any());
     }
+
+    [Fact]
+    public async Task StitchReportsAccuracyAndPenaltyPerClassAndNamesBadCuts()
+    {
+        var (a, _, other) = Models();
+        var doc = await CliRunner.Json("stitch", a, a, "--layer", "layers.1", "--class", "perm,grelu", "--identity-init", "--data", "digits", "--train-samples", "64");
+        var results = doc.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(["perm", "grelu"], results.Select(r => r.GetProperty("class").GetString()));
+        foreach (var r in results) Assert.True(Math.Abs(r.GetProperty("penalty").GetDouble()) <= 0.001, r.ToString());
+        var (code, _, err) = await CliRunner.Run("stitch", a, other, "--layer", "layers.8", "--class", "affine", "--data", "digits");
+        Assert.Equal(2, code);
+        Assert.Contains("'layers.8'", err);
+        (code, _, err) = await CliRunner.Run("stitch", a, other, "--layer", "layers.1", "--class", "lowrank:x", "--data", "digits");
+        Assert.Equal(2, code);
+        Assert.Contains("lowrank:x", err);
+    }
 }

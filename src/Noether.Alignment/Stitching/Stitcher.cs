@@ -22,7 +22,10 @@ public sealed record StitchOptions
     /// <summary>At most this many training samples (the first ones); 0 trains nothing (the initial map is evaluated).</summary>
     public int MaxTrainSamples { get; init; } = 10_000;
 
-    /// <summary>Start from the identity map (a model stitched to itself then starts at zero penalty) instead of at random.</summary>
+    /// <summary>
+    /// Start from the identity map (a model stitched to itself then starts at zero penalty). Otherwise affine-family maps
+    /// start at random and relaxed permutations (G_ReLU, perm) at the activation-matching permutation.
+    /// </summary>
     public bool IdentityInit { get; init; }
 
     /// <summary>Weight of the penalty Σ P(1 − P)/c pushing a relaxed permutation toward a permutation.</summary>
@@ -72,6 +75,7 @@ public static class Stitcher
         ArchitectureCheck.RequireSame(a, b, options.NameA, options.NameB);
         int channels = CheckLayer(a, b, layer, options);
         var map = new StitchLayer(cls, channels, options.IdentityInit, new Rng(options.Seed ^ 0x5717C4), options.PermutationPenalty);
+        if (cls.Kind is StitchKind.GRelu or StitchKind.Permutation && !options.IdentityInit) InitialiseByMatching(a, b, layer, map, train, cancel);
         var frozenB = b.Parameters.ToDictionary(p => p.Key, p => Variable<double>.Constant(p.Value, p.Key));
         var data = options.MaxTrainSamples < train.Count ? train.Subset(Enumerable.Range(0, options.MaxTrainSamples)) : train;
         var optimizer = new Adam<double>();
@@ -102,6 +106,46 @@ public static class Stitcher
         double stitched = Evaluate(a, b, frozenB, layer, map, test, cancel);
         progress?.Report(1);
         return new StitchResult(layer, cls, accA, accB, stitched, lastLoss, steps, map.EvaluationMatrix());
+    }
+
+    /// <summary>
+    /// Starts a relaxed permutation at the activation-matching permutation (Hungarian on the correlation of A's and B's
+    /// units over up to 1,024 training samples) and, for G_ReLU, each scale at the ratio of the matched units' spreads.
+    /// </summary>
+    private static void InitialiseByMatching(Model<double> a, Model<double> b, string layer, StitchLayer map, Dataset train, CancellationToken cancel)
+    {
+        int c = map.Channels;
+        var acc = new CorrelationAccumulator(c);
+        var data = train.Count > 1024 ? train.Subset(Enumerable.Range(0, 1024)) : train;
+        var sa = new double[c]; var sb = new double[c];
+        using (GradMode.NoGrad())
+            foreach (var (x, _) in new DataLoader(data, 256, shuffle: false, new Rng(0)).Epoch<double>())
+            {
+                cancel.ThrowIfCancellationRequested();
+                var (ua, ub) = (Units(Executor.Forward(a, [x], training: false).Values[layer].Value, c), Units(Executor.Forward(b, [x], training: false).Values[layer].Value, c));
+                acc.Add(ua, ub);
+                var (xa, xb) = (ua.ToArray(), ub.ToArray());
+                int m = ua.Dim(1);
+                for (int i = 0; i < c; i++)
+                    for (int k = 0; k < m; k++) { sa[i] += xa[i * m + k] * xa[i * m + k]; sb[i] += xb[i * m + k] * xb[i * m + k]; }
+            }
+        var perm = LinearAssignment.Solve<double>(acc.Correlation(), c, c, maximize: true).RowToColumn; // A's unit i ↔ B's unit perm[i]
+        var logits = map.Parameters["logits"];
+        logits.CopyFrom(Tensor<double>.Zeros(c, c));
+        for (int i = 0; i < c; i++) logits[perm[i], i] = 10;
+        if (map.Parameters.TryGetValue("scale", out var scale))
+            for (int i = 0; i < c; i++)
+            {
+                double ratio = sa[i] > 0 && sb[perm[i]] > 0 ? Math.Sqrt(sb[perm[i]] / sa[i]) : 1;
+                scale[i] = Math.Log(Math.Max(Math.Exp(Math.Min(ratio, 30)) - 1, 1e-12)); // softplus⁻¹
+            }
+    }
+
+    /// <summary>Features as [channels, samples·positions].</summary>
+    private static Tensor<double> Units(Tensor<double> t, int c)
+    {
+        int axis = t.Rank == 4 ? 1 : t.Rank - 1;
+        return t.Permute([axis, .. Enumerable.Range(0, t.Rank).Where(i => i != axis)]).Contiguous().Reshape(c, -1);
     }
 
     /// <summary>Accuracy of the stitched network with the map at evaluation (relaxed permutations rounded).</summary>
