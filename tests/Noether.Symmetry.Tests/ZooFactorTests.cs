@@ -33,6 +33,9 @@ public class ZooFactorTests
             "enc3.0: S_16 ⋉ (R+)^16", "enc3.2: S_16 ⋉ (R+)^16", "up3: GL(12)", "dec2.0: S_12 ⋉ (R+)^12",
             "dec2.2: S_12 ⋉ (R+)^12", "dec1.0: S_8 ⋉ (R+)^8", "dec1.2: S_8 ⋉ (R+)^8"] },
         { "lstm", ["rnn.LSTM: S_12 ⋉ {±1}^12", "rnn.LSTM_1: S_12 ⋉ {±1}^12"] },
+        // Each direction's hidden units are a space of their own: the Reshape that lays them side by side as
+        // [T, 2H] is a channel concatenation, and the head's columns bind each direction's stretch.
+        { "gru", ["rnn.GRU[forward]: S_10 ⋉ {±1}^10", "rnn.GRU[reverse]: S_10 ⋉ {±1}^10"] },
     };
 
     [Theory, MemberData(nameof(Expected))]
