@@ -199,6 +199,8 @@ public static partial class GraphJson
         {
             var prop = op.GetType().GetProperty(p.Name!) ?? throw new NotSupportedException($"node '{node}': {op.Kind} has no property for argument '{p.Name}'");
             var value = prop.GetValue(op);
+            // An optional argument left at null (e.g. a Linear's Frozen) is omitted: older documents read the same.
+            if (value is null && p.HasDefaultValue && p.DefaultValue is null) continue;
             args[p.Name!] = value switch
             {
                 CustomActivation c => throw new NotSupportedException($"node '{node}': the custom activation '{c.Name}' cannot be saved; rebuild the graph in code and load only its weights"),

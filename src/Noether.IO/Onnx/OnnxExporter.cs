@@ -122,9 +122,10 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
         return s.Length >= rank ? value : Op("Reshape", [value, Longs([0, .. Enumerable.Repeat(1L, rank - s.Length), .. s.Select(d => (long)d)])]);
     }
 
-    private string Linear(string x, string prefix, bool bias, string? output, int sampleRank)
+    private string Linear(string x, string prefix, bool bias, string? output, int sampleRank, FrozenPattern? frozen = null)
     {
-        var w = model[$"{prefix}.weight"];
+        // A W-asymmetric layer exports its effective weight (frozen entries at their fixed values): a plain Gemm.
+        var w = FrozenWeight.Effective(model[$"{prefix}.weight"], frozen);
         if (sampleRank == 1 && output is not null)
             return Op("Gemm", bias ? [x, Initializer($"{prefix}.weight", w), Initializer($"{prefix}.bias", model[$"{prefix}.bias"])] : [x, Initializer($"{prefix}.weight", w)], output, Attr("transB", 1L));
         var y = Op("MatMul", [x, Initializer($"{prefix}.weight", w.Transpose().Contiguous())], bias ? null : output);
@@ -138,10 +139,19 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
         string x = n.Inputs.Count > 0 ? n.Inputs[0] : "", y = n.Name;
         switch (n.Op)
         {
-            case LinearOp: Linear(x, n.Name, ((LinearOp)n.Op).Bias, y, _graph.ShapeOf(x).Length); break;
+            case LinearOp lin: Linear(x, n.Name, lin.Bias, y, _graph.ShapeOf(x).Length, lin.FrozenPattern); break;
+            case FigluOp fg:
+                // σ(x) = sigmoid(F·x) ⊙ x: a 1×1 Conv over [C, H, W] samples, a MatMul by Fᵀ over channels-last ones.
+                bool image = _graph.ShapeOf(x).Length == 3;
+                var gate = image
+                    ? Op("Conv", [x, Initializer($"{n.Name}.F", fg.MatrixTensor<T>(asKernel: true))], null, Attr("kernel_shape", 1L, 1L))
+                    : Op("MatMul", [x, Initializer($"{n.Name}.F_t", fg.MatrixTensor<T>(asKernel: false).Transpose().Contiguous())], null);
+                Op("Mul", [Op("Sigmoid", [gate], null), x], y);
+                break;
             case Conv2dOp c:
                 var o = c.Options;
-                Op("Conv", c.Bias ? [x, Param("weight"), Param("bias")] : [x, Param("weight")], y, Attr("kernel_shape", c.KernelH, c.KernelW),
+                string convWeight = c.Frozen is null ? Param("weight") : Initializer($"{n.Name}.weight", FrozenWeight.Effective(model[$"{n.Name}.weight"], c.FrozenPattern));
+                Op("Conv", c.Bias ? [x, convWeight, Param("bias")] : [x, convWeight], y, Attr("kernel_shape", c.KernelH, c.KernelW),
                     Attr("strides", o.StrideH, o.StrideW), Attr("pads", o.PadH, o.PadW, o.PadH, o.PadW), Attr("dilations", o.DilationH, o.DilationW), Attr("group", (long)o.Groups));
                 break;
             case BatchNormOp b:

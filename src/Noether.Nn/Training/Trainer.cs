@@ -50,6 +50,8 @@ public static class Trainer
         var frozen = options.Frozen ?? new HashSet<string>();
         foreach (var name in frozen)
             if (!model.Parameters.ContainsKey(name)) throw new ArgumentException($"Cannot freeze '{name}': model '{model.Graph.Name}' has no such parameter");
+        bool hasFrozen = model.Graph.Parameters.Any(p => Operations.FrozenWeight.Of(p.Slot) is not null);
+        if (hasFrozen) Operations.FrozenWeight.Restore(model);
         var loader = new DataLoader(train, options.BatchSize, shuffle: true, new Rng(options.Seed));
         var dropout = new Rng(options.Seed ^ 0x5EED_D20B_0A7UL);
         long total = (long)options.Epochs * loader.BatchesPerEpoch, step = 0;
@@ -71,6 +73,8 @@ public static class Trainer
                 loss.Backward();
                 var grads = pass.Parameters.Where(p => p.Value.Grad is not null && !frozen.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value.Grad!);
                 optimizer.Step(model.Parameters, grads, lr);
+                // W-asymmetric layers: weight decay and momentum must not move the frozen entries.
+                if (hasFrozen) Operations.FrozenWeight.Restore(model);
                 foreach (var (name, value) in pass.BufferUpdates) model[name].CopyFrom(value);
                 onStep?.Invoke(new TrainingStep<T>(step, epoch, lv, lr, model, grads));
                 lossSum += lv * y.Length; seen += y.Length;
