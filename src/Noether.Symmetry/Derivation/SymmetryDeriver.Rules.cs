@@ -42,6 +42,14 @@ public static partial class SymmetryDeriver
                     if (l.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
                     if (xi.HasChannels && xi.Axis != graph.ShapeOf(x).Length - 1) { Fallback(node, "a Linear over a non-channel axis"); break; }
                     BindInput(x, graph.ShapeOf(x).Length - 1, $"{o}.weight", 1, AxisRule.Contravariant);
+                    if (l.FrozenPattern is { } lp)
+                        ConstrainFrozen(node, lp, x, xi.HasChannels ? xi.Channels : l.In, xi.HasChannels ? Math.Max(1, l.In / Math.Max(1, xi.Channels)) : 1);
+                    break;
+                case FigluOp fg:
+                    Declare(o, xi);
+                    if (!xi.HasChannels) break;
+                    Link(x, o, sameSegment: true, $"FiGLU '{o}'");
+                    ConstrainFiglu(node, fg, x);
                     break;
                 case Conv2dOp c:
                     Declare(o, new(0, c.Out, 1));
@@ -50,7 +58,9 @@ public static partial class SymmetryDeriver
                         Bind(o, $"{o}.weight", 0, AxisRule.Covariant);
                         if (c.Bias) Bind(o, $"{o}.bias", 0, AxisRule.Covariant);
                         BindInput(x, 0, $"{o}.weight", 1, AxisRule.Contravariant);
+                        if (c.FrozenPattern is { } cp) ConstrainFrozen(node, cp, x, c.In, c.KernelH * c.KernelW);
                     }
+                    else if (c.Frozen is not null) Fallback(node, "a grouped W-asymmetric convolution");
                     else if (c.Options.Groups == c.In && c.In == c.Out)
                     {
                         // Depthwise: output channel i reads input channel i only, so both sides share a permutation
