@@ -117,7 +117,8 @@ internal static class TrainCommand
         {
             CliOutput.WriteJson(stdout, new
             {
-                model = r.Model, data = r.Data, asymmetry = r.Asymmetry.Kind.ToString().ToLowerInvariant(), parameters = fitted.Graph.TrainableParameterCount, epochs, seconds,
+                model = r.Model, data = r.Data, asymmetry = r.Asymmetry.Kind.ToString().ToLowerInvariant(), parameters = fitted.Graph.TrainableParameterCount,
+                frozen_parameters = fitted.Graph.Parameters.Sum(p => FrozenWeight.Of(p.Slot)?.Indices.Length ?? 0), epochs, seconds,
                 test_accuracy = final.Accuracy, test_loss = final.Loss, history, saved_to = r.Out,
             });
             return ExitCodes.Ok;
