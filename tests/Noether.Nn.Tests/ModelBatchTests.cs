@@ -18,10 +18,20 @@ public class ModelBatchTests
         return (train.Subset(Enumerable.Range(0, 100)).WithSampleShape(64), test.WithSampleShape(64));
     }
 
+    private static StackedOptimizer Stacked(string name) => name switch
+    {
+        "sgd" => StackedOptimizer.Sgd(momentum: 0.9, nesterov: true, weightDecay: 1e-3),
+        "adam" => StackedOptimizer.Adam(weightDecay: 1e-3),
+        "adam-l2" => StackedOptimizer.Adam(weightDecay: 1e-3, decoupledWeightDecay: false),
+        _ => throw new ArgumentException(name),
+    };
+
+    // The sequential side builds its optimiser directly, so a wrong ForOneModel mapping cannot hide a mismatch.
     private static Optimizer<float> Make(string name) => name switch
     {
         "sgd" => new Sgd<float>(momentum: 0.9, nesterov: true, weightDecay: 1e-3),
-        "adam" => new Adam<float>(),
+        "adam" => new Adam<float>(weightDecay: 1e-3),
+        "adam-l2" => new Adam<float>(weightDecay: 1e-3, decoupledWeightDecay: false),
         _ => throw new ArgumentException(name),
     };
 
@@ -36,10 +46,12 @@ public class ModelBatchTests
         }).ToArray();
 
     private static IReadOnlyList<Model<float>> Together(Graph graph, Dataset train, string opt, int epochs, long? maxSteps, double lr,
-        StackedKernel kernel = StackedKernel.GemmLoop, int threads = 2)
+        StackedKernel kernel = StackedKernel.GemmLoop, int threads = 2, bool perModelOptimizers = false)
     {
         var batch = new ModelBatch<float>(graph, Seeds);
-        batch.Fit(train, _ => Make(opt), new ModelBatchOptions(epochs, 16, LearningRateSchedule.Cosine(lr)) { MaxSteps = maxSteps, Kernel = kernel, Threads = threads });
+        var options = new ModelBatchOptions(epochs, 16, LearningRateSchedule.Cosine(lr)) { MaxSteps = maxSteps, Kernel = kernel, Threads = threads };
+        if (perModelOptimizers) batch.Fit(train, _ => Make(opt), options);
+        else batch.Fit(train, Stacked(opt), options);
         return batch.ExtractAll();
     }
 
@@ -62,6 +74,7 @@ public class ModelBatchTests
     [Theory]
     [InlineData("sgd", StackedKernel.GemmLoop)]
     [InlineData("adam", StackedKernel.GemmLoop)]
+    [InlineData("adam-l2", StackedKernel.GemmLoop)]
     [InlineData("sgd", StackedKernel.BatchedMatMul)]
     public void OneStepEqualsSequentialTraining(string opt, StackedKernel kernel)
     {
@@ -75,7 +88,20 @@ public class ModelBatchTests
     }
 
     [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    public void PerModelOptimizersGiveTheSameModels(string opt)
+    {
+        var (train, _) = Small();
+        var graph = Net(Activation.Tanh);
+        var seq = Sequential(graph, train, opt, 3, null, 0.02);
+        var tog = Together(graph, train, opt, 3, null, 0.02, perModelOptimizers: true);
+        for (int k = 0; k < Seeds.Length; k++) Assert.True(MaxDiff(seq[k], tog[k]) <= 1e-5, $"model {k}: {MaxDiff(seq[k], tog[k]):E2}");
+    }
+
+    [Theory]
     [InlineData("sgd", "relu", 0.1)]
+    [InlineData("adam-l2", "leaky_relu(0.1)", 0.01)]
     [InlineData("adam", "relu", 0.01)]
     [InlineData("sgd", "tanh", 0.1)]
     [InlineData("adam", "gelu", 0.01)]

@@ -48,7 +48,7 @@ public static class ZooTraining
         progress?.Report($"training {s.Models} models together");
         var sw = Stopwatch.StartNew();
         var batch = new ModelBatch<float>(graph, seeds);
-        batch.Fit(train, _ => MakeOptimizer(s.Optimizer), new ModelBatchOptions(s.Epochs, s.BatchSize, schedule) { Kernel = s.Kernel, Threads = threads }, cancel: cancel);
+        batch.Fit(train, MakeOptimizer(s.Optimizer), new ModelBatchOptions(s.Epochs, s.BatchSize, schedule) { Kernel = s.Kernel, Threads = threads }, cancel: cancel);
         var together = batch.ExtractAll();
         double togetherSeconds = sw.Elapsed.TotalSeconds;
 
@@ -58,7 +58,7 @@ public static class ZooTraining
         foreach (var seed in seeds)
         {
             var model = Model<float>.Initialize(graph, new Rng(seed));
-            Trainer.Fit(model, train, null, MakeOptimizer(s.Optimizer), new TrainOptions(s.Epochs, s.BatchSize, schedule, seed) { EvaluateEachEpoch = false }, cancel: cancel);
+            Trainer.Fit(model, train, null, MakeOptimizer(s.Optimizer).ForOneModel<float>(), new TrainOptions(s.Epochs, s.BatchSize, schedule, seed) { EvaluateEachEpoch = false }, cancel: cancel);
             sequential.Add(model);
         }
         double sequentialSeconds = sw.Elapsed.TotalSeconds;
@@ -75,7 +75,7 @@ public static class ZooTraining
             sequentialSeconds / togetherSeconds, rows.Max(r => Math.Abs(r.DifferencePoints)), rows);
     }
 
-    private static Optimizer<float> MakeOptimizer(string name) => name == "adam" ? new Adam<float>() : new Sgd<float>(momentum: 0.9);
+    private static StackedOptimizer MakeOptimizer(string name) => name == "adam" ? StackedOptimizer.Adam() : StackedOptimizer.Sgd(momentum: 0.9);
 
     private static double MaxDifference(Model<float> a, Model<float> b)
     {

@@ -17,7 +17,6 @@ public sealed class ModelBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly StackedPlan _plan;
     private readonly StackedParameters<T> _params;
     private readonly Dictionary<int, StackedPass<T>> _passes = new();
-    private int _ranges;
 
     /// <summary>Initialises one model per seed, as <c>Model&lt;T&gt;.Initialize(graph, new Rng(seed))</c> would.</summary>
     /// <exception cref="NotSupportedException">The graph holds a node other than Linear or an elementwise activation, or is not a chain.</exception>
@@ -61,7 +60,7 @@ public sealed class ModelBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentNullException.ThrowIfNull(batches);
         if (batches.Count != Count) throw new ArgumentException($"ModelBatch of {Count} models got {batches.Count} batches");
         int rows = batches[0].Y.Length;
-        var pass = Pass(rows, 1);
+        var pass = Pass(rows);
         for (int k = 0; k < Count; k++)
         {
             var (x, y) = batches[k];
@@ -70,27 +69,58 @@ public sealed class ModelBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
             x.Contiguous().Span.CopyTo(pass.X.AsSpan(k * rows * _plan.Inputs));
             y.CopyTo(pass.Labels.AsSpan(k * rows));
         }
-        pass.Run(0, 0, Count, kernel);
+        pass.Run(0, Count, kernel);
         return pass.Losses.Select(l => double.CreateTruncating(l)).ToArray();
     }
 
     /// <summary>
+    /// Trains every model for the same steps with the stacked <paramref name="optimizer"/> (each model's state its own,
+    /// the updates those of <see cref="StackedOptimizer.ForOneModel{T}"/> per model, run over the stacked arrays).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A model's loss is not finite (the message names the model and its seed).</exception>
+    public IReadOnlyList<ModelBatchEpoch> Fit(Dataset train, StackedOptimizer optimizer, ModelBatchOptions options,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var state = new StackedOptimizerState<T>(_params.Slots.Select(s => s.Values.Length).ToArray());
+        return Fit(train, options, progress, cancel, (lo, hi, lr, steps) =>
+        {
+            var rate = T.CreateChecked(lr);
+            for (int s = 0; s < _params.Slots.Count; s++)
+            {
+                var (values, grads, size) = _params.Slots[s];
+                optimizer.Update(state, s, values.AsSpan(lo * size, (hi - lo) * size), grads.AsSpan(lo * size, (hi - lo) * size), lo * size, rate, steps);
+            }
+        });
+    }
+
+    /// <summary>
     /// Trains every model for the same steps. <paramref name="optimizer"/> makes model k's optimiser (called once per
-    /// model per run, so state is never shared); the learning-rate schedule is shared.
+    /// model per run, so state is never shared); the learning-rate schedule is shared. Any optimiser works; the
+    /// <see cref="StackedOptimizer"/> overload is faster.
     /// </summary>
     /// <exception cref="InvalidOperationException">A model's loss is not finite (the message names the model and its seed).</exception>
     public IReadOnlyList<ModelBatchEpoch> Fit(Dataset train, Func<int, Optimizer<T>> optimizer, ModelBatchOptions options,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
-        ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(optimizer);
+        var optimizers = Enumerable.Range(0, Count).Select(optimizer).ToArray();
+        return Fit(train, options, progress, cancel, (lo, hi, lr, _) =>
+        {
+            for (int k = lo; k < hi; k++) optimizers[k].Step(_params.Parameters[k], _params.Gradients[k], lr);
+        });
+    }
+
+    private IReadOnlyList<ModelBatchEpoch> Fit(Dataset train, ModelBatchOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancel,
+        Action<int, int, double, long> update)
+    {
+        ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
         if (!train.SampleShape.SequenceEqual([_plan.Inputs]) || train.Classes != _plan.Outputs)
             throw new ShapeMismatchException($"ModelBatch '{Graph.Name}' on data set '{train.Name}'",
                 $"the model maps [{_plan.Inputs}] to {_plan.Outputs} logits; the data has {train.Classes} classes", [_plan.Inputs], train.SampleShape);
         if (options.BatchSize < 1) throw new ArgumentException($"Batch size must be positive, got {options.BatchSize}");
         if (options.Epochs < 0) throw new ArgumentException($"Epochs must not be negative, got {options.Epochs}");
-        var optimizers = Enumerable.Range(0, Count).Select(optimizer).ToArray();
         var rngs = Seeds.Select(s => new Rng(s)).ToArray();
         int ranges = Math.Min(Count, options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
         int perEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
@@ -113,20 +143,21 @@ public sealed class ModelBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
                 cancel.ThrowIfCancellationRequested();
                 int start = batch * options.BatchSize, rows = Math.Min(options.BatchSize, train.Count - start);
                 double lr = options.LearningRate.At(step++, total);
-                var pass = Pass(rows, ranges);
+                long taken = step;
+                var pass = Pass(rows);
                 RunRanges(ranges, c =>
                 {
                     var (lo, hi) = Range(c, ranges);
                     for (int k = lo; k < hi; k++)
                         train.GatherInto<T>(orders[k].AsSpan(start, rows), pass.X.AsSpan(k * rows * _plan.Inputs, rows * _plan.Inputs), pass.Labels.AsSpan(k * rows, rows));
-                    pass.Run(c, lo, hi, options.Kernel);
+                    pass.Run(lo, hi, options.Kernel);
                     for (int k = lo; k < hi; k++)
                     {
                         double loss = double.CreateTruncating(pass.Losses[k]);
                         if (!double.IsFinite(loss))
                             throw new InvalidOperationException($"Training diverged: model {k} (seed {Seeds[k]}) has loss {loss} at epoch {epoch}, batch {batch + 1} (step {step}, learning rate {lr})");
-                        optimizers[k].Step(_params.Parameters[k], _params.Gradients[k], lr);
                     }
+                    update(lo, hi, lr, taken);
                 });
                 double mean = 0;
                 for (int k = 0; k < Count; k++) { double l = double.CreateTruncating(pass.Losses[k]); lossSum[k] += l * rows; mean += l / Count; }
@@ -142,10 +173,9 @@ public sealed class ModelBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private (int Lo, int Hi) Range(int c, int ranges) => ((int)((long)Count * c / ranges), (int)((long)Count * (c + 1) / ranges));
 
-    private StackedPass<T> Pass(int rows, int ranges)
+    private StackedPass<T> Pass(int rows)
     {
-        if (ranges != _ranges) { _passes.Clear(); _ranges = ranges; }
-        if (!_passes.TryGetValue(rows, out var pass)) _passes[rows] = pass = new StackedPass<T>(_plan, _params, rows, ranges);
+        if (!_passes.TryGetValue(rows, out var pass)) _passes[rows] = pass = new StackedPass<T>(_plan, _params, rows);
         return pass;
     }
 

@@ -5,7 +5,7 @@ namespace Noether.Nn.Training;
 
 /// <summary>
 /// The parameters and gradients of K models of one plan, stacked: node n's weight as [K, out, in], its bias as
-/// [K, out], its weight gradient transposed as [K, in, out]. Per model, tensors viewing those arrays (no copies)
+/// [K, out], its gradients alike. Per model, tensors viewing those arrays (no copies)
 /// bound to the graph's parameter names, so an ordinary <see cref="Optimizer{T}"/> updates them in place.
 /// </summary>
 internal sealed class StackedParameters<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -14,7 +14,7 @@ internal sealed class StackedParameters<T> where T : unmanaged, IFloatingPointIe
     {
         Count = models.Count;
         int nodes = plan.Nodes.Count;
-        Weights = new T[]?[nodes]; Biases = new T[]?[nodes]; WeightGradsT = new T[]?[nodes]; BiasGrads = new T[]?[nodes];
+        Weights = new T[]?[nodes]; Biases = new T[]?[nodes]; WeightGrads = new T[]?[nodes]; BiasGrads = new T[]?[nodes];
         var parameters = Enumerable.Range(0, Count).Select(_ => new Dictionary<string, Tensor<T>>()).ToArray();
         var gradients = Enumerable.Range(0, Count).Select(_ => new Dictionary<string, Tensor<T>>()).ToArray();
         int fin = plan.Inputs;
@@ -25,13 +25,13 @@ internal sealed class StackedParameters<T> where T : unmanaged, IFloatingPointIe
             {
                 int fout = node.Width, size = fout * fin;
                 var w = Weights[n] = new T[Count * size];
-                var gw = WeightGradsT[n] = new T[Count * size];
+                var gw = WeightGrads[n] = new T[Count * size];
                 for (int k = 0; k < Count; k++)
                 {
                     string name = $"{node.Name}.weight";
                     models[k][name].Contiguous().Span.CopyTo(w.AsSpan(k * size, size));
                     parameters[k][name] = new Tensor<T>(w.AsMemory(k * size, size), fout, fin);
-                    gradients[k][name] = new Tensor<T>(gw.AsMemory(k * size, size), fin, fout).Transpose();
+                    gradients[k][name] = new Tensor<T>(gw.AsMemory(k * size, size), fout, fin);
                 }
                 if (l.Bias)
                 {
@@ -49,7 +49,17 @@ internal sealed class StackedParameters<T> where T : unmanaged, IFloatingPointIe
             fin = node.Width;
         }
         Parameters = parameters; Gradients = gradients;
+        var slots = new List<(T[], T[], int)>();
+        for (int n = 0; n < nodes; n++)
+        {
+            if (Weights[n] is { } w) slots.Add((w, WeightGrads[n]!, w.Length / Count));
+            if (Biases[n] is { } b) slots.Add((b, BiasGrads[n]!, b.Length / Count));
+        }
+        Slots = slots;
     }
+
+    /// <summary>Every stacked parameter with its gradient and its elements per model.</summary>
+    public IReadOnlyList<(T[] Values, T[] Grads, int PerModel)> Slots { get; }
 
     /// <summary>Number of models K.</summary>
     public int Count { get; }
@@ -57,8 +67,8 @@ internal sealed class StackedParameters<T> where T : unmanaged, IFloatingPointIe
     public T[]?[] Weights { get; }
     /// <summary>Per node, the stacked biases [K, out] (null for activations and bias-free layers).</summary>
     public T[]?[] Biases { get; }
-    /// <summary>Per node, the stacked weight gradients, transposed: [K, in, out].</summary>
-    public T[]?[] WeightGradsT { get; }
+    /// <summary>Per node, the stacked weight gradients [K, out, in].</summary>
+    public T[]?[] WeightGrads { get; }
     /// <summary>Per node, the stacked bias gradients [K, out].</summary>
     public T[]?[] BiasGrads { get; }
     /// <summary>Per model, views of its parameters by name.</summary>
