@@ -46,7 +46,7 @@ public class ModelBatchTests
         }).ToArray();
 
     private static IReadOnlyList<Model<float>> Together(Graph graph, Dataset train, string opt, int epochs, long? maxSteps, double lr,
-        StackedKernel kernel = StackedKernel.GemmLoop, int threads = 2, bool perModelOptimizers = false)
+        StackedKernel kernel = StackedKernel.SmallGemm, int threads = 2, bool perModelOptimizers = false)
     {
         var batch = new ModelBatch<float>(graph, Seeds);
         var options = new ModelBatchOptions(epochs, 16, LearningRateSchedule.Cosine(lr)) { MaxSteps = maxSteps, Kernel = kernel, Threads = threads };
@@ -76,6 +76,8 @@ public class ModelBatchTests
     [InlineData("adam", StackedKernel.GemmLoop)]
     [InlineData("adam-l2", StackedKernel.GemmLoop)]
     [InlineData("sgd", StackedKernel.BatchedMatMul)]
+    [InlineData("sgd", StackedKernel.SmallGemm)]
+    [InlineData("adam", StackedKernel.SmallGemm)]
     public void OneStepEqualsSequentialTraining(string opt, StackedKernel kernel)
     {
         var (train, _) = Small();
@@ -131,15 +133,17 @@ public class ModelBatchTests
     }
 
     [Theory]
-    [InlineData("tanh")]
-    [InlineData("relu")]
-    public void BatchedGradientsPassAFloat64FiniteDifferenceCheck(string act)
+    [InlineData("tanh", StackedKernel.SmallGemm)]
+    [InlineData("relu", StackedKernel.SmallGemm)]
+    [InlineData("sigmoid", StackedKernel.GemmLoop)]
+    [InlineData("tanh", StackedKernel.BatchedMatMul)]
+    public void BatchedGradientsPassAFloat64FiniteDifferenceCheck(string act, StackedKernel kernel)
     {
         var graph = Builders.Mlp(5, [4, 3], 3, Activation.Parse(act));
         var batch = new ModelBatch<double>(graph, [1, 2]);
         var rng = new Rng(9);
         var data = Enumerable.Range(0, 2).Select(_ => (Tensor<double>.RandomNormal(rng, [6, 5]), Enumerable.Range(0, 6).Select(_ => rng.NextInt(3)).ToArray())).ToArray();
-        batch.ComputeGradients(data);
+        batch.ComputeGradients(data, kernel);
         var analytic = Enumerable.Range(0, 2).Select(k => batch.Gradients(k).ToDictionary(g => g.Key, g => g.Value.ToArray())).ToArray();
         const double h = 1e-6;
         int checkedCount = 0;
@@ -148,8 +152,8 @@ public class ModelBatchTests
                 for (int i = 0; i < p.Length; i++)
                 {
                     var span = p.Span; double keep = span[i];
-                    span[i] = keep + h; double up = batch.ComputeGradients(data)[k];
-                    span[i] = keep - h; double down = batch.ComputeGradients(data)[k];
+                    span[i] = keep + h; double up = batch.ComputeGradients(data, kernel)[k];
+                    span[i] = keep - h; double down = batch.ComputeGradients(data, kernel)[k];
                     span[i] = keep;
                     double numeric = (up - down) / (2 * h), exact = analytic[k][name][i];
                     Assert.True(Math.Abs(numeric - exact) <= 1e-6 * Math.Max(1, Math.Abs(exact)), $"model {k} {name}[{i}]: numeric {numeric}, analytic {exact}");
@@ -157,10 +161,10 @@ public class ModelBatchTests
                 }
         Assert.Equal(2 * graph.TrainableParameterCount, checkedCount);
         // The other model's gradient does not move when one model's weights do.
-        batch.ComputeGradients(data);
+        batch.ComputeGradients(data, kernel);
         var before = batch.Gradients(1).ToDictionary(g => g.Key, g => g.Value.ToArray());
         batch.Parameters(0)["layers.0.weight"].Span[0] += 0.5;
-        batch.ComputeGradients(data);
+        batch.ComputeGradients(data, kernel);
         foreach (var (name, g) in batch.Gradients(1)) Assert.Equal(before[name], g.ToArray());
     }
 

@@ -19,7 +19,7 @@ internal static class BenchZooCommand
         var lr = new Option<double>("--lr") { Description = "Learning rate (constant).", DefaultValueFactory = _ => 0.05 }.Positive();
         var optimizer = new Option<string>("--optimizer") { Description = "sgd (momentum 0.9) or adam.", DefaultValueFactory = _ => "sgd" }.OneOf("sgd", "adam");
         var hidden = new Option<int[]>("--hidden") { Description = "Hidden widths of the MLP 64-…-10.", DefaultValueFactory = _ => [32], AllowMultipleArgumentsPerToken = true }.EachIn(1, 4096);
-        var kernel = new Option<string>("--kernel") { Description = "gemm-loop (one GEMM per model) or batched-matmul (one MatMul per layer).", DefaultValueFactory = _ => "gemm-loop" }.OneOf("gemm-loop", "batched-matmul");
+        var kernel = new Option<string>("--kernel") { Description = "gemm-loop (packed GEMM per model), batched-matmul (one MatMul per layer) or small-gemm (register-blocked per model).", DefaultValueFactory = _ => "small-gemm" }.OneOf("gemm-loop", "batched-matmul", "small-gemm");
         var threads = new Option<int>("--threads") { Description = "Threads for training together; 0 uses every core.", DefaultValueFactory = _ => 0 }.Between(0, 1024);
         var output = new Option<string?>("--out") { Description = "Write the per-model table as CSV to this file." };
         var overwrite = OutputFiles.OverwriteOption();
@@ -29,7 +29,7 @@ internal static class BenchZooCommand
         cmd.SetAction((parse, cancel) =>
         {
             var settings = new ZooSettings(parse.GetValue(models), parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(batch), parse.GetValue(lr),
-                parse.GetValue(optimizer)!, parse.GetValue(hidden), parse.GetValue(kernel) == "batched-matmul" ? StackedKernel.BatchedMatMul : StackedKernel.GemmLoop,
+                parse.GetValue(optimizer)!, parse.GetValue(hidden), parse.GetValue(kernel) switch { "batched-matmul" => StackedKernel.BatchedMatMul, "small-gemm" => StackedKernel.SmallGemm, _ => StackedKernel.GemmLoop },
                 parse.GetValue(threads));
             var outPath = parse.GetValue(output);
             if (outPath is not null) OutputFiles.Check(outPath, parse.GetValue(overwrite));

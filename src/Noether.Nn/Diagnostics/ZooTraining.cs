@@ -8,7 +8,7 @@ namespace Noether.Nn.Diagnostics;
 
 /// <summary>Settings of a zoo measurement: K models of one MLP on one data set, seeds <c>Seed + k</c>.</summary>
 public sealed record ZooSettings(int Models = 64, int Epochs = 10, ulong Seed = 0, int BatchSize = 32, double LearningRate = 0.05,
-    string Optimizer = "sgd", int[]? Hidden = null, StackedKernel Kernel = StackedKernel.GemmLoop, int Threads = 0)
+    string Optimizer = "sgd", int[]? Hidden = null, StackedKernel Kernel = StackedKernel.SmallGemm, int Threads = 0)
 {
     /// <summary>Hidden widths (default one layer of 32: 64-32-10 on digits).</summary>
     public int[] HiddenWidths => Hidden ?? [32];
@@ -71,7 +71,7 @@ public static class ZooTraining
             rows.Add(new ZooModelResult(k, seeds[k], a, b, 100 * (a - b), MaxDifference(together[k], sequential[k])));
         }
         return new ZooMeasurement($"mlp-64-{string.Join("-", s.HiddenWidths)}-10", "digits", s.Models, s.Epochs, s.BatchSize, s.LearningRate, s.Optimizer,
-            s.Kernel == StackedKernel.GemmLoop ? "gemm-loop" : "batched-matmul", threads, togetherSeconds, sequentialSeconds,
+            s.Kernel switch { StackedKernel.BatchedMatMul => "batched-matmul", StackedKernel.SmallGemm => "small-gemm", _ => "gemm-loop" }, threads, togetherSeconds, sequentialSeconds,
             sequentialSeconds / togetherSeconds, rows.Max(r => Math.Abs(r.DifferencePoints)), rows);
     }
 

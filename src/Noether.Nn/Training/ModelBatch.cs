@@ -55,7 +55,7 @@ public sealed class ModelBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <see cref="Gradients"/>, without updating any weight.
     /// </summary>
     /// <returns>Per model, its mean cross-entropy.</returns>
-    public double[] ComputeGradients(IReadOnlyList<(Tensor<T> X, int[] Y)> batches, StackedKernel kernel = StackedKernel.GemmLoop)
+    public double[] ComputeGradients(IReadOnlyList<(Tensor<T> X, int[] Y)> batches, StackedKernel kernel = StackedKernel.SmallGemm)
     {
         ArgumentNullException.ThrowIfNull(batches);
         if (batches.Count != Count) throw new ArgumentException($"ModelBatch of {Count} models got {batches.Count} batches");

@@ -7,6 +7,11 @@ public enum StackedKernel
     GemmLoop,
     /// <summary>One batched <see cref="Noether.Tensors.Tensor{T}.MatMul"/> over the stacked [models, rows, cols] views.</summary>
     BatchedMatMul,
+    /// <summary>
+    /// A register-blocked kernel per model for these small products (rows of C built as Σ_p A[i, p]·B[p, :]), no
+    /// packing; sums in another order than the packed GEMM, so results agree with sequential training to rounding.
+    /// </summary>
+    SmallGemm,
 }
 
 /// <summary>Settings of a <see cref="ModelBatch{T}"/> training run (the per-model seeds belong to the batch).</summary>
@@ -22,7 +27,7 @@ public sealed record ModelBatchOptions(int Epochs, int BatchSize, LearningRateSc
     public int Threads { get; init; }
 
     /// <summary>How layers are multiplied.</summary>
-    public StackedKernel Kernel { get; init; } = StackedKernel.GemmLoop;
+    public StackedKernel Kernel { get; init; } = StackedKernel.SmallGemm;
 }
 
 /// <summary>Metrics of one epoch of a <see cref="ModelBatch{T}"/>.</summary>

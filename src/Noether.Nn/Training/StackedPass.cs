@@ -18,6 +18,7 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly int _k;
     private readonly T[][] _values, _grads;
     private readonly (Variable<T> In, Variable<T> Out)?[,] _activations;
+    private readonly T[] _transposed;
 
     public StackedPass(StackedPlan plan, StackedParameters<T> parameters, int rows)
     {
@@ -28,6 +29,9 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
         _grads = plan.Nodes.Select(n => new T[_k * rows * n.Width]).ToArray();
         _activations = new (Variable<T>, Variable<T>)?[_k, plan.Nodes.Count];
         Losses = new T[_k];
+        int fin = plan.Inputs, largest = 0;
+        foreach (var node in plan.Nodes) { if (node.Linear is not null) largest = Math.Max(largest, fin * node.Width); fin = node.Width; }
+        _transposed = new T[_k * largest]; // weights transposed to [in, out] for the small kernel's forward
     }
 
     /// <summary>Samples per model.</summary>
@@ -82,7 +86,18 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
             return;
         }
         var w = _p.Weights[n]!;
-        if (kernel == StackedKernel.BatchedMatMul)
+        if (kernel == StackedKernel.SmallGemm)
+        {
+            for (int m = lo; m < hi; m++)
+            {
+                var wm = w.AsSpan(m * fout * fin, fout * fin);
+                var wt = _transposed.AsSpan(m * fout * fin, fout * fin);
+                for (int o = 0; o < fout; o++)
+                    for (int i = 0; i < fin; i++) wt[i * fout + o] = wm[o * fin + i];
+                SmallGemm.Multiply<T>(r, fout, fin, x.AsSpan(m * r * fin, r * fin), fin, 1, wt, y.AsSpan(m * r * fout, r * fout));
+            }
+        }
+        else if (kernel == StackedKernel.BatchedMatMul)
         {
             var x3 = new Tensor<T>(x.AsMemory(lo * r * fin, (hi - lo) * r * fin), hi - lo, r, fin);
             var w3 = new Tensor<T>(w.AsMemory(lo * fout * fin, (hi - lo) * fout * fin), hi - lo, fout, fin);
@@ -135,6 +150,16 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
                 g.AsSpan(m * r * fout, fout).CopyTo(sum);
                 for (int i = 1; i < r; i++) System.Numerics.Tensors.TensorPrimitives.Add<T>(sum, g.AsSpan((m * r + i) * fout, fout), sum);
             }
+        if (kernel == StackedKernel.SmallGemm)
+        {
+            for (int m = lo; m < hi; m++)
+            {
+                var gm = g.AsSpan(m * r * fout, r * fout);
+                SmallGemm.Multiply<T>(fout, fin, r, gm, 1, fout, x.AsSpan(m * r * fin, r * fin), gw.AsSpan(m * fout * fin, fout * fin));
+                if (n > 0) SmallGemm.Multiply<T>(r, fin, fout, gm, fout, 1, w.AsSpan(m * fout * fin, fout * fin), _grads[n - 1].AsSpan(m * r * fin, r * fin));
+            }
+            return;
+        }
         if (kernel == StackedKernel.BatchedMatMul)
         {
             var x3 = new Tensor<T>(x.AsMemory(lo * r * fin, (hi - lo) * r * fin), hi - lo, r, fin);
