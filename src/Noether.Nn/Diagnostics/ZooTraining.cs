@@ -45,6 +45,13 @@ public static class ZooTraining
         var schedule = LearningRateSchedule.Constant(s.LearningRate);
         int threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount;
 
+        // Warm both paths up (JIT tiers) on a few steps so neither timing pays for compilation.
+        progress?.Report("warming up");
+        var warm = new ModelBatch<float>(graph, seeds.Take(2).ToArray());
+        warm.Fit(train, MakeOptimizer(s.Optimizer), new ModelBatchOptions(1, s.BatchSize, schedule) { Kernel = s.Kernel, Threads = threads, MaxSteps = 40 }, cancel: cancel);
+        Trainer.Fit(Model<float>.Initialize(graph, new Rng(seeds[0])), train, null, MakeOptimizer(s.Optimizer).ForOneModel<float>(),
+            new TrainOptions(1, s.BatchSize, schedule, seeds[0]) { EvaluateEachEpoch = false, MaxSteps = 40 }, cancel: cancel);
+
         progress?.Report($"training {s.Models} models together");
         var sw = Stopwatch.StartNew();
         var batch = new ModelBatch<float>(graph, seeds);

@@ -19,6 +19,7 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly T[][] _values, _grads;
     private readonly (Variable<T> In, Variable<T> Out)?[,] _activations;
     private readonly T[] _transposed;
+    private readonly int _largest;
 
     public StackedPass(StackedPlan plan, StackedParameters<T> parameters, int rows)
     {
@@ -31,6 +32,7 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
         Losses = new T[_k];
         int fin = plan.Inputs, largest = 0;
         foreach (var node in plan.Nodes) { if (node.Linear is not null) largest = Math.Max(largest, fin * node.Width); fin = node.Width; }
+        _largest = largest;
         _transposed = new T[_k * largest]; // weights transposed to [in, out] for the small kernel's forward
     }
 
@@ -91,7 +93,7 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
             for (int m = lo; m < hi; m++)
             {
                 var wm = w.AsSpan(m * fout * fin, fout * fin);
-                var wt = _transposed.AsSpan(m * fout * fin, fout * fin);
+                var wt = _transposed.AsSpan(m * _largest, fout * fin); // each model its own region: ranges run concurrently
                 for (int o = 0; o < fout; o++)
                     for (int i = 0; i < fin; i++) wt[i * fout + o] = wm[o * fin + i];
                 SmallGemm.Multiply<T>(r, fout, fin, x.AsSpan(m * r * fin, r * fin), fin, 1, wt, y.AsSpan(m * r * fout, r * fout));
