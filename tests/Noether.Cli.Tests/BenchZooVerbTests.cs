@@ -19,6 +19,10 @@ public class BenchZooVerbTests
             double together = r.GetProperty("together_seconds").GetDouble(), alone = r.GetProperty("sequential_seconds").GetDouble();
             Assert.True(together > 0 && alone > 0);
             Assert.Equal(alone / together, r.GetProperty("speedup").GetDouble(), 9);
+            double cpuTogether = r.GetProperty("together_cpu_seconds").GetDouble(), cpuAlone = r.GetProperty("sequential_cpu_seconds").GetDouble();
+            Assert.True(cpuTogether > 0 && cpuAlone > 0);
+            Assert.Equal(cpuAlone / cpuTogether, r.GetProperty("cpu_ratio").GetDouble(), 9);
+            Assert.Equal("small-gemm", r.GetProperty("kernel").GetString());
             var rows = r.GetProperty("per_model").EnumerateArray().ToArray();
             Assert.Equal([7UL, 8UL, 9UL], rows.Select(m => m.GetProperty("seed").GetUInt64()));
             foreach (var m in rows)

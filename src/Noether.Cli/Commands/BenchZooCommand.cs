@@ -47,9 +47,10 @@ internal static class BenchZooCommand
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { benchmark = "zoo", processor_count = Environment.ProcessorCount, result });
                 return Task.FromResult(ExitCodes.Ok);
             }
-            var summary = new Table().AddColumns("models", "epochs", "together s", "one by one s", "× faster", "max |Δ accuracy| (points)");
-            summary.AddRow(result.Models.ToString(), result.Epochs.ToString(), result.TogetherSeconds.ToString("F2"), result.SequentialSeconds.ToString("F2"),
-                result.Speedup.ToString("F1"), result.MaxAccuracyDifferencePoints.ToString("F2"));
+            var summary = new Table().AddColumns("models", "epochs", "kernel", "together s", "one by one s", "× faster", "CPU s together", "CPU s one by one", "× less CPU", "max |Δ accuracy| (points)");
+            summary.AddRow(result.Models.ToString(), result.Epochs.ToString(), result.Kernel, result.TogetherSeconds.ToString("F2"), result.SequentialSeconds.ToString("F2"),
+                result.Speedup.ToString("F1"), result.TogetherCpuSeconds.ToString("F2"), result.SequentialCpuSeconds.ToString("F2"), result.CpuRatio.ToString("F1"),
+                result.MaxAccuracyDifferencePoints.ToString("F2"));
             AnsiConsole.Write(summary);
             var table = new Table().AddColumns("model", "seed", "together %", "one by one %", "Δ points", "max |Δ weight|");
             foreach (var m in result.PerModel)

@@ -20,7 +20,15 @@ public sealed record ZooModelResult(int Index, ulong Seed, double TogetherAccura
 /// <summary>Wall times of training K models together and one after another, and how far their results differ.</summary>
 public sealed record ZooMeasurement(string Model, string Data, int Models, int Epochs, int BatchSize, double LearningRate, string Optimizer,
     string Kernel, int Threads, double TogetherSeconds, double SequentialSeconds, double Speedup, double MaxAccuracyDifferencePoints,
-    IReadOnlyList<ZooModelResult> PerModel);
+    IReadOnlyList<ZooModelResult> PerModel)
+{
+    /// <summary>Processor seconds (all threads) spent training together; less sensitive than wall time to a shared machine.</summary>
+    public double TogetherCpuSeconds { get; init; }
+    /// <summary>Processor seconds spent training one after another.</summary>
+    public double SequentialCpuSeconds { get; init; }
+    /// <summary>Sequential over together processor seconds: the work saved, apart from using more cores.</summary>
+    public double CpuRatio => SequentialCpuSeconds / TogetherCpuSeconds;
+}
 
 /// <summary>
 /// Trains K MLPs on the shipped digits data set with <see cref="ModelBatch{T}"/>, then the same K with
@@ -53,13 +61,17 @@ public static class ZooTraining
             new TrainOptions(1, s.BatchSize, schedule, seeds[0]) { EvaluateEachEpoch = false, MaxSteps = 40 }, cancel: cancel);
 
         progress?.Report($"training {s.Models} models together");
+        var process = Process.GetCurrentProcess();
+        double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalSeconds; }
+        double cpu0 = Cpu();
         var sw = Stopwatch.StartNew();
         var batch = new ModelBatch<float>(graph, seeds);
         batch.Fit(train, MakeOptimizer(s.Optimizer), new ModelBatchOptions(s.Epochs, s.BatchSize, schedule) { Kernel = s.Kernel, Threads = threads }, cancel: cancel);
         var together = batch.ExtractAll();
-        double togetherSeconds = sw.Elapsed.TotalSeconds;
+        double togetherSeconds = sw.Elapsed.TotalSeconds, togetherCpu = Cpu() - cpu0;
 
         progress?.Report($"training {s.Models} models one after another");
+        cpu0 = Cpu();
         sw.Restart();
         var sequential = new List<Model<float>>();
         foreach (var seed in seeds)
@@ -68,7 +80,7 @@ public static class ZooTraining
             Trainer.Fit(model, train, null, MakeOptimizer(s.Optimizer).ForOneModel<float>(), new TrainOptions(s.Epochs, s.BatchSize, schedule, seed) { EvaluateEachEpoch = false }, cancel: cancel);
             sequential.Add(model);
         }
-        double sequentialSeconds = sw.Elapsed.TotalSeconds;
+        double sequentialSeconds = sw.Elapsed.TotalSeconds, sequentialCpu = Cpu() - cpu0;
 
         progress?.Report("evaluating");
         var rows = new List<ZooModelResult>();
@@ -79,7 +91,8 @@ public static class ZooTraining
         }
         return new ZooMeasurement($"mlp-64-{string.Join("-", s.HiddenWidths)}-10", "digits", s.Models, s.Epochs, s.BatchSize, s.LearningRate, s.Optimizer,
             s.Kernel switch { StackedKernel.BatchedMatMul => "batched-matmul", StackedKernel.SmallGemm => "small-gemm", _ => "gemm-loop" }, threads, togetherSeconds, sequentialSeconds,
-            sequentialSeconds / togetherSeconds, rows.Max(r => Math.Abs(r.DifferencePoints)), rows);
+            sequentialSeconds / togetherSeconds, rows.Max(r => Math.Abs(r.DifferencePoints)), rows)
+        { TogetherCpuSeconds = togetherCpu, SequentialCpuSeconds = sequentialCpu };
     }
 
     private static StackedOptimizer MakeOptimizer(string name) => name == "adam" ? StackedOptimizer.Adam() : StackedOptimizer.Sgd(momentum: 0.9);
