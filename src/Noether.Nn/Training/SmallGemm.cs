@@ -33,12 +33,18 @@ internal static class SmallGemm
         }
     }
 
-    private interface IStep { static abstract Vector<T> Step<T>(Vector<T> s, Vector<T> b, Vector<T> acc) where T : unmanaged, IFloatingPointIeee754<T>; }
+    private interface IStep
+    {
+        static abstract Vector<T> Step<T>(Vector<T> s, Vector<T> b, Vector<T> acc) where T : unmanaged, IFloatingPointIeee754<T>;
+        static abstract T Step<T>(T s, T b, T acc) where T : unmanaged, IFloatingPointIeee754<T>;
+    }
 
     private readonly struct Separate : IStep
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<T> Step<T>(Vector<T> s, Vector<T> b, Vector<T> acc) where T : unmanaged, IFloatingPointIeee754<T> => acc + s * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Step<T>(T s, T b, T acc) where T : unmanaged, IFloatingPointIeee754<T> => acc + s * b;
     }
 
     private readonly struct Fused : IStep
@@ -50,6 +56,8 @@ internal static class SmallGemm
             if (typeof(T) == typeof(double)) return Vector.FusedMultiplyAdd(s.As<T, double>(), b.As<T, double>(), acc.As<T, double>()).As<double, T>();
             return acc + s * b;
         }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Step<T>(T s, T b, T acc) where T : unmanaged, IFloatingPointIeee754<T> => T.FusedMultiplyAdd(s, b, acc);
     }
 
     /// <summary>C[i, :] += Σ_{p0 ≤ p &lt; p1} A[i, p]·B[p, :], the sum built from zero in registers.</summary>
@@ -86,17 +94,13 @@ internal static class SmallGemm
                 for (int p = p0; p < p1; p++) c0 = TStep.Step(new Vector<T>(a[i * rsA + p * csA]), Vector.LoadUnsafe(ref pb, (nuint)(p * n + j)), c0);
                 (Vector.LoadUnsafe(ref row, (nuint)j) + c0).StoreUnsafe(ref row, (nuint)j);
             }
-            if (j == n) continue;
-            // The last columns: one vector's worth, lanes past n left out of the store.
-            Span<T> bt = stackalloc T[v];
-            Vector<T> t = default;
-            for (int p = p0; p < p1; p++)
+            // The last columns, one scalar chain each: the same rounding as a vector lane's.
+            for (; j < n; j++)
             {
-                bt.Clear();
-                for (int q = j; q < n; q++) bt[q - j] = Unsafe.Add(ref pb, p * n + q);
-                t = TStep.Step(new Vector<T>(a[i * rsA + p * csA]), new Vector<T>(bt), t);
+                T t = T.Zero;
+                for (int p = p0; p < p1; p++) t = TStep.Step(a[i * rsA + p * csA], Unsafe.Add(ref pb, p * n + j), t);
+                Unsafe.Add(ref row, j) += t;
             }
-            for (int q = j; q < n; q++) Unsafe.Add(ref row, q) += t[q - j];
         }
     }
 }
