@@ -8,7 +8,7 @@ public class GroupLawTests
 {
     public static TheoryData<string> Groups => new()
     {
-        "trivial", "perm", "pos", "sign", "nonzero", "monomial", "signedperm", "invmonomial", "orthogonal", "gl", "product",
+        "trivial", "perm", "pos", "sign", "nonzero", "monomial", "signedperm", "invmonomial", "orthogonal", "gl", "product", "rotary", "rotaryinterleaved",
     };
 
     internal static Group Make(string name, int n = 5) => name switch
@@ -16,6 +16,7 @@ public class GroupLawTests
         "trivial" => Group.Trivial(n), "perm" => Group.Permutation(n), "pos" => Group.PositiveScaling(n), "sign" => Group.SignFlips(n),
         "nonzero" => Group.NonzeroScaling(n), "monomial" => Group.Monomial(n), "signedperm" => Group.SignedPermutation(n),
         "invmonomial" => Group.InvertibleMonomial(n), "orthogonal" => Group.Orthogonal(n), "gl" => Group.GeneralLinear(n),
+        "rotary" => new ScaledRotationGroup(n, n / 2 - 1, false), "rotaryinterleaved" => new ScaledRotationGroup(n, n / 2, true),
         "product" => new ProductGroup([Group.Monomial(3), Group.Orthogonal(2), Group.Permutation(4)]),
         _ => throw new ArgumentException(name),
     };

@@ -33,6 +33,9 @@ public class ZooFactorTests
             "enc3.0: S_16 ⋉ (R+)^16", "enc3.2: S_16 ⋉ (R+)^16", "up3: GL(12)", "dec2.0: S_12 ⋉ (R+)^12",
             "dec2.2: S_12 ⋉ (R+)^12", "dec1.0: S_8 ⋉ (R+)^8", "dec1.2: S_8 ⋉ (R+)^8"] },
         { "lstm", ["rnn.LSTM: S_12 ⋉ {±1}^12", "rnn.LSTM_1: S_12 ⋉ {±1}^12"] },
+        // Each direction's hidden units are a space of their own: the Reshape that lays them side by side as
+        // [T, 2H] is a channel concatenation, and the head's columns bind each direction's stretch.
+        { "gru", ["rnn.GRU[forward]: S_10 ⋉ {±1}^10", "rnn.GRU[reverse]: S_10 ⋉ {±1}^10"] },
     };
 
     [Theory, MemberData(nameof(Expected))]
@@ -58,6 +61,15 @@ public class ZooFactorTests
             var all = g.Contiguous().ToArray().Concat(wide).ToArray();
             return new Tensor<double>(all, [g.Dim(0) + 64, .. model.Graph.Inputs[k].Shape]);
         }).ToArray();
+    }
+
+    [Fact]
+    public void ADataDependentBranchFixesWhatItTouchesAndSaysSo()
+    {
+        // if_branch: an ONNX If on the input's mean; its condition's ops are opaque, and the branches read the input.
+        var spec = SymmetryDeriver.Derive(OnnxImporter.Load<double>(ZooManifest.PathOf(ZooManifest.Get("if_branch").File)).Graph);
+        Assert.Empty(spec.Factors);
+        Assert.Contains(spec.Notes, n => n.Contains("opaque ONNX op If", StringComparison.Ordinal) || n.Contains("opaque ONNX op ReduceMean", StringComparison.Ordinal));
     }
 
     public static TheoryData<string> Generated() => new(ZooManifest.Models.Where(m => m.Kind == "generated").Select(m => m.Name));

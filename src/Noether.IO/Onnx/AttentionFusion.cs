@@ -23,19 +23,21 @@ namespace Noether.IO;
 /// bias setting, and every intermediate value read only inside the pattern; when any check fails the subgraph is left
 /// as it is.
 /// </summary>
-internal static class AttentionFusion
+internal static partial class AttentionFusion
 {
     private sealed record Match(Node Output, string Input, string Name, AttentionOp Op, HashSet<Node> Removed, Dictionary<string, string> Projections);
 
     /// <summary>The graph with every recognised attention subgraph fused, and its parameters; unchanged when none matches.</summary>
-    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters)
+    /// <param name="knownRotary">Rotary embeddings by fused node name, for tables that cannot be read (write-back's probe).</param>
+    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters,
+        IReadOnlyDictionary<string, RotaryEmbedding>? knownRotary = null)
     {
         var matches = new List<Match>();
         var claimed = new HashSet<Node>();
         foreach (var n in graph.Nodes)
         {
             if (n.Op is not SoftmaxOp) continue;
-            var m = TryMatch(graph, parameters, n);
+            var m = TryMatch(graph, parameters, n) ?? TryMatchRotary(graph, parameters, n, knownRotary);
             if (m is null || m.Removed.Overlaps(claimed)) continue;
             claimed.UnionWith(m.Removed);
             matches.Add(m);

@@ -262,6 +262,21 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
         }
     }
 
+    /// <summary>
+    /// Rotary embedding written out on heads [N, H, S, dk] as x·cos + rot(x)·sin with the tables as initializers:
+    /// rot(x) as Hugging Face's rotate_half (Concat(−x[dk/2:], x[:dk/2]), which the importer fuses back) when the
+    /// pairs are (i, i + dk/2) over the whole head, else as MatMul by the signed permutation.
+    /// </summary>
+    private string Rope(RotaryEmbedding? rope, string x, int s, int dk)
+    {
+        if (rope is null) return x;
+        var (cos, sin, rotate) = rope.Tables(s, dk);
+        string rotated = rope.Pairing == RotaryPairing.Half && rope.Dims == dk
+            ? Op("Concat", [Op("Neg", [Op("Slice", [x, Longs(dk / 2), Longs(dk), Longs(3), Longs(1)])]), Op("Slice", [x, Longs(0), Longs(dk / 2), Longs(3), Longs(1)])], null, Attr("axis", 3L))
+            : Op("MatMul", [x, Initializer(Temp("rotate"), rotate.Cast<T>())]);
+        return Op("Add", [Op("Mul", [x, Initializer(Temp("cos"), cos.Cast<T>())]), Op("Mul", [rotated, Initializer(Temp("sin"), sin.Cast<T>())])]);
+    }
+
     /// <summary>Multi-head attention written out: per-head projections, q·kᵀ/√d (+ causal mask), softmax, ·v, output projection.</summary>
     private void Attention(AttentionOp a, string x, string y)
     {
@@ -273,8 +288,8 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
         }
         string Repeat(string kv) => group == 1 ? kv
             : Op("Reshape", [Op("Expand", [Op("Reshape", [kv, Longs(0, a.KvHeads, 1, s, dk)]), Longs(1, a.KvHeads, group, s, dk)]), Longs(0, a.Heads, s, dk)]);
-        var q = Heads("q_proj", a.Heads);
-        var k = Repeat(Heads("k_proj", a.KvHeads));
+        var q = Rope(a.Rotary, Heads("q_proj", a.Heads), s, dk);
+        var k = Repeat(Rope(a.Rotary, Heads("k_proj", a.KvHeads), s, dk));
         var v = Repeat(Heads("v_proj", a.KvHeads));
         var scores = Op("Mul", [Op("MatMul", [q, Op("Transpose", [k], null, Attr("perm", 0L, 1L, 3L, 2L))]), Scalar(1 / Math.Sqrt(dk))]);
         if (a.Causal)

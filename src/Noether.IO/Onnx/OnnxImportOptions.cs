@@ -41,6 +41,12 @@ public sealed record OnnxImportOptions
     internal IReadOnlyDictionary<string, string> InitializerAliases { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
+    /// Rotary embeddings of fused attention nodes, by node name, used when the cos/sin tables cannot be read because
+    /// write-back's probe copy holds marker values there (see <see cref="OnnxWriteBack"/>).
+    /// </summary>
+    internal IReadOnlyDictionary<string, Nn.Operations.RotaryEmbedding>? KnownRotary { get; init; }
+
+    /// <summary>
     /// Values for graph inputs without a batch axis (a sample rate, a flag), by input name. When the importer asks ONNX
     /// Runtime for the shapes of opaque nodes it feeds these instead of zeros, since a branch may depend on them
     /// (Silero VAD's If on the sample rate). Inputs with a batch axis are always fed ones or zeros.

@@ -83,7 +83,7 @@ public static class OnnxImporter
             var (unpacked, unpackedParameters) = PackedLinearSplit.Apply(converted, convertedParameters);
             var (split, splitParameters) = LinearSplit.Apply(unpacked, unpackedParameters);
             var (hoisted, hoistedParameters) = ScoreScaleHoist.Apply(split, splitParameters);
-            var (attended, attendedParameters) = AttentionFusion.Apply(hoisted, hoistedParameters);
+            var (attended, attendedParameters) = AttentionFusion.Apply(hoisted, hoistedParameters, options.KnownRotary);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
             var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));

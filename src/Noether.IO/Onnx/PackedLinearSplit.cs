@@ -8,7 +8,7 @@ namespace Noether.IO;
 /// Post-import rewrite for a packed projection unpacked by a reshape and a transpose (timm's ViT:
 /// <c>qkv(x).reshape(B, N, 3, H, dk).permute(2, 0, 3, 1, 4).unbind(0)</c>, per sample
 /// <c>Linear → Reshape[N,3,H,dk] → Transpose[1,2,0,3] → Slice[i:i+1] on axis 0 → Reshape[H,N,dk]</c> or
-/// <c>Gather(axis 0, i)</c>). The reshape splits the output features into P packs (its first axis after the leading
+/// <c>Gather(axis 0, i)</c>; an einsum over the unpacked axes picks straight from the reshape, without the transpose). The reshape splits the output features into P packs (its first axis after the leading
 /// ones); each pick of pack i becomes its own Linear holding rows [i·F/P, (i+1)·F/P) of the weight and bias, then the
 /// reshape and transpose without the pack axis — the form <see cref="AttentionFusion"/> reads. The new Linear is
 /// named <c>{linear}.{i}</c>; the pick keeps its name, so readers need no renaming. Every intermediate value must
@@ -30,8 +30,8 @@ internal static class PackedLinearSplit
             var packed = ((ReshapeOp)reshape.Op).Shape;
             int lead = inner.Length - 1, packs = packed[lead], width = linear.Out / packs;
             int[] heads = [.. packed[..lead], .. packed[(lead + 1)..]];
-            int at = Array.IndexOf(((TransposeOp)transpose.Op).Permutation, lead);
-            int[] perm = ((TransposeOp)transpose.Op).Permutation.Where(p => p != lead).Select(p => p > lead ? p - 1 : p).ToArray();
+            var permutation = transpose is { Op: TransposeOp t } ? t.Permutation : Enumerable.Range(0, packed.Length).ToArray();
+            int[] perm = permutation.Where(p => p != lead).Select(p => p > lead ? p - 1 : p).ToArray();
             var parts = new List<Node>();
             foreach (var (index, last, inside) in picks)
             {
@@ -46,7 +46,7 @@ internal static class PackedLinearSplit
                 removed.UnionWith(inside);
             }
             removed.Add(reshape);
-            removed.Add(transpose);
+            if (transpose is not null) removed.Add(transpose);
             moved.Remove($"{n.Name}.weight");
             moved.Remove($"{n.Name}.bias");
             replaced[n] = parts;
@@ -63,7 +63,7 @@ internal static class PackedLinearSplit
     }
 
     /// <summary>The reshape, the transpose and each pick (pack index, its last node, its nodes), or null.</summary>
-    private static (Node Reshape, Node Transpose, List<(int Index, Node Last, Node[] Inside)> Picks)? TryMatch(Graph g, Node linear)
+    private static (Node Reshape, Node? Transpose, List<(int Index, Node Last, Node[] Inside)> Picks)? TryMatch(Graph g, Node linear)
     {
         var shape = g.ShapeOf(linear.Name);
         int lead = shape.Length - 1, features = shape[lead];
@@ -71,11 +71,13 @@ internal static class PackedLinearSplit
         if (r.Shape.Length < lead + 2 || !r.Shape[..lead].SequenceEqual(shape[..lead]) || Shapes.Size(r.Shape[lead..]) != features) return null;
         int packs = r.Shape[lead];
         if (packs < 2) return null;
-        if (Sole(g, reshape.Name) is not { Op: TransposeOp t } transpose) return null;
-        int at = Array.IndexOf(t.Permutation, lead);
-        var unpacked = g.ShapeOf(transpose.Name).Where((_, i) => i != at).ToArray();
-        var readers = g.Consumers(transpose.Name);
-        if (readers.Count == 0 || g.Outputs.Contains(transpose.Name)) return null;
+        // The transpose is optional: an einsum over the unpacked axes picks the packs straight from the reshape.
+        var transpose = Sole(g, reshape.Name) is { Op: TransposeOp } only ? only : null;
+        var picked = transpose ?? reshape;
+        int at = transpose is { Op: TransposeOp t } ? Array.IndexOf(t.Permutation, lead) : lead;
+        var unpacked = g.ShapeOf(picked.Name).Where((_, i) => i != at).ToArray();
+        var readers = g.Consumers(picked.Name);
+        if (readers.Count == 0 || g.Outputs.Contains(picked.Name)) return null;
         var picks = new List<(int, Node, Node[])>();
         foreach (var reader in readers)
         {

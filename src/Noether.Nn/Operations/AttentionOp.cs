@@ -7,8 +7,9 @@ namespace Noether.Nn.Operations;
 /// Multi-head self-attention on [N, S, D] with optional causal mask and grouped-query K/V heads
 /// (<see cref="KvHeads"/> divides <see cref="Heads"/>; each K/V head serves Heads/KvHeads query heads).
 /// Parameters: q_proj [H·dk, D], k_proj and v_proj [KvH·dk, D], o_proj [D, H·dk], each with optional bias.
+/// With <see cref="Rotary"/>, queries and keys are rotated per position (RoPE, positions 0..S−1) after projection.
 /// </summary>
-public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal = false, bool Bias = true) : Op
+public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal = false, bool Bias = true, RotaryEmbedding? Rotary = null) : Op
 {
     /// <summary>Per-head dimension d_k = Model / Heads.</summary>
     public int HeadDim => Model / Heads;
@@ -40,6 +41,7 @@ public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal 
         if (s[1] != Model) throw new ShapeMismatchException(Kind, $"expects model width {Model}", s);
         if (Heads < 1 || Model % Heads != 0 || KvHeads < 1 || Heads % KvHeads != 0)
             throw new ArgumentException($"Attention: heads {Heads} must divide model width {Model} and be a multiple of kv heads {KvHeads}");
+        Rotary?.Validate(HeadDim);
         return s;
     }
 
@@ -57,6 +59,14 @@ public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal 
         var q = Split(Project("q_proj", x), Heads);
         var k = Split(Project("k_proj", x), KvHeads);
         var v = Split(Project("v_proj", x), KvHeads);
+        if (Rotary is { } rope)
+        {
+            var (cos, sin, rotate) = rope.Tables(s, dk);
+            var (cs, sn, rot) = (Variable<T>.Constant(cos.Cast<T>()), Variable<T>.Constant(sin.Cast<T>()), Variable<T>.Constant(rotate.Cast<T>()));
+            Variable<T> Rope(Variable<T> h) => h * cs + Ops.MatMul(h, rot) * sn;
+            q = Rope(q);
+            k = Rope(k);
+        }
         if (group > 1)
         {
             // Each K/V head serves `group` consecutive query heads.
@@ -75,5 +85,5 @@ public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal 
         return Project("o_proj", merged);
     }
 
-    public override string Describe() => $"Attention(d {Model}, heads {Heads}, kv heads {KvHeads}{(Causal ? ", causal" : "")}{(Bias ? "" : ", no bias")})";
+    public override string Describe() => $"Attention(d {Model}, heads {Heads}, kv heads {KvHeads}{(Causal ? ", causal" : "")}{(Bias ? "" : ", no bias")}{(Rotary is { } r ? $", {r}" : "")})";
 }

@@ -17,7 +17,7 @@ public sealed record CanonicalStep(string Factor, string Action);
 /// brought to reduced row-echelon form (their first covariant block's leading n×n block becomes I).
 /// The result is idempotent and invariant on orbits, and computes the same function.
 /// </summary>
-public static class Canonicalizer
+public static partial class Canonicalizer
 {
     /// <summary>Canonical weights and a log of what each factor did (the input is not changed).</summary>
     public static (Model<T> Model, IReadOnlyList<CanonicalStep> Steps) Canonicalize<T>(Model<T> model, WeightSpaceSpec spec)
@@ -62,13 +62,13 @@ public static class Canonicalizer
             .Concat(f.InvariantKey is { } k ? [k.Left, k.Right] : Array.Empty<string>())).ToArray();
         var work = new ParameterWork((name, allocate) => ParameterWork.Promote(model[name], allocate), finish, touched);
         var steps = new List<CanonicalStep>();
-        var linearParameters = spec.Factors.Where(f => f.Group is GeneralLinearGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
+        var linearParameters = spec.Factors.Where(f => f.Group is GeneralLinearGroup or ScaledRotationGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
         var movedElsewhere = MovedElsewhere(spec);
         for (int i = 0; i < ordered.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
             var factor = ordered[i];
-            bool sharesWithLinear = factor.Group is not GeneralLinearGroup && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
+            bool sharesWithLinear = factor.Group is not (GeneralLinearGroup or ScaledRotationGroup) && factor.Bindings.Any(b => linearParameters.Contains(b.Parameter) && b.Rule != AxisRule.Contravariant)
                 && !Incoming(factor, null, linearParameters).Any(b => !linearParameters.Contains(b.Parameter));
             var action = factor.Group switch
             {
@@ -76,17 +76,32 @@ public static class Canonicalizer
                 _ when sharesWithLinear => "left as is: its incoming weights are also moved by GL(n) factors, so no invariant sort key exists",
                 MonomialGroup or ChannelGroup => Monomial(work, factor, linearParameters),
                 GeneralLinearGroup => Linear(work, factor),
+                ScaledRotationGroup r => ScaledRotation(work, factor, r),
                 OrthogonalGroup => Orthogonal(work, factor, movedElsewhere),
                 _ => $"left as is: no canonical form for {factor.Group.Name}",
             };
-            // An early GL factor canonicalised invariantly fixes its rows for good: others may sort by them.
-            if (i < early.Count && action.StartsWith("rows whitened", StringComparison.Ordinal))
-                linearParameters.ExceptWith(factor.Bindings.Select(b => b.Parameter));
+            // A GL factor canonicalised invariantly (early, or after every factor that moves its rows: a transposed
+            // conv behind ReLU units) fixes its weights for good: later factors may scale and sort by them, unless
+            // a GL factor still to come moves them too.
+            if (action.StartsWith("rows whitened", StringComparison.Ordinal) && (i < early.Count || RowsFixedBefore(spec, factor, ordered, i)))
+            {
+                var pending = ordered.Skip(i + 1).Where(f => f.Group is GeneralLinearGroup).SelectMany(f => f.Bindings.Select(b => b.Parameter)).ToHashSet();
+                linearParameters.ExceptWith(factor.Bindings.Select(b => b.Parameter).Where(p => !pending.Contains(p)));
+            }
             work.EndStep(i);
             steps.Add(new CanonicalStep(factor.Name, action));
             progress?.Report((i + 1.0) / spec.Factors.Count);
         }
         return steps;
+    }
+
+    /// <summary>Whether every other factor that binds the GL factor's first covariant weight comes before it in <paramref name="ordered"/>.</summary>
+    private static bool RowsFixedBefore(WeightSpaceSpec spec, SymmetryFactor f, List<SymmetryFactor> ordered, int index)
+    {
+        var covariant = f.Bindings.FirstOrDefault(b => b.Rule == AxisRule.Covariant)?.Parameter;
+        if (covariant is null) return false;
+        return spec.Factors.Where(o => !ReferenceEquals(o, f) && o.Bindings.Any(b => b.Parameter == covariant))
+            .All(o => ordered.IndexOf(o) < index);
     }
 
     /// <summary>Whether every other factor that binds the GL factor's first covariant weight is a pure permutation group.</summary>

@@ -9,7 +9,8 @@ public static partial class SymmetryDeriver
     /// <summary>
     /// The internal symmetries of multi-head attention: permutations of K/V heads (each carrying its group of query
     /// heads), permutations of query heads within a group, and per K/V head GL(d_k) on (W_Q, W_K) — W_Q ← A·W_Q,
-    /// W_K ← A^{−T}·W_K — and GL(d_k) on (W_V, W_O) — W_V ← A·W_V, W_O ← W_O·A^{−1}.
+    /// W_K ← A^{−T}·W_K; with rotary embeddings only the A that commute with the position rotations, a scaled rotation
+    /// per rotated pair (<see cref="ScaledRotationGroup"/>) — and GL(d_k) on (W_V, W_O) — W_V ← A·W_V, W_O ← W_O·A^{−1}.
     /// </summary>
     private static IEnumerable<SymmetryFactor> AttentionFactors(string node, AttentionOp at)
     {
@@ -52,8 +53,12 @@ public static partial class SymmetryDeriver
             }
             var qk = Enumerable.Range(0, group).SelectMany(h => WithBias("q_proj", q0 + h * dk, dk, 1, AxisRule.Covariant))
                 .Concat(WithBias("k_proj", j * dk, dk, 1, AxisRule.Contravariant)).ToArray();
-            yield return new SymmetryFactor($"{node}.kv{j}.qk", dk, Group.GeneralLinear(dk), single, qk,
-                [$"{node}: scores q·k are invariant under q ← A q, k ← A^(−T) k for K/V head {j}"]);
+            yield return at.Rotary is { } rope
+                ? new SymmetryFactor($"{node}.kv{j}.qk", dk, new ScaledRotationGroup(dk, rope.Pairs, rope.Pairing == RotaryPairing.Interleaved), single, qk,
+                    [$"{node}: with rotary embeddings q·k at positions p, p′ is qᵀ R(p′−p) k per pair, invariant under q ← A q, k ← A^(−T) k "
+                        + $"exactly when A commutes with the rotations: a scaled rotation s·R(φ) per pair{(rope.Dims < dk ? ", GL on the unrotated coordinates" : "")}, for K/V head {j}"])
+                : new SymmetryFactor($"{node}.kv{j}.qk", dk, Group.GeneralLinear(dk), single, qk,
+                    [$"{node}: scores q·k are invariant under q ← A q, k ← A^(−T) k for K/V head {j}"]);
             var vo = WithBias("v_proj", j * dk, dk, 1, AxisRule.Covariant)
                 .Concat(Enumerable.Range(0, group).Select(h => B("o_proj.weight", 1, q0 + h * dk, dk, 1, AxisRule.Contravariant))).ToArray();
             yield return new SymmetryFactor($"{node}.kv{j}.vo", dk, Group.GeneralLinear(dk), single, vo,

@@ -61,12 +61,14 @@ public static partial class SymmetryDeriver
         /// <summary>Fixes the parts of every concatenation <paramref name="node"/> reads in a way no rule splits.</summary>
         private void FixConcatsReadBy(Node node, bool bindsFirstInput)
         {
-            for (int k = bindsFirstInput ? 1 : 0; k < node.Inputs.Count; k++) FixConcat(node.Inputs[k], $"{node.Name} ({node.Op.Kind}) reads the channel concatenation '{node.Inputs[k]}' as a whole");
+            for (int k = bindsFirstInput ? 1 : 0; k < node.Inputs.Count; k++)
+                if (_concats.ContainsKey(node.Inputs[k])) FixConcat(node.Inputs[k], $"{node.Name} ({node.Op.Kind}) reads the channel concatenation '{node.Inputs[k]}' as a whole");
         }
 
-        /// <summary>Restricts the parts of a concatenation to the identity (no-op for other values).</summary>
+        /// <summary>Restricts the parts of a concatenation or direction stack to the identity (no-op for other values).</summary>
         public void FixConcat(string value, string reason)
         {
+            if (_stacked.TryGetValue(value, out var s)) foreach (var p in s.Parts) Constrain(p, null, reason);
             if (!_concats.TryGetValue(value, out var c)) return;
             foreach (var p in c.Parts) Constrain(p.Value, null, reason);
         }

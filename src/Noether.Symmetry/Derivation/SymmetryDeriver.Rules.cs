@@ -12,10 +12,24 @@ public static partial class SymmetryDeriver
         /// <summary>Applies the symmetry rule of one op: declare its output's channels, link spaces, constrain, bind parameters.</summary>
         public void Visit(Node node)
         {
+            if (VisitDirectionMerge(node)) return;
+            string first = node.Inputs[0];
+            bool carriesConcat = MayCarry(node) && _concats.ContainsKey(first), carriesStack = MayCarry(node) && _stacked.ContainsKey(first);
             // Readers that bind their first input's channel axis split a concatenation into its parts; a concatenation
-            // of concatenations flattens them; every other reader fixes the parts.
+            // of concatenations flattens them; ops that move other axes pass it on; every other reader fixes the parts.
             if (node.Op is not ConcatOp)
-                FixConcatsReadBy(node, bindsFirstInput: node.Op is LinearOp or Conv2dOp { Options.Groups: 1 } or ConvTranspose2dOp { Options.Groups: 1 });
+                FixConcatsReadBy(node, bindsFirstInput: carriesConcat
+                    || node.Op is LinearOp or Conv2dOp { Options.Groups: 1 } or ConvTranspose2dOp { Options.Groups: 1 } or LstmOp or GruOp);
+            // A direction stack is read as one value (its directions share an element) unless an op passes it on.
+            for (int k = carriesStack ? 1 : 0; k < node.Inputs.Count; k++) LinkDirections(node.Inputs[k]);
+            VisitRule(node);
+            if (carriesConcat) CarryConcat(node);
+            if (carriesStack) CarryStack(node);
+        }
+
+        /// <summary>The rule of the op itself, once concatenations and direction stacks among its inputs are settled.</summary>
+        private void VisitRule(Node node)
+        {
             if (VisitOpaque(node) || VisitPrimitive(node) || VisitRecurrent(node)) return;
             string o = node.Name, x = node.Inputs[0];
             var outShape = graph.ShapeOf(o);

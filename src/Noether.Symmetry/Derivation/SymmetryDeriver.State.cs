@@ -86,7 +86,11 @@ public static partial class SymmetryDeriver
             var message = $"node '{node.Name}' ({node.Op.Kind}): {why}; the spaces it touches are restricted to the identity";
             if (options.Strict) throw new UnsupportedGraphException($"Symmetry derivation: {message}");
             _notes.Add(message);
-            foreach (var v in node.Inputs.Append(node.Name)) Constrain(v, null, $"{node.Name} ({node.Op.Kind}) is not understood");
+            foreach (var v in node.Inputs.Append(node.Name))
+            {
+                Constrain(v, null, $"{node.Name} ({node.Op.Kind}) is not understood");
+                FixConcat(v, $"{node.Name} ({node.Op.Kind}) is not understood");
+            }
         }
     }
 }
