@@ -9,7 +9,7 @@ public enum StackedKernel
     BatchedMatMul,
     /// <summary>
     /// A register-blocked kernel per model for these small products (rows of C built as Σ_p A[i, p]·B[p, :]), no
-    /// packing; sums in another order than the packed GEMM, so results agree with sequential training to rounding.
+    /// packing; each element summed in the packed GEMM's order, so results are bit-identical to it. The fastest here.
     /// </summary>
     SmallGemm,
 }

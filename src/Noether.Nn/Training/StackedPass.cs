@@ -8,7 +8,7 @@ namespace Noether.Nn.Training;
 /// <summary>
 /// Forward and backward buffers of K stacked models for one mini-batch size, and the pass over a range of models.
 /// Every buffer is laid out [K, rows, width], so a range of models is one contiguous slice. Linear layers multiply
-/// per model with the operands the sequential trainer's autodiff uses (so results agree to rounding); ReLU and leaky ReLU
+/// per model with the operands and summation order the sequential trainer's autodiff uses (bit-identical results); ReLU and leaky ReLU
 /// run the SIMD kernels of their ops over the whole range, other activations their own autodiff per model.
 /// </summary>
 internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<T>
