@@ -59,4 +59,22 @@ public class AsymmetricSymmetryTests
             Assert.True(diff > 1e-3, $"asymmetric {family}/{kind}: element {t} changed the function by only {diff:E2}");
         }
     }
+
+    [Fact]
+    public void TeleportationAndNormFoldingRefuseWAsymmetricLayers()
+    {
+        var standard = Builders.Mlp(5, [6, 6], 3, Activation.LeakyRelu(0.1));
+        var asym = new Asymmetry(AsymmetryKind.W, FrozenPerRow: 2, Seed: 1).Apply(standard);
+        Assert.NotEmpty(Noether.Symmetry.Teleportation.TeleportPairFinder.Find(standard).Pairs);
+        var search = Noether.Symmetry.Teleportation.TeleportPairFinder.Find(asym);
+        Assert.Empty(search.Pairs);
+        Assert.Contains(search.Rejected, r => r.Contains("W-asymmetric"));
+
+        var b = new GraphBuilder("rms");
+        var x = b.Input("x", 4);
+        var h = b.Add(new LinearOp(4, 4, Frozen: new FrozenWeights(1, 1, 2)), "fc", b.RmsNorm(x, "norm"));
+        var model = Models.Randomised(b.Build(h), 3);
+        var e = Assert.Throws<NotSupportedException>(() => Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(model));
+        Assert.Contains("W-asymmetric", e.Message);
+    }
 }

@@ -23,6 +23,11 @@ public static class DataLaws
         var input = graph.Inputs[0].Name;
         var reader = graph.Consumers(input).ToList();
         if (reader.Count == 1 && reader[0].Op is FlattenOp) reader = graph.Consumers(reader[0].Name).ToList();
+        if (reader.Count == 1 && reader[0].Op is LinearOp { Frozen: not null })
+        {
+            why = $"the input's reader '{reader[0].Name}' is W-asymmetric (frozen entries get no gradient): no constant-input law";
+            return null;
+        }
         if (reader.Count != 1 || reader[0].Op is not LinearOp lin)
         {
             why = $"the input '{input}' is not read by a single Linear layer: no constant-input law";

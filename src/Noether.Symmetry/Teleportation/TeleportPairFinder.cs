@@ -37,6 +37,7 @@ public static class TeleportPairFinder
         if (!InvertibleActivations.TryGetInverse(act.Function, out var inverse, out var why)) return why;
         var inner = graph.Producer(node.Inputs[0]);
         if (inner?.Op is not LinearOp innerOp) return $"its input '{node.Inputs[0]}' is not produced by a Linear layer";
+        if (innerOp.Frozen is not null) return $"'{inner.Name}' is W-asymmetric: its frozen entries admit no change of basis";
         if (graph.ShapeOf(inner.Inputs[0]).Length != 1)
             return $"'{inner.Name}' reads '{inner.Inputs[0]}' of per-sample shape {Noether.Tensors.Shapes.Format(graph.ShapeOf(inner.Inputs[0]))}, not a vector";
         if (graph.Consumers(inner.Name).Count != 1 || graph.Outputs.Contains(inner.Name))
@@ -44,7 +45,8 @@ public static class TeleportPairFinder
         var readers = graph.Consumers(node.Name);
         if (readers.Count != 1 || graph.Outputs.Contains(node.Name))
             return $"its output is read by {readers.Count} node(s){(graph.Outputs.Contains(node.Name) ? " and is a graph output" : "")}, not by one Linear layer only";
-        if (readers[0].Op is not LinearOp) return $"its output is read by '{readers[0].Name}' ({readers[0].Op.Kind}), not by a Linear layer";
+        if (readers[0].Op is not LinearOp outerOp) return $"its output is read by '{readers[0].Name}' ({readers[0].Op.Kind}), not by a Linear layer";
+        if (outerOp.Frozen is not null) return $"'{readers[0].Name}' is W-asymmetric: its frozen entries admit no change of basis";
         pair = new TeleportPair(inner.Name, node.Name, readers[0].Name, act.Function, inverse, innerOp.Out);
         return null;
     }

@@ -41,6 +41,8 @@ public static class NormFolding
         {
             switch (reader.Op)
             {
+                case LinearOp { Frozen: not null }:
+                    throw new NotSupportedException($"Cannot fold the gain of RMS norm '{norm}': its reader '{reader.Name}' is W-asymmetric (its frozen entries cannot absorb a scale)");
                 case LinearOp:
                     parameters[$"{reader.Name}.weight"] = parameters[$"{reader.Name}.weight"] * gamma; // column j × γ_j
                     break;
