@@ -57,23 +57,5 @@ for kind in none w sigma; do
   done
 done
 
-echo; echo "Barriers (mean ± sd over $PAIRS pairs):"
-python3 - <<'PY'
-import csv, statistics as st
-rows = list(csv.DictReader(open("results/barriers.csv")))
-print("| setting | loss barrier | accuracy barrier | endpoint accuracy | per pair (loss) |")
-print("|---|---|---|---|---|")
-for s in ["none/none", "none/weight", "sigma/none", "w/none"]:
-    r = [x for x in rows if x["setting"] == s]
-    if not r: continue
-    lb = [float(x["loss_barrier"]) for x in r]; ab = [float(x["accuracy_barrier"]) for x in r]
-    acc = [float(x["acc_a"]) for x in r] + [float(x["acc_b"]) for x in r]
-    sd = lambda v: st.stdev(v) if len(v) > 1 else 0.0
-    name = {"none/none": "standard, unaligned", "none/weight": "standard, weight-aligned", "sigma/none": "σ-asymmetric, unaligned", "w/none": "W-asymmetric, unaligned"}[s]
-    print(f"| {name} | {st.mean(lb):.4f} ± {sd(lb):.4f} | {100*st.mean(ab):.2f} % ± {100*sd(ab):.2f} | {100*st.mean(acc):.2f} % | {', '.join(f'{v:.4f}' for v in lb)} |")
-rows = list(csv.DictReader(open("results/mli.csv")))
-print(); print("| model | monotonic runs | largest rise (mean) |"); print("|---|---|---|")
-for k, name in [("none", "standard"), ("w", "W-asymmetric"), ("sigma", "σ-asymmetric")]:
-    r = [x for x in rows if x["kind"] == k]
-    if r: print(f"| {name} | {sum(x['monotonic'] == 'true' for x in r)} / {len(r)} | {st.mean(float(x['largest_rise']) for x in r):.4f} |")
-PY
+echo
+python3 summarise.py
