@@ -29,5 +29,5 @@ done
 echo "| model | monotonic runs | largest rise, mean | test accuracy, mean |"
 echo "|---|---|---|---|"
 for kind in none w; do
-  awk -F, -v k="\"$kind\"" '$1 == k { n++; m += ($3 == "true"); r += $4; a += $7 } END { printf "| %s | %d / %d | %.5f | %.2f %% |\n", k, m, n, r / n, 100 * a / n }' results/mli_lr.csv
+  awk -F, -v k="\"$kind\"" -v name="$kind" '$1 == k { n++; m += ($3 == "true"); r += $4; a += $7 } END { printf "| %s | %d / %d | %.5f | %.2f %% |\n", name, m, n, r / n, 100 * a / n }' results/mli_lr.csv
 done
