@@ -202,6 +202,9 @@ public class ModelBatchTests
         Assert.DoesNotContain('\n', e.Message);
         var cnn = Assert.Throws<NotSupportedException>(() => new ModelBatch<float>(Builders.SmallCnn([1, 8, 8], [4], 10), Seeds));
         Assert.Contains("input of shape [features]", cnn.Message);
+        var asym = new Asymmetry(AsymmetryKind.W, FrozenPerRow: 2).Apply(Builders.Mlp(64, [16], 10));
+        var w = Assert.Throws<NotSupportedException>(() => new ModelBatch<float>(asym, Seeds));
+        Assert.Contains("node 'layers.0' is a W-asymmetric Linear", w.Message);
     }
 
     [Fact]

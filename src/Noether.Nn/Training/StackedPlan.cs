@@ -48,6 +48,7 @@ internal sealed class StackedPlan
                 : throw new NotSupportedException($"{head}: node '{node.Name}' ({node.Op.Kind}) has per-sample shape {Noether.Tensors.Shapes.Format(graph.ShapeOf(node.Name))}, not [features]");
             nodes.Add(node.Op switch
             {
+                LinearOp { Frozen: not null } => throw new NotSupportedException($"{head}: node '{node.Name}' is a W-asymmetric Linear (frozen entries), which it cannot train; use Trainer.Fit"),
                 LinearOp l => new StackedNode(node.Name, width, l, null),
                 ActivationOp a => new StackedNode(node.Name, width, null, a.Function),
                 _ => throw new NotSupportedException($"{head}: node '{node.Name}' is {node.Op.Kind} ({node.Op.Describe()}), which it cannot train"),
