@@ -50,12 +50,30 @@ public static class Executor
         => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng);
 
     /// <summary>
+    /// As <see cref="Forward{T}(Model{T}, IReadOnlyList{Tensor{T}}, bool, Rng?)"/>, but with <paramref name="fuse"/> a Linear
+    /// node whose only reader is a ReLU activation runs as one fused node (bias and ReLU in one pass, the ReLU's
+    /// gradient read from its output), and at inference without gradients (<c>training</c> false under
+    /// <see cref="GradMode.NoGrad"/>) a Conv2d → BatchNorm (→ ReLU) chain runs as one convolution with the
+    /// normalisation folded into its weights and bias. Values inside a chain are then absent from
+    /// <see cref="ForwardPass{T}.Values"/>; outputs and gradients are unchanged up to rounding. For training and
+    /// inference loops (<see cref="Model{T}.Predict"/>).
+    /// </summary>
+    public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Tensor<T>> inputs, bool training, Rng? rng, bool fuse)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng, null, fuse);
+
+    /// <summary>
     /// Runs every node in order on input variables (so gradients can flow into the inputs). Parameters come from the
     /// model unless <paramref name="parameterOverrides"/> supplies a variable for them (e.g. transformed weights whose
     /// gradient is wanted).
     /// </summary>
     public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Variable<T>> inputs, bool training, Rng? rng = null,
         IReadOnlyDictionary<string, Variable<T>>? parameterOverrides = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Forward(model, inputs, training, rng, parameterOverrides, fuse: false);
+
+    internal static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Variable<T>> inputs, bool training, Rng? rng,
+        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides, bool fuse)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = model.Graph;
@@ -84,11 +102,18 @@ public static class Executor
                 : p.Trainable ? Variable<T>.Parameter(model[p.Name], p.Name) : Variable<T>.Constant(model[p.Name], p.Name);
         var buffers = new Dictionary<string, Tensor<T>>();
         rng ??= new Rng(0);
+        var plan = fuse ? FusionPlan.For(g, inference: !training && !GradMode.IsEnabled) : null;
         foreach (var node in g.Nodes)
         {
-            var context = new OpContext<T>(node.Name, parameters, training, rng, (name, value) => buffers[name] = value);
+            if (plan is not null && plan.Absorbed.Contains(node.Name)) continue;
+            OpContext<T> Context(string name) => new(name, parameters, training, rng, (n, value) => buffers[n] = value);
+            if (plan is not null && plan.Chains.TryGetValue(node.Name, out var chain))
+            {
+                values[node.Name] = FusedKernels.Run(chain, values[chain.Head.Inputs[0]], Context);
+                continue;
+            }
             var args = node.Inputs.Select(n => values[n]).ToArray();
-            values[node.Name] = node.Op.Forward(context, args);
+            values[node.Name] = node.Op.Forward(Context(node.Name), args);
         }
         return new ForwardPass<T>(g.Outputs.Select(o => values[o]).ToArray(), values, parameters.Where(kv => kv.Value.RequiresGrad).ToDictionary(), buffers);
     }

@@ -26,7 +26,20 @@ public sealed record LinearOp(int In, int Out, bool Bias = true) : Op
         var r = (int[])s.Clone(); r[^1] = Out; return r;
     }
 
-    public override Variable<T> Forward<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x)
+    public override Variable<T> Forward<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x) => Forward(c, x[0], FusedActivation.None);
+
+    /// <summary>
+    /// The forward pass with an activation fused into the bias pass (the executor's fusion of Linear → ReLU).
+    /// Rank-2 inputs [N, In] run as one <see cref="Ops.Linear{T}"/> node; other ranks as MatMul + Add (+ ReLU).
+    /// </summary>
+    internal Variable<T> Forward<T>(OpContext<T> c, Variable<T> input, FusedActivation activation) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (input.Value.Rank == 2) return Ops.Linear(input, c.Parameter("weight"), Bias ? c.Parameter("bias") : null, activation);
+        var y = Unfused(c, [input]);
+        return activation == FusedActivation.Relu ? Ops.Relu(y) : y;
+    }
+
+    private Variable<T> Unfused<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var y = Ops.MatMul(x[0].Value.Rank == 1 ? Ops.Reshape(x[0], 1, -1) : x[0], Ops.Transpose(c.Parameter("weight")));
         return Bias ? y + c.Parameter("bias") : y;

@@ -14,7 +14,7 @@ public static class Losses
             throw new ShapeMismatchException("CrossEntropy", "needs logits [N, C] and N labels", logits.Value.ShapeArray(), [labels.Length]);
         int classes = logits.Value.Dim(1);
         foreach (var l in labels) if ((uint)l >= (uint)classes) throw new ArgumentException($"CrossEntropy: label {l} outside [0, {classes})");
-        return -Ops.Mean(Ops.PickColumns(Ops.LogSoftmax(logits, -1), labels));
+        return Ops.SoftmaxCrossEntropy(logits, labels); // one fused node: −mean(log softmax at the labels)
     }
 
     /// <summary>Mean squared error over all elements.</summary>
