@@ -109,7 +109,7 @@ public static class Executor
             OpContext<T> Context(string name) => new(name, parameters, training, rng, (n, value) => buffers[n] = value);
             if (plan is not null && plan.Chains.TryGetValue(node.Name, out var chain))
             {
-                values[node.Name] = FusedKernels.Run(chain, values[chain.Head.Inputs[0]], Context);
+                values[node.Name] = FusedKernels.Run(chain, n => values[n], Context);
                 continue;
             }
             var args = node.Inputs.Select(n => values[n]).ToArray();

@@ -8,9 +8,11 @@ namespace Noether.Nn;
 /// <summary>Runs a <see cref="FusedChain"/>: Linear (+ ReLU) through <see cref="Ops.Linear{T}"/>, Conv2d → BatchNorm (→ ReLU) folded.</summary>
 internal static class FusedKernels
 {
-    public static Variable<T> Run<T>(FusedChain chain, Variable<T> input, Func<string, OpContext<T>> context) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Variable<T> Run<T>(FusedChain chain, Func<string, Variable<T>> value, Func<string, OpContext<T>> context) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var act = chain.Relu is null ? FusedActivation.None : FusedActivation.Relu;
+        var input = value(chain.Head.Inputs[0]);
+        if (chain.Head.Op is AddOp) return Variable<T>.Constant(AddRelu(input.Value, value(chain.Head.Inputs[1]).Value));
         if (chain.Head.Op is LinearOp linear) return linear.Forward(context(chain.Head.Name), input, act);
         var conv = (Conv2dOp)chain.Head.Op;
         var bn = (BatchNormOp)chain.Norm!.Op;
@@ -18,6 +20,17 @@ internal static class FusedKernels
         var (w, b) = FoldBatchNorm(cc.Parameter("weight").Value, conv.Bias ? cc.Parameter("bias").Value : null,
             nc.Parameter("weight").Value, nc.Parameter("bias").Value, nc.Parameter("running_mean").Value, nc.Parameter("running_var").Value, bn.Eps);
         return Variable<T>.Constant(Convolution.Conv2d(input.Value, w, b, conv.Options, relu: act == FusedActivation.Relu));
+    }
+
+    /// <summary>max(a + b, 0) in one pass (inference: no gradient).</summary>
+    internal static Tensor<T> AddRelu<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Shapes.Equal(a.Shape, b.Shape)) return (a + b).Relu();
+        var y = Tensor<T>.Zeros(a.ShapeArray()); // from the arena when one is active
+        var ys = y.Span;
+        System.Numerics.Tensors.TensorPrimitives.Add(a.Contiguous().Span, b.Contiguous().Span, ys);
+        Noether.Tensors.Kernels.SimdKernels.Relu<T>(ys, ys);
+        return y;
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using Noether.Nn.Operations;
 namespace Noether.Nn;
 
 /// <summary>A chain of nodes the executor runs as one fused kernel; <see cref="Last"/> names the value it produces.</summary>
-/// <param name="Head">The Linear or Conv2d node that starts the chain.</param>
+/// <param name="Head">The Linear, Conv2d or (at inference) residual Add node that starts the chain.</param>
 /// <param name="Norm">The inference BatchNorm folded into a Conv2d, or null.</param>
 /// <param name="Relu">The ReLU applied in the same pass, or null.</param>
 internal sealed record FusedChain(Node Head, Node? Norm, Node? Relu)
@@ -15,7 +15,7 @@ internal sealed record FusedChain(Node Head, Node? Norm, Node? Relu)
 
 /// <summary>
 /// The fusions the executor may apply to a graph: Linear → ReLU (training and inference), and at inference
-/// Conv2d → BatchNorm (folded into the convolution's weights and bias) → ReLU. A node is absorbed into a chain only
+/// Conv2d → BatchNorm (folded into the convolution's weights and bias) → ReLU and residual Add → ReLU. A node is absorbed into a chain only
 /// when the chain's next node is its single reader and it is not a graph output, so no other node sees the
 /// difference; fused values that are not the chain's last are absent from the forward pass's values.
 /// </summary>
@@ -56,6 +56,11 @@ internal sealed class FusionPlan
         foreach (var node in g.Nodes)
         {
             if (node.Op is LinearOp)
+            {
+                var next = SoleReader(node);
+                if (IsRelu(next)) chains[next!.Name] = new FusedChain(node, null, next);
+            }
+            else if (inference && node.Op is AddOp)
             {
                 var next = SoleReader(node);
                 if (IsRelu(next)) chains[next!.Name] = new FusedChain(node, null, next);

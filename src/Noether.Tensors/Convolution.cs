@@ -6,6 +6,8 @@ namespace Noether.Tensors;
 /// <summary>2-D convolution (NCHW) as im2col + GEMM, with stride, padding, dilation and groups, and its gradients.</summary>
 public static class Convolution
 {
+    internal static bool UsePanels = true;
+
     /// <summary>y[n, o] = Σ_c w[o, c] ⋆ x[n, c] + b[o]; input [N, C, H, W], weight [O, C/groups, kh, kw], bias [O] or null.</summary>
     public static Tensor<T> Conv2d<T>(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, Conv2dOptions options) where T : unmanaged, IFloatingPointIeee754<T>
         => Conv2d(input, weight, bias, options, relu: false);
@@ -22,6 +24,21 @@ public static class Convolution
         var y = Tensor<T>.Uninitialized(n, o, geo.OutH, geo.OutW); // each image and group writes its whole output block
         var xm = x.Storage.Slice(x.Offset, x.Length); var wm = wt.Storage.Slice(wt.Offset, wt.Length); var ym = y.Storage;
         var bc = bias?.Contiguous(); var bm = bc is null ? Memory<T>.Empty : bc.Storage.Slice(bc.Offset, o);
+        if (PanelConvolution.IsSupported && UsePanels)
+        {
+            int packedLength = PanelConvolution.PackedWeightLength(og, kdim);
+            var packed = TensorArena.Allocate<T>(packedLength * options.Groups, clear: false);
+            for (int g = 0; g < options.Groups; g++)
+                PanelConvolution.PackWeights<T>(wm.Span.Slice(g * og * kdim, og * kdim), og, kdim, packed.AsSpan(g * packedLength, packedLength));
+            Parallel.For(0, n, img =>
+            {
+                for (int g = 0; g < options.Groups; g++)
+                    PanelConvolution.Image<T>(xm.Span.Slice((img * c + g * cg) * h * w, cg * h * w), cg, h, w, geo,
+                        packed.AsSpan(g * packedLength, packedLength), og, bm.IsEmpty ? ReadOnlySpan<T>.Empty : bm.Span.Slice(g * og, og), relu,
+                        ym.Span.Slice((img * o + g * og) * plane, og * plane));
+            });
+            return y;
+        }
         Parallel.For(0, n, () => Scratch<T>.Columns(kdim * plane), (img, _, col) =>
         {
             for (int g = 0; g < options.Groups; g++)

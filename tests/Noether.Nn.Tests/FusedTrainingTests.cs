@@ -129,3 +129,47 @@ public class FusedTrainingTests
         Assert.Empty(FusionPlan.For(graph, inference: true).Chains);
     }
 }
+
+/// <summary>Inference fusion: Conv2d → BatchNorm (→ ReLU) folded and residual Add → ReLU, against the unfused graph.</summary>
+public class FusedInferenceTests
+{
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void ResNetPredictionsEqualTheUnfusedGraph(int width)
+    {
+        var graph = Builders.ResNet20([3, 12, 12], 5, width, blocksPerStage: 1);
+        var model = Model<double>.Initialize(graph, new Rng(21));
+        var rng = new Rng(22);
+        foreach (var p in graph.Parameters.Where(p => p.Name.Contains("bn") || p.Name.Contains("shortcut.1")))
+        {
+            var s = model[p.Name].Span;
+            for (int i = 0; i < s.Length; i++) s[i] = p.Name.EndsWith("running_var") ? 0.3 + rng.NextDouble() : 0.5 * rng.NextNormal();
+        }
+        var plan = FusionPlan.For(graph, inference: true);
+        Assert.Contains(plan.Chains.Values, c => c.Norm is not null && c.Relu is not null);
+        Assert.Contains(plan.Chains.Values, c => c.Head.Op is AddOp);
+        Assert.DoesNotContain(FusionPlan.For(graph, inference: false).Chains.Values, c => c.Norm is not null || c.Head.Op is AddOp);
+        var x = Tensor<double>.RandomNormal(new Rng(23), 3, 3, 12, 12);
+        var fused = model.Predict(x)[0].ToArray();
+        double[] plain;
+        using (GradMode.NoGrad()) plain = Executor.Forward(model, [x], training: false).Outputs[0].Value.ToArray();
+        Assert.True(plain.Select(Math.Abs).Max() > 1e-3, "logits too small to compare");
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(plain[i], fused[i], 1e-10);
+    }
+
+    [Fact]
+    public void FoldedBatchNormEqualsConvolutionThenNormalisation()
+    {
+        var rng = new Rng(30);
+        var w = Tensor<double>.RandomNormal(rng, 5, 3, 3, 3); var b = Tensor<double>.RandomNormal(rng, 5);
+        var gamma = Tensor<double>.RandomNormal(rng, 5); var beta = Tensor<double>.RandomNormal(rng, 5);
+        var mean = Tensor<double>.RandomNormal(rng, 5); var variance = Tensor<double>.RandomNormal(rng, 5).Abs() + 0.1;
+        var x = Tensor<double>.RandomNormal(rng, 2, 3, 7, 6);
+        var opts = Conv2dOptions.Square(1, 1);
+        var (fw, fb) = FusedKernels.FoldBatchNorm(w, b, gamma, beta, mean, variance, 1e-5);
+        var y = Convolution.Conv2d(x, w, b, opts);
+        var expected = (y - mean.Reshape(1, 5, 1, 1)) / (variance.Reshape(1, 5, 1, 1) + 1e-5).Sqrt() * gamma.Reshape(1, 5, 1, 1) + beta.Reshape(1, 5, 1, 1);
+        Assert.True(Convolution.Conv2d(x, fw, fb, opts).MaxAbsDiff(expected) < 1e-12);
+    }
+}
