@@ -30,7 +30,7 @@ public static class Convolution
             var packed = TensorArena.Allocate<T>(packedLength * options.Groups, clear: false);
             for (int g = 0; g < options.Groups; g++)
                 PanelConvolution.PackWeights<T>(wm.Span.Slice(g * og * kdim, og * kdim), og, kdim, packed.AsSpan(g * packedLength, packedLength));
-            Parallel.For(0, n, img =>
+            Parallel.For(0, n, Parallelism.Options, img =>
             {
                 for (int g = 0; g < options.Groups; g++)
                     PanelConvolution.Image<T>(xm.Span.Slice((img * c + g * cg) * h * w, cg * h * w), cg, h, w, geo,
@@ -39,7 +39,7 @@ public static class Convolution
             });
             return y;
         }
-        Parallel.For(0, n, () => Scratch<T>.Columns(kdim * plane), (img, _, col) =>
+        Parallel.For(0, n, Parallelism.Options, () => Scratch<T>.Columns(kdim * plane), (img, _, col) =>
         {
             for (int g = 0; g < options.Groups; g++)
             {
@@ -86,7 +86,7 @@ public static class Convolution
         const int chunkSize = 8;
         int chunks = (n + chunkSize - 1) / chunkSize;
         var partial = new T[chunks][];
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, Parallelism.Options, chunk =>
         {
             var col = Scratch<T>.Columns(kdim * plane);
             var local = TensorArena.Allocate<T>(gw.Length, clear: true);

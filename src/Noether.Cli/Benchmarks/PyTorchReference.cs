@@ -7,9 +7,10 @@ namespace Noether.Cli.Benchmarks;
 internal sealed record PyTorchFigure(double SamplesPerSecond, int Threads, string Framework);
 
 /// <summary>
-/// Runs bench/pytorch_reference.py as a child process (Debian's python3-torch) for one model and returns its best
+/// Runs bench/pytorch_reference.py as a child process (Debian's python3-torch; with libopenblas0-pthread installed,
+/// otherwise torch runs on the reference BLAS and is tens of times slower) for one model and returns its best
 /// thread setting, so <c>noether bench train</c> can interleave PyTorch runs with its own. OPENBLAS_CORETYPE is
-/// removed from the child's environment (a forced core type slows OpenBLAS on this CPU).
+/// removed from the child's environment.
 /// </summary>
 internal sealed class PyTorchReference(string python, string script)
 {
@@ -32,20 +33,27 @@ internal sealed class PyTorchReference(string python, string script)
         return (new PyTorchReference(python, Path.GetFullPath(script)), null);
     }
 
-    /// <summary>Measures <paramref name="model"/> at each thread count and returns the fastest.</summary>
+    /// <summary>
+    /// Measures <paramref name="model"/> at each thread count, one child process per count with PyTorch's and
+    /// OpenBLAS's thread pools both set to it (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS: OpenBLAS's own pool fighting
+    /// PyTorch's costs several times over), and returns the fastest.
+    /// </summary>
     public PyTorchFigure Measure(string model, int[] threads, double seconds, CancellationToken cancel)
     {
-        cancel.ThrowIfCancellationRequested();
-        var args = new List<string> { Script, "--models", model, "--seconds", seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--threads" };
-        args.AddRange(threads.Select(t => t.ToString()));
-        var (code, output, err) = RunProcess(Python, args, TimeSpan.FromSeconds(120 + 4 * seconds * threads.Length));
-        if (code != 0) throw new InvalidOperationException($"{Script} exited with code {code}: {err.Trim().Split('\n')[^1]}");
-        using var doc = JsonDocument.Parse(output);
-        string framework = doc.RootElement.GetProperty("framework").GetString() ?? "pytorch";
-        var best = doc.RootElement.GetProperty("results").EnumerateArray()
-            .Select(r => (Sps: r.GetProperty("samples_per_second").GetDouble(), Threads: r.GetProperty("threads").GetInt32()))
-            .MaxBy(r => r.Sps);
-        return new PyTorchFigure(best.Sps, best.Threads, framework);
+        PyTorchFigure? best = null;
+        foreach (int t in threads)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var args = new List<string> { Script, "--models", model, "--seconds", seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--threads", t.ToString() };
+            var env = new Dictionary<string, string> { ["OPENBLAS_NUM_THREADS"] = t.ToString(), ["OMP_NUM_THREADS"] = t.ToString() };
+            var (code, output, err) = RunProcess(Python, args, TimeSpan.FromSeconds(120 + 4 * seconds), env);
+            if (code != 0) throw new InvalidOperationException($"{Script} exited with code {code}: {err.Trim().Split('\n')[^1]}");
+            using var doc = JsonDocument.Parse(output);
+            string framework = doc.RootElement.GetProperty("framework").GetString() ?? "pytorch";
+            double sps = doc.RootElement.GetProperty("results").EnumerateArray().Max(r => r.GetProperty("samples_per_second").GetDouble());
+            if (best is null || sps > best.SamplesPerSecond) best = new PyTorchFigure(sps, t, framework);
+        }
+        return best ?? throw new ArgumentException("PyTorch: no thread setting to measure");
     }
 
     private static string? FindUpwards(string relative)
@@ -56,11 +64,12 @@ internal sealed class PyTorchReference(string python, string script)
         return null;
     }
 
-    private static (int Code, string Output, string Error) RunProcess(string file, IEnumerable<string> args, TimeSpan timeout)
+    private static (int Code, string Output, string Error) RunProcess(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? env = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment.Remove("OPENBLAS_CORETYPE");
+        if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;
         Process process;
         try { process = Process.Start(info)!; }
         catch (System.ComponentModel.Win32Exception e) { return (-1, "", $"cannot start {file}: {e.Message}"); }

@@ -10,7 +10,7 @@ namespace Noether.Nn.Diagnostics;
 /// collections of each generation and the bytes allocated per step during the timed (steady-state) steps.
 /// </summary>
 public sealed record ThroughputMeasurement(string Model, int BatchSize, long Parameters, double SamplesPerSecond, double MillisecondsPerStep, int Steps,
-    int Gen0Collections = 0, int Gen1Collections = 0, int Gen2Collections = 0, long AllocatedBytesPerStep = 0);
+    int Gen0Collections = 0, int Gen1Collections = 0, int Gen2Collections = 0, long AllocatedBytesPerStep = 0, int Threads = 0);
 
 /// <summary>
 /// Measures training throughput on synthetic Fashion-MNIST-sized batches (1×28×28, 10 classes) for the reference
@@ -34,8 +34,14 @@ public static class TrainingThroughput
     /// Runs SGD steps on random data for at least <paramref name="minSeconds"/> after three warm-up steps; each step's
     /// tensors come from a <see cref="TensorArena"/> reset at the start of the next step.
     /// </summary>
-    public static ThroughputMeasurement Measure(string model, int batchSize = 128, double minSeconds = 2, CancellationToken cancel = default)
+    /// <param name="model">One of <see cref="Models"/>.</param>
+    /// <param name="batchSize">Samples per step.</param>
+    /// <param name="minSeconds">Minimum timed seconds.</param>
+    /// <param name="cancel">Stops the measurement.</param>
+    /// <param name="threads">Thread budget of the kernels (<see cref="Parallelism.Limit"/>); 0 uses every core.</param>
+    public static ThroughputMeasurement Measure(string model, int batchSize = 128, double minSeconds = 2, CancellationToken cancel = default, int threads = 0)
     {
+        using var budget = Parallelism.Limit(threads > 0 ? threads : Environment.ProcessorCount);
         var graph = Build(model);
         var rng = new Rng(1);
         var net = Model<float>.Initialize(graph, rng);
@@ -66,6 +72,6 @@ public static class TrainingThroughput
         double perStep = sw.Elapsed.TotalSeconds / steps;
         long allocated = GC.GetTotalAllocatedBytes(precise: false) - bytes;
         return new ThroughputMeasurement(model, batchSize, graph.TrainableParameterCount, batchSize / perStep, perStep * 1e3, steps,
-            GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2, allocated / steps);
+            GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2, allocated / steps, Parallelism.MaxThreads);
     }
 }
