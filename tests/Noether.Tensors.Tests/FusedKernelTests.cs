@@ -140,3 +140,57 @@ public class FusedKernelTests
             Assert.True(Math.Abs(e[i] - a[i]) <= tol * Math.Max(1, Math.Abs(e[i])), $"element {i}: expected {e[i]}, got {a[i]}");
     }
 }
+
+/// <summary>The fused training-mode BatchNorm against finite differences and against the composition of primitive ops.</summary>
+public class FusedBatchNormTests
+{
+    private static Variable<double> Unfused(Variable<double> x, Variable<double> gamma, Variable<double> beta, double eps)
+    {
+        int rank = x.Value.Rank, c = x.Value.Dim(1);
+        int[] shape = rank == 4 ? [1, c, 1, 1] : [1, c];
+        Variable<double> Reduce(Variable<double> v)
+        {
+            var r = Ops.Mean(v, 0, keepDims: true);
+            return rank == 4 ? Ops.Mean(Ops.Mean(r, 3, keepDims: true), 2, keepDims: true) : r;
+        }
+        var centered = x - Reduce(x);
+        var variance = Reduce(Ops.Square(centered));
+        return centered / Ops.Sqrt(variance + eps) * Ops.Reshape(gamma, shape) + Ops.Reshape(beta, shape);
+    }
+
+    [Theory]
+    [InlineData(4, 3, 5, 7)]
+    [InlineData(6, 5, 0, 0)]
+    [InlineData(2, 2, 3, 3)]
+    public void MatchesFiniteDifferencesAndTheUnfusedGraph(int n, int c, int h, int w)
+    {
+        var r = new Rng((ulong)(n * 31 + c));
+        int[] shape = h == 0 ? [n, c] : [n, c, h, w];
+        var x = Tensor<double>.RandomNormal(r, shape); var gamma = Tensor<double>.RandomNormal(r, c); var beta = Tensor<double>.RandomNormal(r, c);
+        var check = GradCheck.Run(v => Ops.BatchNorm(v[0], v[1], v[2], 1e-5).Output, [x, gamma, beta]);
+        Assert.True(check.MaxRelativeError <= 1e-6, $"max relative error {check.MaxRelativeError:E3} at input {check.Worst.Input}");
+        var seed = Tensor<double>.RandomNormal(r, shape);
+        var fv = new[] { x, gamma, beta }.Select(t => Variable<double>.Parameter(t.Clone())).ToArray();
+        var uv = new[] { x, gamma, beta }.Select(t => Variable<double>.Parameter(t.Clone())).ToArray();
+        var (fy, mean, variance) = Ops.BatchNorm(fv[0], fv[1], fv[2], 1e-5);
+        var uy = Unfused(uv[0], uv[1], uv[2], 1e-5);
+        fy.Backward(seed); uy.Backward(seed);
+        Assert.True(fy.Value.MaxAbsDiff(uy.Value) < 1e-12);
+        for (int i = 0; i < 3; i++) Assert.True(fv[i].Grad!.MaxAbsDiff(uv[i].Grad!) < 1e-10, $"gradient {i}");
+        // The returned statistics are the batch mean and biased variance per channel.
+        var xs = x.ToArray(); int hw = x.Length / (n * c);
+        for (int ch = 0; ch < c; ch++)
+        {
+            var vals = Enumerable.Range(0, n).SelectMany(i => Enumerable.Range(0, hw).Select(k => xs[(i * c + ch) * hw + k])).ToArray();
+            Assert.Equal(vals.Average(), mean[ch], 12);
+            Assert.Equal(vals.Select(v => (v - vals.Average()) * (v - vals.Average())).Average(), variance[ch], 12);
+        }
+    }
+
+    [Fact]
+    public void RejectsMismatchedChannels()
+    {
+        var x = Variable<double>.Parameter(new Tensor<double>(2, 3, 4, 4));
+        Assert.Throws<ShapeMismatchException>(() => Ops.BatchNorm(x, Variable<double>.Parameter(new Tensor<double>(2)), Variable<double>.Parameter(new Tensor<double>(3)), 1e-5));
+    }
+}
