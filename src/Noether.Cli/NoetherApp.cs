@@ -28,6 +28,8 @@ public static class NoetherApp
         root.Subcommands.Add(AlignmentCommands.Merge());
         root.Subcommands.Add(AlignmentCommands.Barrier());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(RepresentationCommands.Similarity());
+        root.Subcommands.Add(RepresentationCommands.Stitch());
         return root;
     }
 

@@ -60,20 +60,24 @@ public static class Executor
     /// </summary>
     public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Tensor<T>> inputs, bool training, Rng? rng, bool fuse)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng, null, fuse);
+        => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng, null, fuse, null);
 
     /// <summary>
     /// Runs every node in order on input variables (so gradients can flow into the inputs). Parameters come from the
     /// model unless <paramref name="parameterOverrides"/> supplies a variable for them (e.g. transformed weights whose
     /// gradient is wanted).
     /// </summary>
+    /// <remarks>
+    /// <paramref name="valueOverrides"/> replaces the values of the named nodes (cutting the graph there, as stitching
+    /// does): those nodes are not run, nor any node only they needed.
+    /// </remarks>
     public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Variable<T>> inputs, bool training, Rng? rng = null,
-        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides = null)
+        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides = null, IReadOnlyDictionary<string, Variable<T>>? valueOverrides = null)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Forward(model, inputs, training, rng, parameterOverrides, fuse: false);
+        => Forward(model, inputs, training, rng, parameterOverrides, fuse: false, valueOverrides);
 
     internal static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Variable<T>> inputs, bool training, Rng? rng,
-        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides, bool fuse)
+        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides, bool fuse, IReadOnlyDictionary<string, Variable<T>>? valueOverrides = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = model.Graph;
@@ -102,9 +106,12 @@ public static class Executor
                 : p.Trainable ? Variable<T>.Parameter(model[p.Name], p.Name) : Variable<T>.Constant(model[p.Name], p.Name);
         var buffers = new Dictionary<string, Tensor<T>>();
         rng ??= new Rng(0);
-        var plan = fuse ? FusionPlan.For(g, inference: !training && !GradMode.IsEnabled) : null;
+        var needed = valueOverrides is null ? null : Needed(g, valueOverrides);
+        var plan = fuse && valueOverrides is null ? FusionPlan.For(g, inference: !training && !GradMode.IsEnabled) : null;
         foreach (var node in g.Nodes)
         {
+            if (valueOverrides is not null && valueOverrides.TryGetValue(node.Name, out var replaced)) { values[node.Name] = replaced; continue; }
+            if (needed is not null && !needed.Contains(node.Name)) continue;
             if (plan is not null && plan.Absorbed.Contains(node.Name)) continue;
             OpContext<T> Context(string name) => new(name, parameters, training, rng, (n, value) => buffers[n] = value);
             if (plan is not null && plan.Chains.TryGetValue(node.Name, out var chain))
@@ -116,5 +123,21 @@ public static class Executor
             values[node.Name] = node.Op.Forward(Context(node.Name), args);
         }
         return new ForwardPass<T>(g.Outputs.Select(o => values[o]).ToArray(), values, parameters.Where(kv => kv.Value.RequiresGrad).ToDictionary(), buffers);
+    }
+
+    /// <summary>Nodes the outputs depend on when the overridden values are given (the search stops at them).</summary>
+    private static HashSet<string> Needed<T>(Graph g, IReadOnlyDictionary<string, Variable<T>> overrides) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (var name in overrides.Keys)
+            if (g.Producer(name) is null) throw new ArgumentException($"Model '{g.Name}' has no node '{name}' to replace");
+        var needed = new HashSet<string>();
+        var stack = new Stack<string>(g.Outputs);
+        while (stack.Count > 0)
+        {
+            var v = stack.Pop();
+            if (!needed.Add(v) || overrides.ContainsKey(v) || g.Producer(v) is not { } node) continue;
+            foreach (var i in node.Inputs) stack.Push(i);
+        }
+        return needed;
     }
 }

@@ -30,4 +30,24 @@ public static class PlotFiles
         AtomicFile.WriteAllBytes(paths.Csv, utf8.GetBytes(csv));
         return paths;
     }
+
+    /// <summary>
+    /// Renders <paramref name="plot"/> and writes <c>path.svg</c>, <c>path.png</c> and <c>path.csv</c> (see
+    /// <see cref="HeatmapPlot.ToCsv"/>), each atomically; nothing is written when validation or rendering fails.
+    /// </summary>
+    public static PlotPaths Write(HeatmapPlot plot, string pathWithoutExtension)
+    {
+        ArgumentNullException.ThrowIfNull(plot);
+        ArgumentException.ThrowIfNullOrWhiteSpace(pathWithoutExtension);
+        var (svg, png) = plot.Render();
+        string csv = plot.ToCsv();
+        string full = Path.GetFullPath(pathWithoutExtension);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var paths = new PlotPaths(full + ".svg", full + ".png", full + ".csv");
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        AtomicFile.WriteAllBytes(paths.Svg, utf8.GetBytes(svg));
+        AtomicFile.WriteAllBytes(paths.Png, png);
+        AtomicFile.WriteAllBytes(paths.Csv, utf8.GetBytes(csv));
+        return paths;
+    }
 }

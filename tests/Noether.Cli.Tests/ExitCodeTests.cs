@@ -114,6 +114,8 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("merge", "/nonexistent/a.safetensors", "/nonexistent/b.safetensors", "--out", "OUT")]
     [InlineData("barrier", "/nonexistent/a.safetensors", "/nonexistent/b.safetensors", "--data", "digits")]
     [InlineData("evaluate", "/nonexistent/a.safetensors", "--data", "digits")]
+    [InlineData("similarity", "/nonexistent/a.safetensors", "/nonexistent/b.safetensors", "--data", "digits")]
+    [InlineData("stitch", "/nonexistent/a.safetensors", "/nonexistent/b.safetensors", "--layer", "x", "--class", "affine", "--data", "digits")]
     [InlineData("conserve", "/nonexistent/a.safetensors", "--out", "DIR")]
     [InlineData("train", "--model", "mlp", "--data", "imagenet")]
     [InlineData("teleport", "--sizes", "4")]

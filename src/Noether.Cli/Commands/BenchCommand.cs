@@ -61,6 +61,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateTrain());
         bench.Subcommands.Add(CreateLap());
         bench.Subcommands.Add(BenchModelsCommand.Create());
+        bench.Subcommands.Add(BenchZooCommand.Create());
         return bench;
     }
 

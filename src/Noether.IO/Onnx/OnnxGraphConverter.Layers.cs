@@ -40,8 +40,10 @@ internal sealed partial class OnnxGraphConverter
         var a = Runtime(0);
         if (Int("transA", 0) != 0) throw BatchAxis("transA = 1 contracts over axis 0 of A");
         if (a.Shape.Length != 1 || b.Shape.Length != 2) throw Malformed($"Gemm needs a matrix A [N, K] and B of rank 2, got per-sample A {Shapes.Format(a.Shape)} and B {Shapes.Format(b.Shape)}");
-        var w = Int("transB", 0) != 0 ? b.Tensor.Data : b.Tensor.Data.Transpose().Contiguous();
-        w = w * Float("alpha", 1);
+        // Always a tensor of its own (never the constant's storage): transposed into a new one, or scaled, or copied.
+        double alpha = Float("alpha", 1);
+        var view = Int("transB", 0) != 0 ? b.Tensor.Data : b.Tensor.Data.Transpose();
+        var w = alpha == 1 ? view.Clone() : view.Contiguous() * alpha;
         int outF = w.Dim(0), inF = w.Dim(1);
         var c = In(2) is null ? null : Const(2, "C");
         Tensor<double>? bias = null;
@@ -50,7 +52,8 @@ internal sealed partial class OnnxGraphConverter
         {
             var cs = c.Shape;
             if (cs.Length == 2 && cs[0] != 1) throw BatchAxis($"bias C of shape {Shapes.Format(cs)} differs between rows (samples)");
-            bias = c.Tensor.Data.Reshape(cs.Length == 2 ? [cs[1]] : cs).BroadcastTo(outF).Contiguous() * beta;
+            bias = c.Tensor.Data.Reshape(cs.Length == 2 ? [cs[1]] : cs).BroadcastTo(outF).Contiguous();
+            bias = beta == 1 ? bias.Clone() : bias * beta;
         }
         EmitLinear(a, w, bias, ParameterOwnerName(b, c));
     }

@@ -84,59 +84,80 @@ public static class OnnxWriteBack
     private static (ModelProto? Model, string? Reason) TryUpdateAsIs(ModelProto original, Model<double> updated, string source,
         OnnxImportOptions? options = null)
     {
+        // Three passes, each with one imported model in memory (a model of hundreds of megabytes is imported as
+        // several times its size): which elements changed (the file's own import), where they come from (a probe
+        // copy), and the proof (the written file's import).
         var before = OnnxImporter.Import<double>(original, source, options: options);
         string graphJson = GraphJson.Serialize(before.Graph);
         if (GraphJson.Serialize(updated.Graph) != graphJson)
             return (null, "the graph changed (a structural transform), so its initializers no longer describe it");
+        var names = updated.Parameters.Keys.Order(StringComparer.Ordinal).ToArray();
+        var changed = new System.Collections.BitArray?[names.Length];
+        for (int p = 0; p < names.Length; p++)
+        {
+            var was = before[names[p]].Contiguous().Span;
+            var now = updated[names[p]].Contiguous().Span;
+            for (int k = 0; k < now.Length; k++)
+                if (!now[k].Equals(was[k])) (changed[p] ??= new System.Collections.BitArray(now.Length))[k] = true;
+        }
+        // Rotary tables hold markers in the probe: the fusion takes the embeddings the real import found.
+        var rotary = before.Graph.Nodes.Where(n => n.Op is Nn.Operations.AttentionOp { Rotary: not null })
+            .ToDictionary(n => n.Name, n => ((Nn.Operations.AttentionOp)n.Op).Rotary!);
+        before = null!;
+        if (changed.All(c => c is null)) return (original.Clone(), null);
+        Compact();
 
         var output = original.Clone();
         var sources = Sources(output);
-        var stored = sources.Select(t => OnnxTensors.Decode(t, source).Data.ToArray()).ToArray();
-        var values = stored.Select(v => (double[])v.Clone()).ToArray();
+        var values = sources.Select(t => OnnxTensors.Decode(t, source).Data.ToArray()).ToArray();
         var offsets = new int[sources.Count + 1];
         for (int s = 0; s < sources.Count; s++) offsets[s + 1] = checked(offsets[s] + values[s].Length);
-        // Which probe marker each changed element carries, traced to (tensor, element).
-        Func<string, int[]>? trace = null;
-        var assigned = new Dictionary<(int Tensor, int Element), (double Value, string Parameter)>();
-        foreach (var (name, after) in updated.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+        var probeOptions = rotary.Count == 0 ? options : (options ?? OnnxImportOptions.Default) with { KnownRotary = rotary };
+        var trace = Probe(original, values, offsets, source, graphJson, probeOptions, out var probeFailure);
+        if (trace is null) return (null, probeFailure);
+        // Per source element, the parameter that wrote it (−1: none), in arrays: a dictionary of (tensor, element)
+        // pairs would cost tens of bytes per weight of a large model.
+        var owner = values.Select(v => new int[v.Length]).ToArray();
+        foreach (var o in owner) Array.Fill(o, -1);
+        var markers = new int[names.Length][];
+        for (int p = 0; p < names.Length; p++)
         {
-            var was = before[name].ToArray();
-            var now = after.ToArray();
-            int[]? markers = null;
+            if (changed[p] is not { } moved) continue;
+            string name = names[p];
+            var m = markers[p] = trace(name);
+            var now = updated[name].Contiguous().Span;
             for (int k = 0; k < now.Length; k++)
             {
-                if (now[k].Equals(was[k])) continue;
-                if (trace is null)
-                {
-                    // Rotary tables hold markers in the probe: the fusion takes the embeddings the real import found.
-                    var rotary = before.Graph.Nodes.Where(n => n.Op is Nn.Operations.AttentionOp { Rotary: not null })
-                        .ToDictionary(n => n.Name, n => ((Nn.Operations.AttentionOp)n.Op).Rotary!);
-                    var probeOptions = rotary.Count == 0 ? options : (options ?? OnnxImportOptions.Default) with { KnownRotary = rotary };
-                    trace = Probe(original, stored, offsets, source, graphJson, probeOptions, out var probeFailure);
-                    if (trace is null) return (null, probeFailure);
-                }
-                markers ??= trace(name);
-                if (markers[k] < 0) return (null, $"parameter '{name}' is computed from the file's tensors, not copied from one, so its new values have no place in the file");
-                var (s, i) = Locate(offsets, markers[k]);
-                if (stored[s][i] != was[k]) return (null, $"parameter '{name}' does not hold the values of tensor '{sources[s].Name}' it seems to come from");
-                if (assigned.TryGetValue((s, i), out var prior) && Math.Abs(prior.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
-                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{prior.Parameter}' and '{name}', which now differ ({TiedApart})");
-                assigned[(s, i)] = (now[k], name);
+                if (!moved[k]) continue;
+                if (m[k] < 0) return (null, $"parameter '{name}' is computed from the file's tensors, not copied from one, so its new values have no place in the file");
+                var (s, i) = Locate(offsets, m[k]);
+                if (owner[s][i] >= 0 && Math.Abs(values[s][i] - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
+                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{names[owner[s][i]]}' and '{name}', which now differ ({TiedApart})");
+                owner[s][i] = p;
                 values[s][i] = now[k];
             }
         }
         // A tensor element that feeds an unchanged parameter too (tied weights) must have moved with it.
-        if (trace is not null)
-            foreach (var (name, after) in updated.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+        for (int p = 0; p < names.Length; p++)
+        {
+            string name = names[p];
+            var m = markers[p] ?? trace(name);
+            var now = updated[name].Contiguous().Span;
+            for (int k = 0; k < now.Length; k++)
             {
-                var markers = trace(name);
-                var now = after.ToArray();
-                for (int k = 0; k < now.Length; k++)
-                    if (markers[k] >= 0 && assigned.TryGetValue(Locate(offsets, markers[k]), out var moved) && moved.Parameter != name
-                        && Math.Abs(moved.Value - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
-                        return (null, $"tensor '{sources[Locate(offsets, markers[k]).Source].Name}' feeds parameters '{moved.Parameter}' and '{name}', which now differ ({TiedApart})");
+                if (m[k] < 0) continue;
+                var (s, i) = Locate(offsets, m[k]);
+                if (owner[s][i] >= 0 && owner[s][i] != p && Math.Abs(values[s][i] - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
+                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{names[owner[s][i]]}' and '{name}', which now differ ({TiedApart})");
             }
-        foreach (var s in assigned.Keys.Select(k => k.Tensor).Distinct()) Encode(sources[s], values[s]);
+            markers[p] = null!;
+        }
+        trace = null;
+        for (int s = 0; s < owner.Length; s++)
+            if (owner[s].AsSpan().IndexOfAnyExcept(-1) >= 0) Encode(sources[s], values[s]);
+        owner = null!;
+        values = null!;
+        Compact();
         // The proof: the written file imports as the updated model (up to the storage precision).
         var check = OnnxImporter.Import<double>(output, source, options: options);
         if (GraphJson.Serialize(check.Graph) != graphJson) return (null, "the written file imports as a different graph");
@@ -148,6 +169,13 @@ public static class OnnxWriteBack
                     return (null, $"parameter '{name}' does not read back from the written file (element {k}: {got[k]:G6} instead of {want[k]:G6})");
         }
         return (output, null);
+    }
+
+    /// <summary>Returns the memory of a pass's imported model before the next pass imports another.</summary>
+    private static void Compact()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     /// <summary>The float tensors of the main graph that can hold weights: initializers and Constant values, in file order.</summary>

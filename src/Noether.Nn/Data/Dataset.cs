@@ -64,6 +64,20 @@ public sealed class Dataset
         return (x, y);
     }
 
+    /// <summary>Writes samples into <paramref name="x"/> (row-major, one sample after another) and their labels into <paramref name="y"/>, without allocating.</summary>
+    internal void GatherInto<T>(ReadOnlySpan<int> positions, Span<T> x, Span<int> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int size = Shapes.Size(SampleShape);
+        for (int i = 0; i < positions.Length; i++)
+        {
+            int src = _index[positions[i]];
+            var row = _features.AsSpan(src * size, size);
+            var dst = x.Slice(i * size, size);
+            for (int j = 0; j < size; j++) dst[j] = T.CreateTruncating(row[j]);
+            y[i] = _labels[src];
+        }
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {Count} samples of {Shapes.Format(SampleShape)}, {Classes} classes";
 }
