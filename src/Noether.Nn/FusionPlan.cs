@@ -14,7 +14,7 @@ internal sealed record FusedChain(Node Head, Node? Norm, Node? Relu)
 }
 
 /// <summary>
-/// The fusions the executor may apply to a graph: Linear → ReLU (training and inference), and at inference
+/// The fusions the executor may apply to a graph: Linear (→ ReLU) (training and inference), and at inference
 /// Conv2d → BatchNorm (folded into the convolution's weights and bias) → ReLU and residual Add → ReLU. A node is absorbed into a chain only
 /// when the chain's next node is its single reader and it is not a graph output, so no other node sees the
 /// difference; fused values that are not the chain's last are absent from the forward pass's values.
@@ -57,8 +57,10 @@ internal sealed class FusionPlan
         {
             if (node.Op is LinearOp)
             {
+                // Every Linear runs as one fused node (bias in the GEMM's pass), with the ReLU when it is the sole reader.
                 var next = SoleReader(node);
-                if (IsRelu(next)) chains[next!.Name] = new FusedChain(node, null, next);
+                var chain = new FusedChain(node, null, IsRelu(next) ? next : null);
+                chains[chain.Last.Name] = chain;
             }
             else if (inference && node.Op is AddOp)
             {

@@ -28,7 +28,7 @@ public class SteadyStateMemoryTests
             arena.Reset();
             using var _ = arena.Enter();
             var pass = Executor.Forward(model, [x], training: true, rng: null, fuse: true);
-            Losses.CrossEntropy(pass.Outputs[0], y).Backward();
+            Losses.CrossEntropy(pass.Outputs[0], y, fused: true).Backward();
             grads.Clear();
             foreach (var (name, p) in pass.Parameters) grads[name] = p.Grad!;
             opt.Step(model.Parameters, grads, 0.01);

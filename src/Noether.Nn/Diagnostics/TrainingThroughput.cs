@@ -55,7 +55,7 @@ public static class TrainingThroughput
             arena.Reset();
             using var scope = arena.Enter();
             var pass = Executor.Forward(net, [x], training: true, rng: null, fuse: true);
-            var loss = Losses.CrossEntropy(pass.Outputs[0], y);
+            var loss = Losses.CrossEntropy(pass.Outputs[0], y, fused: true);
             loss.Backward();
             grads.Clear();
             foreach (var (name, p) in pass.Parameters) grads[name] = p.Grad!;

@@ -26,7 +26,7 @@ public sealed record LinearOp(int In, int Out, bool Bias = true) : Op
         var r = (int[])s.Clone(); r[^1] = Out; return r;
     }
 
-    public override Variable<T> Forward<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x) => Forward(c, x[0], FusedActivation.None);
+    public override Variable<T> Forward<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x) => Unfused(c, x);
 
     /// <summary>
     /// The forward pass with an activation fused into the bias pass (the executor's fusion of Linear → ReLU).
