@@ -16,7 +16,7 @@ internal static unsafe class PanelConvolution
     /// <summary>True when the SIMD micro-kernels run on this machine.</summary>
     public static bool IsSupported => Vector256.IsHardwareAccelerated;
 
-    private static int Mr => Vector512.IsHardwareAccelerated ? GemmMicroKernels.Mr512 : GemmMicroKernels.Mr256;
+    private static int Mr => Vector512.IsHardwareAccelerated ? PanelMicroKernel.Mr : GemmMicroKernels.Mr256;
     private static int Nr<T>() where T : unmanaged => Vector512.IsHardwareAccelerated ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
 
     /// <summary>
@@ -65,9 +65,12 @@ internal static unsafe class PanelConvolution
                 for (int r0 = 0; r0 < og; r0 += mr)
                 {
                     int rows = Math.Min(mr, og - r0);
-                    new Span<T>(pt, mr * nr).Clear();
-                    if (v512) GemmMicroKernels.Kernel512(kdim, pw + (nint)r0 * kdim, pp, pt, nr);
-                    else GemmMicroKernels.Kernel256(kdim, pw + (nint)r0 * kdim, pp, pt, nr);
+                    if (v512) PanelMicroKernel.Kernel(kdim, pw + (nint)r0 * kdim, pp, pt, nr); // stores the tile
+                    else
+                    {
+                        new Span<T>(pt, mr * nr).Clear();
+                        GemmMicroKernels.Kernel256(kdim, pw + (nint)r0 * kdim, pp, pt, nr);
+                    }
                     for (int r = 0; r < rows; r++)
                     {
                         var src = new Span<T>(pt + r * nr, cols);
