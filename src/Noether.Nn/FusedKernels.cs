@@ -26,11 +26,7 @@ internal static class FusedKernels
     internal static Tensor<T> AddRelu<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Shapes.Equal(a.Shape, b.Shape)) return (a + b).Relu();
-        var y = Tensor<T>.Zeros(a.ShapeArray()); // from the arena when one is active
-        var ys = y.Span;
-        System.Numerics.Tensors.TensorPrimitives.Add(a.Contiguous().Span, b.Contiguous().Span, ys);
-        Noether.Tensors.Kernels.SimdKernels.Relu<T>(ys, ys);
-        return y;
+        return a.AddRelu(b);
     }
 
     /// <summary>
@@ -40,7 +36,8 @@ internal static class FusedKernels
         Tensor<T> mean, Tensor<T> variance, double eps) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int o = weight.Dim(0), per = weight.Length / o;
-        var w = weight.Clone(); var ws = w.Span;
+        var w = Tensor<T>.Zeros(weight.ShapeArray()); var ws = w.Span; // arena storage when one is active: no LOH copy per call
+        var src = weight.Contiguous().Span;
         var b = new Tensor<T>(o); var bs = b.Span;
         var g = gamma.Contiguous().Span; var be = beta.Contiguous().Span; var m = mean.Contiguous().Span; var v = variance.Contiguous().Span;
         var cb = bias?.Contiguous();
@@ -48,7 +45,7 @@ internal static class FusedKernels
         for (int i = 0; i < o; i++)
         {
             T s = g[i] / T.Sqrt(v[i] + e);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(ws.Slice(i * per, per), s, ws.Slice(i * per, per));
+            System.Numerics.Tensors.TensorPrimitives.Multiply(src.Slice(i * per, per), s, ws.Slice(i * per, per));
             bs[i] = be[i] + s * ((cb is null ? T.Zero : cb.Span[i]) - m[i]);
         }
         return (w, b);

@@ -65,7 +65,14 @@ internal static unsafe class PanelConvolution
                 for (int r0 = 0; r0 < og; r0 += mr)
                 {
                     int rows = Math.Min(mr, og - r0);
-                    if (v512) PanelMicroKernel.Kernel(kdim, pw + (nint)r0 * kdim, pp, pt, nr); // stores the tile
+                    if (v512 && rows == mr && cols == nr)
+                    {
+                        // A full tile: bias and ReLU in registers, stored straight into the output planes.
+                        fixed (T* pb = bias) fixed (T* py = y)
+                            PanelMicroKernel.Kernel(kdim, pw + (nint)r0 * kdim, pp, py + (nint)r0 * plane + q0, plane, bias.IsEmpty ? null : pb + r0, relu);
+                        continue;
+                    }
+                    if (v512) PanelMicroKernel.Kernel(kdim, pw + (nint)r0 * kdim, pp, pt, nr, null, false); // stores the tile
                     else
                     {
                         new Span<T>(pt, mr * nr).Clear();
@@ -127,6 +134,17 @@ internal static unsafe class PanelConvolution
                         int lo = Math.Clamp(-x0, 0, len), hi = Math.Clamp(w - x0, lo, len); // valid part [lo, hi)
                         T* sp = src + (nint)yy * w + x0 + lo;
                         nint bytes = (nint)(hi - lo) * sizeof(T);
+                        if (lo == 0 && hi == len && len == nr && Vector512.IsHardwareAccelerated && nr == 2 * Vector512<T>.Count)
+                        {
+                            // A whole panel row inside the image: two vector copies per channel.
+                            int vw = Vector512<T>.Count;
+                            for (int c = 0; c < cg; c++, d += kStride, sp += chStride)
+                            {
+                                Vector512.Load(sp).Store(d);
+                                Vector512.Load(sp + vw).Store(d + vw);
+                            }
+                            continue;
+                        }
                         for (int c = 0; c < cg; c++, d += kStride, sp += chStride)
                         {
                             for (int q = 0; q < lo; q++) d[q] = T.Zero;

@@ -14,13 +14,22 @@ internal static unsafe class PanelMicroKernel
     /// <summary>Rows per tile.</summary>
     public const int Mr = 8;
 
-    /// <summary>C[8 × 2W] += A_panel[8 × kc] · B_panel[kc × 2W] (k-major panels), W = Vector512&lt;T&gt;.Count.</summary>
+    /// <summary>
+    /// C[8 × 2W] = act(bias + A_panel[8 × kc] · B_panel[kc × 2W]) (k-major panels), W = Vector512&lt;T&gt;.Count: the
+    /// accumulators start from the rows' biases (zero when <paramref name="bias"/> is null) and ReLU is applied in
+    /// registers, so a full tile goes straight to the output.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel<T>(int kc, T* pa, T* pb, T* c, nint ldc) where T : unmanaged, INumber<T>
+    public static void Kernel<T>(int kc, T* pa, T* pb, T* c, nint ldc, T* bias, bool relu) where T : unmanaged, INumber<T>
     {
         int w = Vector512<T>.Count;
-        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<T> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        Vector512<T> c00 = default, c10 = default, c20 = default, c30 = default, c40 = default, c50 = default, c60 = default, c70 = default;
+        if (bias is not null)
+        {
+            c00 = Vector512.Create(bias[0]); c10 = Vector512.Create(bias[1]); c20 = Vector512.Create(bias[2]); c30 = Vector512.Create(bias[3]);
+            c40 = Vector512.Create(bias[4]); c50 = Vector512.Create(bias[5]); c60 = Vector512.Create(bias[6]); c70 = Vector512.Create(bias[7]);
+        }
+        Vector512<T> c01 = c00, c11 = c10, c21 = c20, c31 = c30, c41 = c40, c51 = c50, c61 = c60, c71 = c70;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(pb); var b1 = Vector512.Load(pb + w);
@@ -35,13 +44,14 @@ internal static unsafe class PanelMicroKernel
             a = Vector512.Create(pa[7]); c70 = Simd.Fma(a, b0, c70); c71 = Simd.Fma(a, b1, c71);
             pa += 8; pb += 2 * w;
         }
-        Store(c, c00, c01, w); c += ldc; Store(c, c10, c11, w); c += ldc; Store(c, c20, c21, w); c += ldc; Store(c, c30, c31, w); c += ldc;
-        Store(c, c40, c41, w); c += ldc; Store(c, c50, c51, w); c += ldc; Store(c, c60, c61, w); c += ldc; Store(c, c70, c71, w);
+        Store(c, c00, c01, w, relu); c += ldc; Store(c, c10, c11, w, relu); c += ldc; Store(c, c20, c21, w, relu); c += ldc; Store(c, c30, c31, w, relu); c += ldc;
+        Store(c, c40, c41, w, relu); c += ldc; Store(c, c50, c51, w, relu); c += ldc; Store(c, c60, c61, w, relu); c += ldc; Store(c, c70, c71, w, relu);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(T* c, Vector512<T> v0, Vector512<T> v1, int w) where T : unmanaged, INumber<T>
+    private static void Store<T>(T* c, Vector512<T> v0, Vector512<T> v1, int w, bool relu) where T : unmanaged, INumber<T>
     {
-        v0.Store(c); v1.Store(c + w); // the tile buffer is written, not accumulated: no clearing pass
+        if (relu) { v0 = Vector512.Max(v0, Vector512<T>.Zero); v1 = Vector512.Max(v1, Vector512<T>.Zero); }
+        v0.Store(c); v1.Store(c + w); // written, not accumulated: no clearing pass
     }
 }
