@@ -48,6 +48,20 @@ internal static unsafe class PanelConvolution
     {
         int mr = Mr, nr = Nr<T>(), plane = g.OutH * g.OutW, kdim = cg * g.KernelH * g.KernelW;
         var panel = Scratch<T>.Panel(kdim * nr);
+        // Stride 1 with padding: unfold from a zero-padded copy of the image, so every run is a plain copy.
+        int ph = 0, pw0 = 0;
+        if (g.StrideW == 1 && (g.PadH > 0 || g.PadW > 0))
+        {
+            ph = g.PadH; pw0 = g.PadW;
+            int hp = h + 2 * ph, wp = w + 2 * pw0;
+            var padded = Scratch<T>.Padded(cg * hp * wp);
+            var dstImg = padded.AsSpan(0, cg * hp * wp);
+            dstImg.Clear();
+            for (int c = 0; c < cg; c++)
+                for (int yy = 0; yy < h; yy++)
+                    img.Slice((c * h + yy) * w, w).CopyTo(dstImg.Slice((c * hp + yy + ph) * wp + pw0, w));
+            img = dstImg; h = hp; w = wp;
+        }
         var tile = Scratch<T>.Tile(mr * nr);
         Span<int> by = stackalloc int[nr], bx = stackalloc int[nr];
         bool v512 = Vector512.IsHardwareAccelerated;
@@ -59,7 +73,7 @@ internal static unsafe class PanelConvolution
                 for (int t = 0; t < cols; t++)
                 {
                     int q = q0 + t, oy = q / g.OutW, ox = q - oy * g.OutW;
-                    by[t] = oy * g.StrideH - g.PadH; bx[t] = ox * g.StrideW - g.PadW;
+                    by[t] = oy * g.StrideH - g.PadH + ph; bx[t] = ox * g.StrideW - g.PadW + pw0;
                 }
                 Unfold(img, cg, h, w, g, by, bx, cols, nr, panel);
                 for (int r0 = 0; r0 < og; r0 += mr)
@@ -134,15 +148,12 @@ internal static unsafe class PanelConvolution
                         int lo = Math.Clamp(-x0, 0, len), hi = Math.Clamp(w - x0, lo, len); // valid part [lo, hi)
                         T* sp = src + (nint)yy * w + x0 + lo;
                         nint bytes = (nint)(hi - lo) * sizeof(T);
-                        if (lo == 0 && hi == len && len == nr && Vector512.IsHardwareAccelerated && nr == 2 * Vector512<T>.Count)
+                        if (lo == 0 && hi == len && Vector256.IsHardwareAccelerated && len % Vector256<T>.Count == 0)
                         {
-                            // A whole panel row inside the image: two vector copies per channel.
-                            int vw = Vector512<T>.Count;
+                            // A run inside the image whose length is a whole number of vectors: vector copies per channel.
+                            int vw = Vector256<T>.Count;
                             for (int c = 0; c < cg; c++, d += kStride, sp += chStride)
-                            {
-                                Vector512.Load(sp).Store(d);
-                                Vector512.Load(sp + vw).Store(d + vw);
-                            }
+                                for (int q = 0; q < len; q += vw) Vector256.Load(sp + q).Store(d + q);
                             continue;
                         }
                         for (int c = 0; c < cg; c++, d += kStride, sp += chStride)
@@ -165,5 +176,9 @@ internal static unsafe class PanelConvolution
 
         public static T[] Panel(int length) => s_panel is { } p && p.Length >= length ? p : s_panel = new T[length];
         public static T[] Tile(int length) => s_tile is { } p && p.Length >= length ? p : s_tile = new T[length];
+
+        [ThreadStatic] private static T[]? s_padded;
+
+        public static T[] Padded(int length) => s_padded is { } p && p.Length >= length ? p : s_padded = new T[length];
     }
 }
