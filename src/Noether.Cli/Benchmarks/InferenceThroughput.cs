@@ -43,13 +43,17 @@ internal sealed class InferenceThroughput : IDisposable
     /// <summary>True when ONNX Runtime is measured.</summary>
     public bool HasOnnxRuntime => _ort is not null;
 
-    /// <summary>Largest |ours − ONNX Runtime| over the logits of the batch (agreement check).</summary>
-    public double MaxAbsDifference()
+    /// <summary>
+    /// Largest |ours − ONNX Runtime| over the logits of the batch (agreement check; NaN without ONNX Runtime) and the
+    /// largest |logit|, the scale that difference is read against.
+    /// </summary>
+    public (double Difference, double Scale) Agreement()
     {
-        if (_ort is null) return double.NaN;
         var ours = _model.Predict(_x)[0].ToArray();
+        double scale = ours.Max(v => (double)Math.Abs(v));
+        if (_ort is null) return (double.NaN, scale);
         var theirs = _ort.Run(_feeds)[0].Value.ToTensor<float>().ToArray();
-        return ours.Zip(theirs, (a, b) => (double)Math.Abs(a - b)).Max();
+        return (ours.Zip(theirs, (a, b) => (double)Math.Abs(a - b)).Max(), scale);
     }
 
     /// <summary>Times Noether's executor for at least <paramref name="seconds"/> after one warm-up batch.</summary>

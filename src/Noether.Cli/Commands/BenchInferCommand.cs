@@ -36,10 +36,10 @@ internal static class BenchInferCommand
             if (!parse.GetValue(ort)) why = "disabled by --onnxruntime false";
             using var _ = bench;
             var ours = new List<InferenceRun>(); var theirs = new List<InferenceRun>();
-            double diff = double.NaN;
+            double diff = double.NaN, scale = double.NaN;
             void Run(Action<string>? status)
             {
-                diff = bench.MaxAbsDifference();
+                (diff, scale) = bench.Agreement();
                 for (int r = 0; r < n; r++)
                 {
                     status?.Invoke($"Run {r + 1}/{n}: Noether…");
@@ -62,7 +62,7 @@ internal static class BenchInferCommand
                     benchmark = "infer", model = "resnet20", batch_size = b, processor_count = Environment.ProcessorCount, runs = n,
                     parameters = bench.Parameters, milliseconds_per_batch = oursMs, images_per_second = b / oursMs * 1e3,
                     onnxruntime_milliseconds_per_batch = ortMs, onnxruntime_images_per_second = ortMs is null ? null : b / ortMs * 1e3,
-                    time_ratio = ratio, max_abs_difference = bench.HasOnnxRuntime ? diff : (double?)null, onnxruntime_unavailable = why,
+                    time_ratio = ratio, max_abs_difference = bench.HasOnnxRuntime ? diff : (double?)null, max_abs_logit = scale, onnxruntime_unavailable = why,
                     noether_runs = ours, onnxruntime_runs = theirs,
                 });
                 return Task.FromResult(ExitCodes.Ok);
@@ -72,7 +72,7 @@ internal static class BenchInferCommand
             if (ortMs is { } o) table.AddRow("onnxruntime", o.ToString("F1"), (b / o * 1e3).ToString("F0"), "1.00");
             AnsiConsole.Write(table);
             AnsiConsole.WriteLine($"ResNet-20, batch {b}, medians of {n} paired run(s) ≥ {secs:G} s each."
-                + (bench.HasOnnxRuntime ? $" Max |Δlogit| between engines: {diff:E2}." : $" ONNX Runtime not measured: {why}."));
+                + (bench.HasOnnxRuntime ? $" Max |Δlogit| between engines: {diff:E2} (max |logit| {scale:E2})." : $" ONNX Runtime not measured: {why}."));
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

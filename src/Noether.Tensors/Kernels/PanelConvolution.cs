@@ -56,10 +56,18 @@ internal static unsafe class PanelConvolution
             int hp = h + 2 * ph, wp = w + 2 * pw0;
             var padded = Scratch<T>.Padded(cg * hp * wp);
             var dstImg = padded.AsSpan(0, cg * hp * wp);
-            dstImg.Clear();
             for (int c = 0; c < cg; c++)
+            {
+                var plane0 = dstImg.Slice(c * hp * wp, hp * wp);
+                plane0[..(ph * wp)].Clear();                 // top border rows
+                plane0[((ph + h) * wp)..].Clear();           // bottom border rows
                 for (int yy = 0; yy < h; yy++)
-                    img.Slice((c * h + yy) * w, w).CopyTo(dstImg.Slice((c * hp + yy + ph) * wp + pw0, w));
+                {
+                    var row = plane0.Slice((yy + ph) * wp, wp);
+                    row[..pw0].Clear(); row[(pw0 + w)..].Clear(); // left and right borders
+                    img.Slice((c * h + yy) * w, w).CopyTo(row.Slice(pw0, w));
+                }
+            }
             img = dstImg; h = hp; w = wp;
         }
         var tile = Scratch<T>.Tile(mr * nr);
