@@ -30,6 +30,8 @@ public static class NoetherApp
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(RepresentationCommands.Similarity());
         root.Subcommands.Add(RepresentationCommands.Stitch());
+        root.Subcommands.Add(RepresentationCommands.StitchSummary());
+        root.Subcommands.Add(RepresentationCommands.Basis());
         return root;
     }
 

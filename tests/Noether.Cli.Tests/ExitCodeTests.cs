@@ -116,6 +116,8 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("evaluate", "/nonexistent/a.safetensors", "--data", "digits")]
     [InlineData("similarity", "/nonexistent/a.safetensors", "/nonexistent/b.safetensors", "--data", "digits")]
     [InlineData("stitch", "/nonexistent/a.safetensors", "/nonexistent/b.safetensors", "--layer", "x", "--class", "affine", "--data", "digits")]
+    [InlineData("basis", "/nonexistent/a.safetensors", "--layer", "x", "--data", "digits")]
+    [InlineData("stitch-summary", "/nonexistent/a.json", "--out", "DIR")]
     [InlineData("conserve", "/nonexistent/a.safetensors", "--out", "DIR")]
     [InlineData("train", "--model", "mlp", "--data", "imagenet")]
     [InlineData("teleport", "--sizes", "4")]

@@ -110,4 +110,48 @@ public sealed class RepresentationVerbTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("lowrank:x", err);
     }
+
+    [Fact]
+    public async Task BasisWritesTheTableAndPlotAndKeepsTheFunction()
+    {
+        var (a, _, _) = Models();
+        var outDir = _dir.File("basis");
+        var doc = await CliRunner.Json("basis", a, "--layer", "layers.1", "--data", "digits", "--samples", "100", "--steps", "3", "--out", outDir);
+        var steps = doc.GetProperty("steps").EnumerateArray().ToArray();
+        Assert.Equal([0.0, 0.5, 1.0], steps.Select(s => s.GetProperty("t").GetDouble()));
+        Assert.All(steps, s => Assert.True(s.GetProperty("max_output_change").GetDouble() < 1e-9, s.ToString()));
+        foreach (var f in new[] { "basis.csv", "basis_selectivity.svg", "basis_selectivity.png", "basis_selectivity.csv" })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        var (code, _, err) = await CliRunner.Run("basis", a, "--layer", "nope", "--data", "digits");
+        Assert.Equal(2, code);
+        Assert.Contains("'nope'", err);
+        Assert.Contains("layers.1", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task StitchSummaryAveragesPenaltiesOverPairs()
+    {
+        var (a, moved, other) = Models();
+        var runs = new List<string>();
+        foreach (var (b, name) in new[] { (moved, "1.json"), (other, "2.json") })
+        {
+            var (code, output, err) = await CliRunner.Run("stitch", a, b, "--layer", "layers.1", "--class", "affine,grelu", "--data", "digits",
+                "--train-samples", "64", "--test-samples", "50", "--json");
+            Assert.True(code == 0, err);
+            runs.Add(_dir.File(name));
+            File.WriteAllText(runs[^1], output);
+        }
+        var outDir = _dir.File("summary");
+        var doc = await CliRunner.Json(["stitch-summary", .. runs, "--out", outDir]);
+        var rows = doc.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(["affine", "grelu"], rows.Select(r => r.GetProperty("class").GetString()));
+        Assert.All(rows, r => Assert.Equal(2, r.GetProperty("pairs").GetInt32()));
+        Assert.Contains("| layers.1 (2) |", File.ReadAllText(Path.Combine(outDir, "stitch_penalty.md")));
+        Assert.True(File.Exists(Path.Combine(outDir, "stitch_penalty_plot.png")));
+        File.WriteAllText(_dir.File("bad.json"), "{}");
+        var (bad, _, message) = await CliRunner.Run("stitch-summary", _dir.File("bad.json"), "--out", _dir.File("s2"));
+        Assert.Equal(2, bad);
+        Assert.Contains("bad.json", message);
+    }
 }

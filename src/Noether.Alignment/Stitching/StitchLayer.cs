@@ -10,7 +10,6 @@ namespace Noether.Alignment.Stitching;
 /// </summary>
 internal sealed class StitchLayer
 {
-    private const double SinkhornTemperature = 1.0;
     private const int SinkhornIterations = 20;
 
     public StitchLayer(StitchClass cls, int channels, bool identity, Rng rng, double permutationPenalty)
@@ -46,6 +45,12 @@ internal sealed class StitchLayer
     public int Channels { get; }
     public double PermutationPenalty { get; }
 
+    /// <summary>Sinkhorn temperature τ: the relaxation is Sinkhorn(exp(Z/τ)); τ → 0 tends to the permutation argmax.</summary>
+    public double Temperature { get; set; } = 1.0;
+
+    /// <summary>True for the classes with a relaxed permutation (G_ReLU, perm).</summary>
+    public bool IsRelaxed => Class.Kind is StitchKind.GRelu or StitchKind.Permutation;
+
     /// <summary>Trainable tensors by name (updated in place by the optimiser).</summary>
     public Dictionary<string, Tensor<double>> Parameters { get; } = new();
 
@@ -67,7 +72,7 @@ internal sealed class StitchLayer
                 if (rounded) perm = Variable<double>.Constant(RoundedPermutation());
                 else
                 {
-                    perm = Sinkhorn(p["logits"]);
+                    perm = Sinkhorn(p["logits"], Temperature);
                     // Σ P(1 − P) vanishes exactly on permutation matrices: it pushes the relaxation toward one.
                     var oneMinus = Ops.AddScalar(Ops.Neg(perm), 1.0);
                     penalty = Ops.Scale(Ops.Sum(Ops.Mul(perm, oneMinus)), PermutationPenalty / Channels);
@@ -104,9 +109,9 @@ internal sealed class StitchLayer
     }
 
     /// <summary>Log-domain Sinkhorn: alternately normalise rows and columns of exp(Z/τ); the result is doubly stochastic.</summary>
-    private static Variable<double> Sinkhorn(Variable<double> logits)
+    private static Variable<double> Sinkhorn(Variable<double> logits, double temperature)
     {
-        var z = Ops.Scale(logits, 1 / SinkhornTemperature);
+        var z = Ops.Scale(logits, 1 / temperature);
         for (int k = 0; k < SinkhornIterations; k++)
         {
             z = Ops.Sub(z, Ops.LogSumExp(z, 1, keepDims: true));

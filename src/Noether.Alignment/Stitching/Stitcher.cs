@@ -28,8 +28,29 @@ public sealed record StitchOptions
     /// </summary>
     public bool IdentityInit { get; init; }
 
+    /// <summary>
+    /// Start a relaxed permutation at the activation-matching permutation (default); false starts it near uniform
+    /// (small random logits), so the permutation must be found by training through the Sinkhorn relaxation.
+    /// </summary>
+    public bool MatchingInit { get; init; } = true;
+
     /// <summary>Weight of the penalty Σ P(1 − P)/c pushing a relaxed permutation toward a permutation.</summary>
     public double PermutationPenalty { get; init; } = 0.1;
+
+    /// <summary>Sinkhorn temperature of a relaxed permutation at the first step.</summary>
+    public double InitialTemperature { get; init; } = 1.0;
+
+    /// <summary>
+    /// Sinkhorn temperature at the last step: τ is annealed geometrically from <see cref="InitialTemperature"/>, so the
+    /// relaxation trained on ends close to the permutation it is rounded to.
+    /// </summary>
+    public double FinalTemperature { get; init; } = 0.1;
+
+    /// <summary>
+    /// Passes over the training data after rounding: the G_ReLU diagonal is trained further with the rounded
+    /// permutation fixed (0: none; a pure permutation has nothing left to train).
+    /// </summary>
+    public int FineTuneEpochs { get; init; } = 1;
 
     /// <summary>Seed of initialisation and shuffling.</summary>
     public ulong Seed { get; init; }
@@ -54,6 +75,18 @@ public sealed record StitchResult(string Layer, StitchClass Class, double Accura
 {
     /// <summary>Stitching penalty: mean accuracy of A and B minus the stitched accuracy.</summary>
     public double Penalty => (AccuracyA + AccuracyB) / 2 - AccuracyStitched;
+
+    /// <summary>
+    /// G_ReLU and perm: test accuracy of the relaxed (doubly stochastic) map at the end of training, before rounding;
+    /// NaN for the other classes.
+    /// </summary>
+    public double AccuracyRelaxed { get; init; } = double.NaN;
+
+    /// <summary>
+    /// G_ReLU and perm: test accuracy right after Hungarian rounding, before the diagonal fine-tune (equal to
+    /// <see cref="AccuracyStitched"/> without one); NaN for the other classes.
+    /// </summary>
+    public double AccuracyRounded { get; init; } = double.NaN;
 }
 
 /// <summary>
@@ -75,37 +108,79 @@ public static class Stitcher
         ArchitectureCheck.RequireSame(a, b, options.NameA, options.NameB);
         int channels = CheckLayer(a, b, layer, options);
         var map = new StitchLayer(cls, channels, options.IdentityInit, new Rng(options.Seed ^ 0x5717C4), options.PermutationPenalty);
-        if (cls.Kind is StitchKind.GRelu or StitchKind.Permutation && !options.IdentityInit) InitialiseByMatching(a, b, layer, map, train, cancel);
+        if (cls.Kind is StitchKind.GRelu or StitchKind.Permutation && !options.IdentityInit && options.MatchingInit) InitialiseByMatching(a, b, layer, map, train, cancel);
         var frozenB = b.Parameters.ToDictionary(p => p.Key, p => Variable<double>.Constant(p.Value, p.Key));
         var data = options.MaxTrainSamples < train.Count ? train.Subset(Enumerable.Range(0, options.MaxTrainSamples)) : train;
-        var optimizer = new Adam<double>();
-        double lastLoss = double.NaN;
-        long steps = 0, total = options.MaxTrainSamples == 0 ? 0 : (long)options.Epochs * ((data.Count + options.BatchSize - 1) / options.BatchSize);
-        for (int epoch = 0; epoch < options.Epochs && total > 0; epoch++)
+        int batches = (data.Count + options.BatchSize - 1) / options.BatchSize;
+        bool fineTune = cls.Kind == StitchKind.GRelu && options.FineTuneEpochs > 0;
+        long main = options.MaxTrainSamples == 0 ? 0 : (long)options.Epochs * batches;
+        long total = main + (fineTune && main > 0 ? (long)options.FineTuneEpochs * batches : 0);
+        var phase = new Phase(a, b, frozenB, layer, map, data, options, total, progress, cancel);
+        double lastLoss = phase.Run(options.Epochs, rounded: false, main);
+        double relaxed = double.NaN, rounded = double.NaN;
+        if (map.IsRelaxed)
         {
-            double sum = 0; int seen = 0;
-            foreach (var (x, y) in new DataLoader(data, options.BatchSize, shuffle: true, new Rng(options.Seed + (ulong)epoch)).Epoch<double>())
-            {
-                cancel.ThrowIfCancellationRequested();
-                var vars = map.Parameters.ToDictionary(p => p.Key, p => Variable<double>.Parameter(p.Value, p.Key));
-                var (m, bias, penalty) = map.Build(vars, rounded: false);
-                var logits = Stitched(a, b, frozenB, layer, x, m, bias);
-                var loss = Losses.CrossEntropy(logits, y);
-                var objective = penalty is null ? loss : Ops.Add(loss, penalty);
-                objective.Backward();
-                optimizer.Step(map.Parameters, vars.Where(v => v.Value.Grad is not null).ToDictionary(v => v.Key, v => v.Value.Grad!), options.LearningRate);
-                map.Project();
-                sum += loss.Value.ToScalar() * y.Length; seen += y.Length;
-                steps++;
-                progress?.Report(0.9 * steps / total);
-            }
-            lastLoss = sum / Math.Max(1, seen);
+            relaxed = Evaluate(a, b, frozenB, layer, map, test, rounded: false, cancel);
+            rounded = Evaluate(a, b, frozenB, layer, map, test, rounded: true, cancel);
         }
+        if (fineTune && main > 0) lastLoss = phase.Run(options.FineTuneEpochs, rounded: true, main);
         double accA = Trainer.Evaluate(a, test, cancel: cancel).Accuracy;
         double accB = ReferenceEquals(a, b) ? accA : Trainer.Evaluate(b, test, cancel: cancel).Accuracy;
-        double stitched = Evaluate(a, b, frozenB, layer, map, test, cancel);
+        double stitched = map.IsRelaxed && !(fineTune && main > 0) ? rounded : Evaluate(a, b, frozenB, layer, map, test, rounded: true, cancel);
         progress?.Report(1);
-        return new StitchResult(layer, cls, accA, accB, stitched, lastLoss, steps, map.EvaluationMatrix());
+        return new StitchResult(layer, cls, accA, accB, stitched, lastLoss, phase.Steps, map.EvaluationMatrix())
+        {
+            AccuracyRelaxed = relaxed, AccuracyRounded = rounded,
+        };
+    }
+
+    /// <summary>
+    /// The optimisation loop, shared by the relaxed phase (Sinkhorn temperature annealed geometrically over its steps)
+    /// and the fine-tune after rounding (gradients then reach the G_ReLU diagonal only: the permutation is a constant).
+    /// </summary>
+    private sealed class Phase(Model<double> a, Model<double> b, Dictionary<string, Variable<double>> frozenB, string layer,
+        StitchLayer map, Dataset data, StitchOptions options, long total, IProgress<double>? progress, CancellationToken cancel)
+    {
+        private readonly Adam<double> optimizer = new();
+
+        public long Steps { get; private set; }
+
+        /// <summary>Trains for <paramref name="epochs"/> passes; returns the mean loss of the last (NaN if none).</summary>
+        public double Run(int epochs, bool rounded, long relaxedSteps)
+        {
+            double lastLoss = double.NaN;
+            if (total == 0) return lastLoss;
+            for (int epoch = 0; epoch < epochs; epoch++)
+            {
+                double sum = 0; int seen = 0;
+                ulong shuffle = options.Seed + (ulong)epoch + (rounded ? 0x9E37UL : 0);
+                foreach (var (x, y) in new DataLoader(data, options.BatchSize, shuffle: true, new Rng(shuffle)).Epoch<double>())
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    if (!rounded) map.Temperature = Anneal(options, relaxedSteps, Steps);
+                    var vars = map.Parameters.ToDictionary(p => p.Key, p => Variable<double>.Parameter(p.Value, p.Key));
+                    var (m, bias, penalty) = map.Build(vars, rounded);
+                    var loss = Losses.CrossEntropy(Stitched(a, b, frozenB, layer, x, m, bias), y);
+                    var objective = penalty is null ? loss : Ops.Add(loss, penalty);
+                    objective.Backward();
+                    var grads = vars.Where(v => v.Value.Grad is not null).ToDictionary(v => v.Key, v => v.Value.Grad!);
+                    optimizer.Step(map.Parameters.Where(p => grads.ContainsKey(p.Key)).ToDictionary(p => p.Key, p => p.Value), grads, options.LearningRate);
+                    map.Project();
+                    sum += loss.Value.ToScalar() * y.Length; seen += y.Length;
+                    Steps++;
+                    progress?.Report(0.9 * Steps / total);
+                }
+                lastLoss = sum / Math.Max(1, seen);
+            }
+            return lastLoss;
+        }
+    }
+
+    /// <summary>Geometric interpolation from the initial to the final temperature over <paramref name="steps"/> steps.</summary>
+    internal static double Anneal(StitchOptions o, long steps, long step)
+    {
+        double f = steps <= 1 ? 1 : Math.Min(1, (double)step / (steps - 1));
+        return o.InitialTemperature * Math.Pow(o.FinalTemperature / o.InitialTemperature, f);
     }
 
     /// <summary>
@@ -148,11 +223,12 @@ public static class Stitcher
         return t.Permute([axis, .. Enumerable.Range(0, t.Rank).Where(i => i != axis)]).Contiguous().Reshape(c, -1);
     }
 
-    /// <summary>Accuracy of the stitched network with the map at evaluation (relaxed permutations rounded).</summary>
-    private static double Evaluate(Model<double> a, Model<double> b, Dictionary<string, Variable<double>> frozenB, string layer, StitchLayer map, Dataset test, CancellationToken cancel)
+    /// <summary>Accuracy of the stitched network with the map at evaluation (relaxed permutations rounded unless <paramref name="rounded"/> is false).</summary>
+    private static double Evaluate(Model<double> a, Model<double> b, Dictionary<string, Variable<double>> frozenB, string layer, StitchLayer map, Dataset test,
+        bool rounded, CancellationToken cancel)
     {
         using var _ = GradMode.NoGrad();
-        var (m, bias, _) = map.Build(map.Parameters.ToDictionary(p => p.Key, p => Variable<double>.Constant(p.Value)), rounded: true);
+        var (m, bias, _) = map.Build(map.Parameters.ToDictionary(p => p.Key, p => Variable<double>.Constant(p.Value)), rounded);
         int correct = 0;
         foreach (var (x, y) in new DataLoader(test, 256, shuffle: false, new Rng(0)).Epoch<double>())
         {

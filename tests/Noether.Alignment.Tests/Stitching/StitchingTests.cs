@@ -126,3 +126,49 @@ public class StitchingTests(StitchModels models) : IClassFixture<StitchModels>
         Assert.True(plain.Outputs[0].Value.MaxAbsDiff(zero.Outputs[0].Value) > 1e-3);
     }
 }
+
+/// <summary>G_ReLU stitching between a network and its own P·D-transformed copy: the true map is in the class.</summary>
+public class GReluRecoveryTests(StitchModels models) : IClassFixture<StitchModels>
+{
+    private Model<double> Copy(ulong seed)
+    {
+        var spec = Noether.Symmetry.Derivation.SymmetryDeriver.Derive(models.A.Graph);
+        return Noether.Symmetry.Actions.GroupAction.Apply(models.A, spec, spec.Random(new Rng(seed)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void GReluStitchingToAPDCopyRecoversTheMapWithNoPenalty(bool matchingInit)
+    {
+        var b = Copy(7);
+        var x = Tensor<double>.RandomNormal(new Rng(3), 4, 64);
+        var ha = Executor.Forward(models.A, [x], training: false).Values["layers.1"].Value;
+        var hb = Executor.Forward(b, [x], training: false).Values["layers.1"].Value;
+        Assert.True(ha.MaxAbsDiff(hb) > 1e-2, "the copy's hidden units should be permuted and rescaled");
+        var options = new StitchOptions
+        {
+            MatchingInit = matchingInit, Epochs = matchingInit ? 1 : 4, MaxTrainSamples = matchingInit ? 256 : 2000, BatchSize = 32,
+            LearningRate = matchingInit ? 1e-3 : 5e-2, Seed = 11,
+        };
+        var r = Stitcher.Stitch(models.A, b, "layers.1", StitchClass.Parse("grelu"), models.Train, models.Test, options);
+        Assert.Equal(r.AccuracyA, r.AccuracyB);
+        // A trained diagonal may end a little off D (it is fitted on training data): a few of 360 test points either way.
+        Assert.True(Math.Abs(r.Penalty) <= 0.01, $"match {matchingInit}: penalty {r.Penalty:P2} (relaxed {r.AccuracyRelaxed:P2}, rounded {r.AccuracyRounded:P2}, stitched {r.AccuracyStitched:P2})");
+        // From the matching start the recovered permutation is the true one: M·h_A has B's pattern of active units on every
+        // sample. (From a near-uniform start training may swap two nearly interchangeable units; only the penalty is checked.)
+        if (!matchingInit) return;
+        var (mapped, expected) = (ha.MatMul(r.Matrix.Transpose()).ToArray(), hb.ToArray());
+        for (int i = 0; i < mapped.Length; i++)
+            Assert.True(mapped[i] > 0 == expected[i] > 0, $"match {matchingInit}: unit pattern differs at {i}");
+    }
+
+    [Fact]
+    public void ARandomPermutationOfTheCopyIsPenalised()
+    {
+        // The recovery test must be able to fail: perm (no diagonal) at a random, untrained start loses accuracy.
+        var r = Stitcher.Stitch(models.A, Copy(7), "layers.1", StitchClass.Parse("perm"), models.Train, models.Test,
+            new StitchOptions { MatchingInit = false, MaxTrainSamples = 0 });
+        Assert.True(r.Penalty > 0.1, $"penalty {r.Penalty:P2}");
+    }
+}
