@@ -55,9 +55,7 @@ public sealed partial class Tensor<T>
     {
         if (!Shapes.Equal(Shape, other.Shape)) throw new ShapeMismatchException("AddRelu", "shapes differ", ShapeArray(), other.ShapeArray());
         var r = Uninitialized(_shape);
-        var d = r.Span;
-        System.Numerics.Tensors.TensorPrimitives.Add(Contiguous().Span, other.Contiguous().Span, d);
-        SimdKernels.Relu<T>(d, d);
+        SimdKernels.AddRelu(Contiguous().Span, other.Contiguous().Span, r.Span);
         return r;
     }
 

@@ -194,3 +194,23 @@ public class FusedBatchNormTests
         Assert.Throws<ShapeMismatchException>(() => Ops.BatchNorm(x, Variable<double>.Parameter(new Tensor<double>(2)), Variable<double>.Parameter(new Tensor<double>(3)), 1e-5));
     }
 }
+
+/// <summary>The one-pass residual join + ReLU against the two-pass reference, with SIMD tails.</summary>
+public class AddReluTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(131)]
+    public void EqualsAddThenRelu(int length)
+    {
+        var r = new Rng((ulong)length);
+        var a = Tensor<float>.RandomNormal(r, length); var b = Tensor<float>.RandomNormal(r, length);
+        Assert.Equal((a + b).Relu().ToArray(), a.AddRelu(b).ToArray());
+        var ad = Tensor<double>.RandomNormal(r, 3, length); var bd = Tensor<double>.RandomNormal(r, 3, length);
+        Assert.Equal((ad + bd).Relu().ToArray(), ad.AddRelu(bd).ToArray());
+        Assert.Throws<ShapeMismatchException>(() => a.AddRelu(Tensor<float>.Zeros(length + 1)));
+    }
+}
