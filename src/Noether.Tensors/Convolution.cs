@@ -6,6 +6,7 @@ namespace Noether.Tensors;
 /// <summary>2-D convolution (NCHW) as im2col + GEMM, with stride, padding, dilation and groups, and its gradients.</summary>
 public static class Convolution
 {
+    /// <summary>Panel path on (default) or off, for tests and benchmarks that compare it with im2col + GEMM.</summary>
     internal static bool UsePanels = true;
 
     /// <summary>y[n, o] = Σ_c w[o, c] ⋆ x[n, c] + b[o]; input [N, C, H, W], weight [O, C/groups, kh, kw], bias [O] or null.</summary>
