@@ -6,7 +6,8 @@ Same models, batch, data shape and optimizer step as Noether.Nn.Diagnostics.Trai
   cnn-fashion:        Conv(1,32,3,p1)-ReLU-MaxPool2-Conv(32,64,3,p1)-ReLU-MaxPool2-Flatten-Linear(3136,128)-ReLU-Linear(128,10)
 one step = forward, cross-entropy, backward, SGD(momentum 0.9) on random float32 inputs of batch 128.
 Requires Debian's python3-torch (apt-get install python3-torch); not used by the test suite.
-Usage: /usr/bin/python3 bench/pytorch_reference.py [--threads 1 2] [--seconds 3]
+Usage: /usr/bin/python3 bench/pytorch_reference.py [--threads 1 2] [--seconds 3] [--models mlp-784-512-512-10 cnn-fashion]
+`noether bench train` runs it as a subprocess (OPENBLAS_CORETYPE unset) between its own runs, for paired figures.
 """
 import argparse, json, time
 import torch
@@ -50,6 +51,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--models", nargs="+", default=["mlp-784-512-512-10", "cnn-fashion"],
+                    choices=["mlp-784-512-512-10", "cnn-fashion"])
     args = ap.parse_args()
-    results = [measure(m, t, args.seconds) for m in ("mlp-784-512-512-10", "cnn-fashion") for t in args.threads]
+    results = [measure(m, t, args.seconds) for m in args.models for t in args.threads]
     print(json.dumps({"framework": f"pytorch {torch.__version__}", "results": results}, indent=2))

@@ -50,6 +50,19 @@ public static class Executor
         => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng);
 
     /// <summary>
+    /// As <see cref="Forward{T}(Model{T}, IReadOnlyList{Tensor{T}}, bool, Rng?)"/>, but with <paramref name="fuse"/> a Linear
+    /// node whose only reader is a ReLU activation runs as one fused node (bias and ReLU in one pass, the ReLU's
+    /// gradient read from its output), and at inference without gradients (<c>training</c> false under
+    /// <see cref="GradMode.NoGrad"/>) a Conv2d → BatchNorm (→ ReLU) chain runs as one convolution with the
+    /// normalisation folded into its weights and bias. Values inside a chain are then absent from
+    /// <see cref="ForwardPass{T}.Values"/>; outputs and gradients are unchanged up to rounding. For training and
+    /// inference loops (<see cref="Model{T}.Predict"/>).
+    /// </summary>
+    public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Tensor<T>> inputs, bool training, Rng? rng, bool fuse)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng, null, fuse, null);
+
+    /// <summary>
     /// Runs every node in order on input variables (so gradients can flow into the inputs). Parameters come from the
     /// model unless <paramref name="parameterOverrides"/> supplies a variable for them (e.g. transformed weights whose
     /// gradient is wanted).
@@ -60,6 +73,11 @@ public static class Executor
     /// </remarks>
     public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Variable<T>> inputs, bool training, Rng? rng = null,
         IReadOnlyDictionary<string, Variable<T>>? parameterOverrides = null, IReadOnlyDictionary<string, Variable<T>>? valueOverrides = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Forward(model, inputs, training, rng, parameterOverrides, fuse: false, valueOverrides);
+
+    internal static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Variable<T>> inputs, bool training, Rng? rng,
+        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides, bool fuse, IReadOnlyDictionary<string, Variable<T>>? valueOverrides = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = model.Graph;
@@ -89,13 +107,20 @@ public static class Executor
         var buffers = new Dictionary<string, Tensor<T>>();
         rng ??= new Rng(0);
         var needed = valueOverrides is null ? null : Needed(g, valueOverrides);
+        var plan = fuse && valueOverrides is null ? FusionPlan.For(g, inference: !training && !GradMode.IsEnabled) : null;
         foreach (var node in g.Nodes)
         {
             if (valueOverrides is not null && valueOverrides.TryGetValue(node.Name, out var replaced)) { values[node.Name] = replaced; continue; }
             if (needed is not null && !needed.Contains(node.Name)) continue;
-            var context = new OpContext<T>(node.Name, parameters, training, rng, (name, value) => buffers[name] = value);
+            if (plan is not null && plan.Absorbed.Contains(node.Name)) continue;
+            OpContext<T> Context(string name) => new(name, parameters, training, rng, (n, value) => buffers[n] = value);
+            if (plan is not null && plan.Chains.TryGetValue(node.Name, out var chain))
+            {
+                values[node.Name] = FusedKernels.Run(chain, n => values[n], Context);
+                continue;
+            }
             var args = node.Inputs.Select(n => values[n]).ToArray();
-            values[node.Name] = node.Op.Forward(context, args);
+            values[node.Name] = node.Op.Forward(Context(node.Name), args);
         }
         return new ForwardPass<T>(g.Outputs.Select(o => values[o]).ToArray(), values, parameters.Where(kv => kv.Value.RequiresGrad).ToDictionary(), buffers);
     }

@@ -66,6 +66,6 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Tensor<T>[] Predict(params Tensor<T>[] inputs)
     {
         using var _ = GradMode.NoGrad();
-        return Executor.Forward(this, inputs, training: false).Outputs.Select(o => o.Value).ToArray();
+        return Executor.Forward(this, inputs, training: false, rng: null, fuse: true).Outputs.Select(o => o.Value).ToArray();
     }
 }

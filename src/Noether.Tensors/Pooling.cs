@@ -21,7 +21,7 @@ public static class Pooling
         var (n, c, h, w, g) = Check(input, options, "MaxPool2d");
         var x = input.Contiguous().Span;
         var y = new Tensor<T>(n, c, g.OutH, g.OutW); var ys = y.Span;
-        var arg = new int[ys.Length];
+        var arg = TensorArena.Allocate<int>(ys.Length, clear: true);
         if (g.PadH == 0 && g.PadW == 0) { MaxPoolUnpadded(x, ys, arg, n * c, h, w, g); return (y, arg); }
         int o = 0;
         for (int p = 0; p < n * c; p++)

@@ -50,6 +50,15 @@ public sealed partial class Tensor<T>
     public Tensor<T> Sigmoid() => Elementwise.Unary<T, SigmoidOp<T>>(this);
     /// <summary>max(x, 0).</summary>
     public Tensor<T> Relu() => Elementwise.Unary<T, ReluOp<T>>(this);
+    /// <summary>max(this + other, 0) for tensors of one shape, in one pass (a residual join followed by ReLU).</summary>
+    public Tensor<T> AddRelu(Tensor<T> other)
+    {
+        if (!Shapes.Equal(Shape, other.Shape)) throw new ShapeMismatchException("AddRelu", "shapes differ", ShapeArray(), other.ShapeArray());
+        var r = Uninitialized(_shape);
+        SimdKernels.AddRelu(Contiguous().Span, other.Contiguous().Span, r.Span);
+        return r;
+    }
+
     /// <summary>x &gt; 0 ? x : αx.</summary>
     public Tensor<T> LeakyRelu(T alpha)
     {

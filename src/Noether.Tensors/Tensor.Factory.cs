@@ -6,7 +6,7 @@ public sealed partial class Tensor<T>
 {
     /// <summary>A contiguous tensor whose elements are not cleared: only for results that overwrite every element.</summary>
     internal static Tensor<T> Uninitialized(params int[] shape)
-        => new(GC.AllocateUninitializedArray<T>(Shapes.Size(shape)), 0, (int[])shape.Clone(), Shapes.ContiguousStrides(shape));
+        => new(TensorArena.Allocate<T>(Shapes.Size(shape), clear: false), 0, (int[])shape.Clone(), Shapes.ContiguousStrides(shape));
 
     /// <summary>A tensor of zeros.</summary>
     public static Tensor<T> Zeros(params int[] shape) => new(shape);

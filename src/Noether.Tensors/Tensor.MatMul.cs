@@ -29,7 +29,7 @@ public sealed partial class Tensor<T>
         void One(int i, int threads) =>
             Gemm.Multiply<T>(m, n, k, aMem.Span[aOff[i]..], rsA, csA, bMem.Span[bOff[i]..], rsB, csB, cMem.Span.Slice(i * span, span), n, false, threads);
         if (batch == 1 || (long)m * n * k >= 128L * 128 * 128) for (int i = 0; i < batch; i++) One(i, maxThreads);
-        else Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? -1 : maxThreads }, i => One(i, 1));
+        else Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = maxThreads <= 0 ? Parallelism.MaxThreads : maxThreads }, i => One(i, 1));
         return result;
     }
 

@@ -123,6 +123,7 @@ public sealed partial class Tensor<T>
     public void CopyFrom(Tensor<T> source)
     {
         var src = source.Rank == Rank && Shapes.Equal(source.Shape, Shape) ? source : source.BroadcastTo(_shape);
+        if (IsContiguous && src.IsContiguous) { src.Span.CopyTo(Span); return; } // a memmove: overlap is safe
         var data = src.ToArray();
         if (IsContiguous) data.CopyTo(Span);
         else StridedCopy.Scatter<T>(data, Storage.Span, Offset, _shape, _strides);

@@ -23,8 +23,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         IsContiguous = ComputeContiguous(shape, strides);
     }
 
-    /// <summary>Creates a contiguous tensor of the given shape over a new zeroed buffer.</summary>
-    public Tensor(params int[] shape) : this(new T[Shapes.Size(shape)], 0, (int[])shape.Clone(), Shapes.ContiguousStrides(shape)) { }
+    /// <summary>Creates a contiguous tensor of the given shape over a zeroed buffer (from the active <see cref="TensorArena"/>, if any).</summary>
+    public Tensor(params int[] shape) : this(TensorArena.Allocate<T>(Shapes.Size(shape), clear: true), 0, (int[])shape.Clone(), Shapes.ContiguousStrides(shape)) { }
 
     /// <summary>Wraps existing data (row-major) as a tensor of the given shape without copying.</summary>
     public Tensor(Memory<T> data, params int[] shape)
@@ -100,7 +100,13 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>Returns this tensor if contiguous, otherwise a contiguous copy.</summary>
-    public Tensor<T> Contiguous() => IsContiguous ? this : new Tensor<T>(ToArray(), _shape);
+    public Tensor<T> Contiguous()
+    {
+        if (IsContiguous) return this;
+        var result = Uninitialized(_shape);
+        StridedCopy.Gather(Storage.Span, Offset, _shape, _strides, result.Span);
+        return result;
+    }
 
     /// <summary>A contiguous deep copy that shares nothing with this tensor.</summary>
     public Tensor<T> Clone() => new(ToArray(), _shape);

@@ -23,7 +23,7 @@ public static class TransposedConvolution
         var x = input.Contiguous(); var wt = weight.Contiguous();
         var y = new Tensor<T>(n, o, outH, outW);
         var xm = x.Storage.Slice(x.Offset, x.Length); var wm = wt.Storage.Slice(wt.Offset, wt.Length); var ym = y.Storage;
-        Parallel.For(0, n, () => new T[kdim * plane], (img, _, col) =>
+        Parallel.For(0, n, Parallelism.Options, () => new T[kdim * plane], (img, _, col) =>
         {
             for (int g = 0; g < options.Groups; g++)
             {
@@ -60,7 +60,7 @@ public static class TransposedConvolution
         const int chunkSize = 8;
         int chunks = (n + chunkSize - 1) / chunkSize;
         var partial = new T[chunks][];
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, Parallelism.Options, chunk =>
         {
             var col = new T[kdim * plane];
             var local = new T[gw.Length];

@@ -163,4 +163,32 @@ public class AsymmetricLayerTests
         var e2 = Assert.Throws<ShapeMismatchException>(() => b.Add(new FigluOp(5, 0), "act", b.Input("y", 4)));
         Assert.Contains("5 channels", e2.Message);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FusedAndUnfusedPassesAgreeAndIgnoreStoredFrozenValues(bool training)
+    {
+        var w = new Asymmetry(AsymmetryKind.W, FrozenPerRow: 3, Seed: 4);
+        foreach (var g in new[] { w.Apply(Builders.Mlp(6, [8, 8], 3)), w.Apply(Builders.ResNet20([2, 6, 6], 3, width: 4, blocksPerStage: 1)) })
+        {
+            var m = Model<double>.Initialize(g, new Rng(1));
+            // Scribble over every stored frozen entry: no path may read them.
+            var scribbled = m.WithParameters(g.Parameters.Where(p => FrozenWeight.Of(p.Slot) is not null).ToDictionary(p => p.Name, p =>
+            {
+                var t = m[p.Name].Clone();
+                foreach (var i in FrozenWeight.Of(p.Slot)!.Indices) t.Span[i] = 99;
+                return t;
+            }));
+            var x = Tensor<double>.RandomNormal(new Rng(2), [4, .. g.Inputs[0].Shape]);
+            var reference = Executor.Forward(m, [x], training, new Rng(3), fuse: false).Outputs[0].Value;
+            foreach (var fuse in new[] { false, true })
+            {
+                // Inference fusions (Conv2d → BatchNorm folding) apply without gradients only.
+                using var mode = training ? null : GradMode.NoGrad();
+                var y = Executor.Forward(scribbled, [x], training, new Rng(3), fuse).Outputs[0].Value;
+                Assert.True(reference.MaxAbsDiff(y) <= 1e-10, $"{g.Name}, fuse {fuse}, training {training}: differs by {reference.MaxAbsDiff(y):E2}");
+            }
+        }
+    }
 }

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Noether.Cli.Commands;
 
-/// <summary><c>noether bench gemm|train|lap</c>: kernel, training and assignment speed, with baselines measured in the same process.</summary>
+/// <summary><c>noether bench gemm|train|infer|lap</c>: kernel, training and assignment speed, with baselines measured in the same process.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -57,6 +57,7 @@ internal static class BenchCommand
             return Task.FromResult(ExitCodes.Ok);
         });
         bench.Subcommands.Add(gemm);
+        bench.Subcommands.Add(BenchInferCommand.Create());
         bench.Subcommands.Add(CreateTrain());
         bench.Subcommands.Add(CreateLap());
         bench.Subcommands.Add(BenchModelsCommand.Create());
@@ -64,33 +65,7 @@ internal static class BenchCommand
         return bench;
     }
 
-    private static Command CreateTrain()
-    {
-        var models = new Option<string[]>("--models") { Description = "Reference models to time.", DefaultValueFactory = _ => TrainingThroughput.Models.ToArray(), AllowMultipleArgumentsPerToken = true };
-        var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 128 }.AtLeast(1);
-        var seconds = new Option<double>("--seconds") { Description = "Minimum timed seconds per model.", DefaultValueFactory = _ => 3.0 }.Positive();
-        var json = CliOutput.JsonOption();
-        var cmd = new Command("train", "Training throughput (samples/s) of the reference MLP and CNN on 28×28 inputs.") { models, batch, seconds, json };
-        cmd.SetAction((parse, cancel) =>
-        {
-            int b = parse.GetValue(batch);
-            if (b < 1) throw new ArgumentException($"--batch-size must be positive, got {b}");
-            var list = parse.GetValue(models)!;
-            var results = new List<ThroughputMeasurement>();
-            if (parse.GetValue(json))
-            {
-                foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel));
-                CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { benchmark = "train", processor_count = Environment.ProcessorCount, results });
-                return Task.FromResult(ExitCodes.Ok);
-            }
-            CliConsole.Status().Start("Timing training steps…", _ => { foreach (var m in list) results.Add(TrainingThroughput.Measure(m, b, parse.GetValue(seconds), cancel)); });
-            var table = new Table().AddColumns("model", "parameters", "batch", "samples/s", "ms / step");
-            foreach (var r in results) table.AddRow(r.Model, r.Parameters.ToString("N0"), r.BatchSize.ToString(), r.SamplesPerSecond.ToString("F0"), r.MillisecondsPerStep.ToString("F1"));
-            AnsiConsole.Write(table);
-            return Task.FromResult(ExitCodes.Ok);
-        });
-        return cmd;
-    }
+    private static Command CreateTrain() => BenchTrainCommand.Create();
 
     private static Command CreateLap()
     {

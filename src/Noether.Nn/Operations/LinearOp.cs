@@ -36,7 +36,21 @@ public sealed record LinearOp(int In, int Out, bool Bias = true, FrozenWeights? 
         var r = (int[])s.Clone(); r[^1] = Out; return r;
     }
 
-    public override Variable<T> Forward<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x)
+    public override Variable<T> Forward<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x) => Unfused(c, x);
+
+    /// <summary>
+    /// The forward pass with an activation fused into the bias pass (the executor's fusion of Linear → ReLU).
+    /// Rank-2 inputs [N, In] run as one <see cref="Ops.Linear{T}"/> node; other ranks as MatMul + Add (+ ReLU).
+    /// </summary>
+    internal Variable<T> Forward<T>(OpContext<T> c, Variable<T> input, FusedActivation activation) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (input.Value.Rank == 2)
+            return Ops.Linear(input, FrozenWeight.Effective(c.Parameter("weight"), Frozen?.Pattern(Out, In), [Out, In]), Bias ? c.Parameter("bias") : null, activation);
+        var y = Unfused(c, [input]);
+        return activation == FusedActivation.Relu ? Ops.Relu(y) : y;
+    }
+
+    private Variable<T> Unfused<T>(OpContext<T> c, IReadOnlyList<Variable<T>> x) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var w = FrozenWeight.Effective(c.Parameter("weight"), Frozen?.Pattern(Out, In), [Out, In]);
         var y = Ops.MatMul(x[0].Value.Rank == 1 ? Ops.Reshape(x[0], 1, -1) : x[0], Ops.Transpose(w));

@@ -30,6 +30,17 @@ public sealed record BatchNormOp(int Features, double Eps = 1e-5, double Momentu
         int rank = x.Value.Rank;
         int[] bshape = rank == 4 ? [1, Features, 1, 1] : [1, Features];
         Variable<T> mean, variance;
+        if (c.Training && (rank == 2 || rank == 4))
+        {
+            // One fused node: batch statistics, normalisation, affine map and the closed-form backward pass.
+            var (y, mu, sigma2) = Ops.BatchNorm(x, c.Parameter("weight"), c.Parameter("bias"), Eps);
+            int count = x.Value.Length / Features;
+            T mom = T.CreateChecked(Momentum);
+            var runMean = c.Parameter("running_mean").Value; var runVar = c.Parameter("running_var").Value;
+            c.SetBuffer("running_mean", runMean * (T.One - mom) + mu * mom);
+            c.SetBuffer("running_var", runVar * (T.One - mom) + sigma2 * (mom * T.CreateChecked(count / Math.Max(1.0, count - 1))));
+            return y;
+        }
         if (c.Training)
         {
             mean = ReduceKeep(x, rank);

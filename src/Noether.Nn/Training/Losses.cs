@@ -8,13 +8,17 @@ namespace Noether.Nn.Training;
 public static class Losses
 {
     /// <summary>Mean cross-entropy of logits [N, C] against integer labels.</summary>
-    public static Variable<T> CrossEntropy<T>(Variable<T> logits, int[] labels) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <param name="logits">Logits [N, C].</param>
+    /// <param name="labels">N labels in [0, C).</param>
+    /// <param name="fused">One fused node (<see cref="Ops.SoftmaxCrossEntropy{T}"/>) instead of LogSoftmax → PickColumns →
+    /// Mean → Neg: the same value and gradient up to float rounding.</param>
+    public static Variable<T> CrossEntropy<T>(Variable<T> logits, int[] labels, bool fused = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (logits.Value.Rank != 2 || logits.Value.Dim(0) != labels.Length)
             throw new ShapeMismatchException("CrossEntropy", "needs logits [N, C] and N labels", logits.Value.ShapeArray(), [labels.Length]);
         int classes = logits.Value.Dim(1);
         foreach (var l in labels) if ((uint)l >= (uint)classes) throw new ArgumentException($"CrossEntropy: label {l} outside [0, {classes})");
-        return -Ops.Mean(Ops.PickColumns(Ops.LogSoftmax(logits, -1), labels));
+        return fused ? Ops.SoftmaxCrossEntropy(logits, labels) : -Ops.Mean(Ops.PickColumns(Ops.LogSoftmax(logits, -1), labels));
     }
 
     /// <summary>Mean squared error over all elements.</summary>

@@ -31,20 +31,18 @@ public sealed class Sgd<T>(double momentum = 0, bool nesterov = false, double we
 {
     private readonly Dictionary<string, T[]> _velocity = new();
 
+    /// <summary>One fused pass per parameter, in place: no temporary arrays.</summary>
     protected override void Update(string name, Span<T> p, ReadOnlySpan<T> g, T lr)
     {
         T wd = T.CreateChecked(weightDecay), mu = T.CreateChecked(momentum);
-        Span<T> d = g.ToArray();
-        if (weightDecay != 0) TP.MultiplyAdd(p, wd, d, d);                // d = g + wd·p
-        if (momentum != 0)
-        {
-            if (!_velocity.TryGetValue(name, out var v)) { v = d.ToArray(); _velocity[name] = v; }
-            else { TP.MultiplyAdd(v, mu, d, v); }                             // v = μ·v + d
-            if (nesterov) TP.MultiplyAdd(v, mu, d, d);                         // d = d + μ·v
-            else v.CopyTo(d);
-        }
-        TP.MultiplyAdd(d, -lr, p, p);                                          // p -= lr·d
+        if (momentum == 0) { FusedSteps.Sgd(p, g, lr, wd); return; }
+        if (!_velocity.TryGetValue(name, out var v)) _velocity[name] = v = new T[p.Length];
+        bool first = !_started.Contains(name);
+        if (first) _started.Add(name);
+        FusedSteps.SgdMomentum(p, g, v, lr, wd, mu, nesterov, first);
     }
+
+    private readonly HashSet<string> _started = new();
 }
 
 /// <summary>Adam, or AdamW when <c>decoupledWeightDecay</c> (weight decay applied to the weights, not the gradient).</summary>

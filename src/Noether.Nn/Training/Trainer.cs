@@ -17,6 +17,13 @@ public sealed record TrainOptions(int Epochs, int BatchSize, LearningRateSchedul
 
     /// <summary>Parameters the optimiser leaves untouched (e.g. a LoRA base model).</summary>
     public IReadOnlySet<string>? Frozen { get; init; }
+
+    /// <summary>
+    /// Run the fused kernels (Linear with bias and ReLU in one node, softmax cross-entropy in one node). Faster, and
+    /// equal to the unfused arithmetic up to float rounding (last bits), so off by default: the default trainer is
+    /// bit-identical to the primitive-op graph that other code (ModelBatch) reproduces.
+    /// </summary>
+    public bool Fused { get; init; }
 }
 
 /// <summary>One optimisation step, as seen by an observer after the optimiser has updated the model.</summary>
@@ -25,7 +32,8 @@ public sealed record TrainOptions(int Epochs, int BatchSize, LearningRateSchedul
 /// <param name="Loss">Mini-batch loss before the step.</param>
 /// <param name="LearningRate">Step size used.</param>
 /// <param name="Model">The model, already updated.</param>
-/// <param name="Gradients">The gradients the optimiser used (trainable, unfrozen parameters).</param>
+/// <param name="Gradients">The gradients the optimiser used (trainable, unfrozen parameters); their storage is reused by
+/// the next step, so copy them (<c>Clone()</c>) to keep them beyond the callback.</param>
 public sealed record TrainingStep<T>(long Step, int Epoch, double Loss, double LearningRate, Model<T> Model, IReadOnlyDictionary<string, Tensor<T>> Gradients)
     where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -56,6 +64,7 @@ public static class Trainer
         var dropout = new Rng(options.Seed ^ 0x5EED_D20B_0A7UL);
         long total = (long)options.Epochs * loader.BatchesPerEpoch, step = 0;
         var history = new List<EpochMetrics>();
+        var arena = new TensorArena();
         if (options.MaxSteps is long max) total = Math.Min(total, max);
         for (int epoch = 1; epoch <= options.Epochs && step < total; epoch++)
         {
@@ -66,16 +75,23 @@ public static class Trainer
                 if (step >= total) break;
                 cancel.ThrowIfCancellationRequested();
                 double lr = options.LearningRate.At(step++, total);
-                var pass = Executor.Forward(model, [x], training: true, dropout);
-                var loss = Losses.CrossEntropy(pass.Outputs[0], y);
-                double lv = double.CreateTruncating(loss.Value.ToScalar());
-                if (!double.IsFinite(lv)) throw Diverged(model, x, lv, epoch, batch + 1, step, lr);
-                loss.Backward();
-                var grads = pass.Parameters.Where(p => p.Value.Grad is not null && !frozen.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value.Grad!);
-                optimizer.Step(model.Parameters, grads, lr);
-                // W-asymmetric layers: weight decay and momentum must not move the frozen entries.
-                if (hasFrozen) Operations.FrozenWeight.Restore(model);
-                foreach (var (name, value) in pass.BufferUpdates) model[name].CopyFrom(value);
+                // The step's tensors live in the arena until the next step; what outlives it is copied into the model.
+                arena.Reset();
+                double lv;
+                Dictionary<string, Tensor<T>> grads;
+                using (arena.Enter())
+                {
+                    var pass = Executor.Forward(model, [x], training: true, dropout, fuse: options.Fused);
+                    var loss = Losses.CrossEntropy(pass.Outputs[0], y, fused: options.Fused);
+                    lv = double.CreateTruncating(loss.Value.ToScalar());
+                    if (!double.IsFinite(lv)) throw Diverged(model, x, lv, epoch, batch + 1, step, lr);
+                    loss.Backward();
+                    grads = pass.Parameters.Where(p => p.Value.Grad is not null && !frozen.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value.Grad!);
+                    optimizer.Step(model.Parameters, grads, lr);
+                    // W-asymmetric layers: weight decay and momentum must not move the frozen entries.
+                    if (hasFrozen) Operations.FrozenWeight.Restore(model);
+                    foreach (var (name, value) in pass.BufferUpdates) model[name].CopyFrom(value);
+                }
                 onStep?.Invoke(new TrainingStep<T>(step, epoch, lv, lr, model, grads));
                 lossSum += lv * y.Length; seen += y.Length;
                 progress?.Report(new TrainingProgress(epoch, ++batch, loader.BatchesPerEpoch, lv, lr));

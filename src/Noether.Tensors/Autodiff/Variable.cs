@@ -67,6 +67,8 @@ public sealed class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ShapeMismatchException("Backward", "seed shape differs from the output shape", seed.ShapeArray(), Value.ShapeArray());
         var order = TopologicalOrder();
         var pending = new Dictionary<Variable<T>, Tensor<T>>(ReferenceEqualityComparer.Instance) { [this] = seed ?? Tensor<T>.Ones(Value.ShapeArray()) };
+        // Sums created here belong to no one else, so later contributions are added into them in place.
+        var owned = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var node = order[i];
@@ -79,7 +81,11 @@ public sealed class Variable<T> where T : unmanaged, IFloatingPointIeee754<T>
                 var pg = grads[p];
                 if (pg is null || !parent.RequiresGrad) continue;
                 if (!Shapes.Equal(pg.Shape, parent.Value.Shape)) pg = pg.SumTo(parent.Value.Shape);
-                pending[parent] = pending.TryGetValue(parent, out var acc) ? acc + pg : pg;
+                if (!pending.TryGetValue(parent, out var acc)) { pending[parent] = pg; continue; }
+                if (owned.Contains(acc)) { System.Numerics.Tensors.TensorPrimitives.Add(acc.Span, pg.Contiguous().Span, acc.Span); continue; }
+                var sum = acc + pg;
+                owned.Add(sum);
+                pending[parent] = sum;
             }
         }
     }

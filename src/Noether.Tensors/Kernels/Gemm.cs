@@ -35,7 +35,7 @@ public static unsafe class Gemm
     /// <param name="c">C's elements (row-major with row stride <paramref name="ldc"/>).</param>
     /// <param name="ldc">C's row stride.</param>
     /// <param name="accumulate">Add to C instead of overwriting it.</param>
-    /// <param name="maxThreads">Upper bound on threads; 0 uses every core.</param>
+    /// <param name="maxThreads">Upper bound on threads; 0 uses <see cref="Parallelism.MaxThreads"/>.</param>
     public static void Multiply<T>(int m, int n, int k,
         ReadOnlySpan<T> a, int rsA, int csA,
         ReadOnlySpan<T> b, int rsB, int csB,
@@ -56,7 +56,7 @@ public static unsafe class Gemm
             var job = new Job<T>(pa, rsA, csA, pb, rsB, csB, pc, ldc, k);
             long work = (long)m * n * k;
             if (work < SmallThreshold) { Naive(job, 0, m, 0, n); return; }
-            int threads = maxThreads <= 0 ? Environment.ProcessorCount : Math.Min(maxThreads, Environment.ProcessorCount);
+            int threads = maxThreads <= 0 ? Parallelism.MaxThreads : Math.Min(maxThreads, Environment.ProcessorCount);
             int nr = NrOf<T>();
             if (threads <= 1 || work < ParallelThreshold) { Blocked(job, 0, m, 0, n); return; }
             // Split the larger of m and n into equal parts aligned to the micro-tile.

@@ -11,6 +11,24 @@ namespace Noether.Tensors.Kernels;
 /// </summary>
 public static class SimdKernels
 {
+    /// <summary>dst = max(a + b, 0) in one pass.</summary>
+    public static void AddRelu<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckLengths(a.Length, dst.Length, nameof(AddRelu));
+        CheckLengths(b.Length, dst.Length, nameof(AddRelu));
+        ref T pa = ref MemoryMarshal.GetReference(a);
+        ref T pb = ref MemoryMarshal.GetReference(b);
+        ref T pd = ref MemoryMarshal.GetReference(dst);
+        int i = 0, n = dst.Length;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+                Vector512.Max(Vector512.LoadUnsafe(ref pa, (nuint)i) + Vector512.LoadUnsafe(ref pb, (nuint)i), Vector512<T>.Zero).StoreUnsafe(ref pd, (nuint)i);
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                Vector256.Max(Vector256.LoadUnsafe(ref pa, (nuint)i) + Vector256.LoadUnsafe(ref pb, (nuint)i), Vector256<T>.Zero).StoreUnsafe(ref pd, (nuint)i);
+        for (; i < n; i++) { T s = a[i] + b[i]; dst[i] = s > T.Zero ? s : T.Zero; }
+    }
+
     /// <summary>dst = max(x, 0).</summary>
     public static void Relu<T>(ReadOnlySpan<T> x, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
         => LeakyRelu(x, T.Zero, dst);
