@@ -30,6 +30,13 @@ public static class ZooDriver
     /// <summary>The largest accepted relative difference from the golden outputs.</summary>
     public const double Tolerance = 1e-5;
 
+    /// <summary>
+    /// The same for our engine in float32: two float32 engines summing in different orders (fused BatchNorm, panel
+    /// convolution) drift apart by ~1e-5 over a hundred layers (PaddleOCR's detector: 1.8e-5), as verify allows for
+    /// ONNX Runtime in float32.
+    /// </summary>
+    public const double Float32Tolerance = 1e-4;
+
     /// <summary>Runs every stage; never throws for a model's failure, reports it.</summary>
     public static ZooOutcome Evaluate(ZooModel zoo)
     {
@@ -53,7 +60,7 @@ public static class ZooDriver
                 if (!y.ShapeArray().SequenceEqual(golden.ShapeArray()))
                     return new(ZooStage.Golden, $"output '{zoo.Outputs[k].Name}' ({label}) has shape {Shapes.Format(y.ShapeArray())}, golden {Shapes.Format(golden.ShapeArray())}");
                 double rel = RelativeDifference(y, golden);
-                if (!(rel <= Tolerance))
+                if (!(rel <= (label == "float32" ? Float32Tolerance : Tolerance)))
                     return new(ZooStage.Golden, $"output '{zoo.Outputs[k].Name}' ({label}) differs from the golden by {rel:E2} relative");
                 notes.Add($"{zoo.Outputs[k].Name} {label} {rel:E1}");
             }
