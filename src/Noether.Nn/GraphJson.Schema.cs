@@ -15,7 +15,7 @@ public static partial class GraphJson
     }
 
     /// <summary>
-    /// The JSON Schema (draft 2020-12) of the documents <see cref="Serialize"/> writes and <see cref="Deserialize"/>
+    /// The JSON Schema (draft 2020-12) of the documents <see cref="Serialize"/> writes and <see cref="Deserialize(string)"/>
     /// reads, built from the same op records: one <c>args</c> definition per op kind, its properties the record's
     /// constructor arguments, typed as System.Text.Json writes them. The repository ships it as
     /// docs/graph-json.schema.json; a test keeps that file equal to this.
