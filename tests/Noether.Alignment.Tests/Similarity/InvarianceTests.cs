@@ -63,10 +63,12 @@ public class InvarianceTests
                 double v = m.Compute(x, Apply(x, map, seed));
                 bool invariant = Invariant[name].Contains(map);
                 if (invariant && Math.Abs(v - 1) > 1e-6) throw new Exception($"{name} should ignore {map} but gives {v:R} (seed {seed})");
-                if (!invariant && v > 1 - 1e-3) throw new Exception($"{name} should notice {map} but gives {v:R} (seed {seed})");
+                // Noticing: clearly off 1 next to the invariance tolerance (debiased CKA of 96 samples under a
+                // permuted scaling can stay within 1e-3 of 1: seed 7153 gives 0.99909).
+                if (!invariant && v > 1 - 1e-4) throw new Exception($"{name} should notice {map} but gives {v:R} (seed {seed})");
             }
             return true;
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(15));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(100));
     }
 
     [Fact]
