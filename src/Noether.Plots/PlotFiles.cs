@@ -21,14 +21,7 @@ public static class PlotFiles
         var (svg, png) = LinePlotRenderer.Render(plot);
         string csv = PlotCsv.Format(plot);
 
-        string full = Path.GetFullPath(pathWithoutExtension);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var paths = new PlotPaths(full + ".svg", full + ".png", full + ".csv");
-        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        AtomicFile.WriteAllBytes(paths.Svg, utf8.GetBytes(svg));
-        AtomicFile.WriteAllBytes(paths.Png, png);
-        AtomicFile.WriteAllBytes(paths.Csv, utf8.GetBytes(csv));
-        return paths;
+        return WriteAll(pathWithoutExtension, svg, png, csv);
     }
 
     /// <summary>
@@ -41,6 +34,12 @@ public static class PlotFiles
         ArgumentException.ThrowIfNullOrWhiteSpace(pathWithoutExtension);
         var (svg, png) = plot.Render();
         string csv = plot.ToCsv();
+        return WriteAll(pathWithoutExtension, svg, png, csv);
+    }
+
+    /// <summary>Writes the three files of one plot, each atomically.</summary>
+    private static PlotPaths WriteAll(string pathWithoutExtension, string svg, byte[] png, string csv)
+    {
         string full = Path.GetFullPath(pathWithoutExtension);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var paths = new PlotPaths(full + ".svg", full + ".png", full + ".csv");
