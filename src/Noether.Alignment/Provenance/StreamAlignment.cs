@@ -1,0 +1,117 @@
+using Noether.Alignment.Matching;
+using Noether.Symmetry.Derivation;
+using Noether.Symmetry.Groups;
+using Noether.Tensors;
+using Noether.Tensors.Linalg;
+
+namespace Noether.Alignment.Provenance;
+
+/// <summary>
+/// Fits B's residual stream to A's on the derived group: the stream is the factor whose segment the first MLP's down
+/// projection writes; its anchors are the bindings of that segment whose parameter has no other axis any factor
+/// moves (the token embedding, a first Linear on raw inputs), so their rows are comparable as they stand. A permuting
+/// factor is matched by linear assignment on the anchors' cosine similarity (absolute when the segment may flip signs,
+/// with a scale when it may rescale); a matrix factor (the O(d) stream after norm folding) by orthogonal Procrustes.
+/// </summary>
+public static class StreamAlignment
+{
+    /// <summary>The map from B's stream to A's (identity, with the reason, when the stream has no anchor).</summary>
+    public static StreamMap Fit(IParameterSource a, WeightSpaceSpec specA, MlpBlock blockA, IParameterSource b, WeightSpaceSpec specB, MlpBlock blockB)
+    {
+        var sa = Stream(specA, blockA);
+        var sb = Stream(specB, blockB);
+        if (sa is null || sb is null) return StreamMap.Identity("identity (the derived group does not move the residual stream)");
+        var (fa, fb) = (sa.Value, sb.Value);
+        var anchorsA = Anchors(specA, fa.Factor, fa.Segment);
+        var anchorsB = Anchors(specB, fb.Factor, fb.Segment);
+        if (anchorsA.Count == 0 || anchorsB.Count == 0)
+            return StreamMap.Identity("identity (no parameter anchors the residual stream: no embedding or input layer)");
+        var featuresA = Features(a, anchorsA);
+        var featuresB = Features(b, anchorsB);
+        if (featuresA.Dim(1) != featuresB.Dim(1) || featuresA.Dim(0) != featuresB.Dim(0))
+            throw new ArgumentException($"{a.Name} and {b.Name}: the residual stream's anchors ({string.Join(", ", anchorsA.Select(x => x.Parameter))}) " +
+                $"are {Shapes.Format(featuresA.Shape)} in {a.Name} but {Shapes.Format(featuresB.Shape)} in {b.Name} (stream width × vocabulary or inputs)");
+        string from = string.Join(", ", anchorsA.Select(x => x.Parameter).Distinct());
+        bool matrix = FactorKinds.IsMatrix(fa.Factor) || FactorKinds.IsMatrix(fb.Factor);
+        if (matrix) return Procrustes(featuresA, featuresB, from);
+        if (!FactorKinds.Permutes(fa.Factor) && !FactorKinds.Permutes(fb.Factor))
+            return StreamMap.Identity("identity (the residual stream admits no permutation)");
+        var kinds = new[] { Kind(fa), Kind(fb) };
+        bool signs = kinds.Any(k => k is DiagonalKind.Sign or DiagonalKind.Nonzero);
+        bool scales = kinds.Any(k => k is DiagonalKind.Positive or DiagonalKind.Nonzero);
+        return Permutation(featuresA, featuresB, signs, scales, from);
+    }
+
+    /// <summary>The stream factor and segment: where the first MLP's down projection writes.</summary>
+    private static (SymmetryFactor Factor, int Segment)? Stream(WeightSpaceSpec spec, MlpBlock block)
+    {
+        foreach (var f in spec.Factors)
+            foreach (var binding in f.Bindings)
+                if (binding.Parameter == block.Down && binding.Axis == 0 && binding.Offset == 0 && binding.BlockSize == 1) return (f, binding.Segment);
+        return null;
+    }
+
+    private static DiagonalKind Kind((SymmetryFactor Factor, int Segment) s)
+        => FactorKinds.SegmentDiagonals(s.Factor)[FactorKinds.Root(s.Factor, s.Segment)] ?? DiagonalKind.None;
+
+    /// <summary>Covariant whole-axis bindings of the segment on rank-2 parameters no other factor touches.</summary>
+    private static List<AxisBinding> Anchors(WeightSpaceSpec spec, SymmetryFactor stream, int segment)
+    {
+        var moved = spec.Factors.SelectMany(f => f.Bindings).GroupBy(b => b.Parameter).ToDictionary(g => g.Key, g => g.Select(b => b.Axis).Distinct().Count());
+        return stream.Bindings
+            .Where(b => b.Segment == segment && b.Rule == AxisRule.Covariant && b.Offset == 0 && b.BlockSize == 1 && b.Axis <= 1 && moved[b.Parameter] == 1)
+            .OrderBy(b => b.Parameter, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The anchors' rows per stream coordinate, side by side: [d, Σ other sizes].</summary>
+    private static Tensor<float> Features(IParameterSource source, List<AxisBinding> anchors)
+    {
+        var parts = new List<Tensor<float>>();
+        foreach (var anchor in anchors)
+        {
+            var t = source.Read(anchor.Parameter);
+            if (t.Rank != 2) throw new ArgumentException($"{source.Name}: stream anchor '{anchor.Parameter}' is {Shapes.Format(t.Shape)}, expected a matrix");
+            parts.Add(anchor.Axis == 0 ? t : t.Transpose().Contiguous());
+        }
+        if (parts.Count == 1) return parts[0];
+        int d = parts[0].Dim(0), width = parts.Sum(p => p.Dim(1));
+        if (parts.Any(p => p.Dim(0) != d)) throw new ArgumentException($"{source.Name}: stream anchors of different widths {string.Join(", ", parts.Select(p => Shapes.Format(p.Shape)))}");
+        var all = new float[d * width];
+        int offset = 0;
+        foreach (var p in parts)
+        {
+            int w = p.Dim(1);
+            var span = p.Span;
+            for (int i = 0; i < d; i++) span.Slice(i * w, w).CopyTo(all.AsSpan(i * width + offset, w));
+            offset += w;
+        }
+        return Tensor<float>.FromArray(all, d, width);
+    }
+
+    private static StreamMap Permutation(Tensor<float> fa, Tensor<float> fb, bool signs, bool scales, string from)
+    {
+        int d = fa.Dim(0);
+        var cos = UnitMatching.Cosine(UnitMatching.Normalised(fa), UnitMatching.Normalised(fb), signs);
+        var assignment = LinearAssignment.Solve<float>(cos.Span, d, d, maximize: true);
+        var raw = UnitMatching.Cosine(UnitMatching.Normalised(fa), UnitMatching.Normalised(fb), absolute: false).Span;
+        var (na, nb) = (UnitMatching.RowNorms(fa), UnitMatching.RowNorms(fb));
+        var scale = new double[d];
+        for (int i = 0; i < d; i++)
+        {
+            int j = assignment.RowToColumn[i];
+            double sign = signs && raw[i * d + j] < 0 ? -1 : 1;
+            double magnitude = scales && na[i] > 0 && nb[j] > 0 ? nb[j] / na[i] : 1;
+            scale[i] = sign * magnitude;
+        }
+        string what = signs ? (scales ? "scaled signed permutation" : "signed permutation") : scales ? "scaled permutation" : "permutation";
+        return StreamMap.Monomial($"{what} matched on {from}", assignment.RowToColumn, scale);
+    }
+
+    private static StreamMap Procrustes(Tensor<float> fa, Tensor<float> fb, string from)
+    {
+        // R = U·Vᵀ from F_A·F_Bᵀ = U·S·Vᵀ maximises tr(R·F_B·F_Aᵀ), i.e. R·F_B ≈ F_A.
+        var m = fa.MatMul(fb.Transpose()).Cast<double>();
+        var (u, _, vt) = Linalg.Svd(m);
+        return StreamMap.Orthogonal($"orthogonal map (Procrustes) fitted on {from}", u.MatMul(vt).Cast<float>());
+    }
+}
