@@ -22,8 +22,8 @@ public static class StreamAlignment
         var sb = Stream(specB, blockB);
         if (sa is null || sb is null) return StreamMap.Identity("identity (the derived group does not move the residual stream)");
         var (fa, fb) = (sa.Value, sb.Value);
-        var anchorsA = Anchors(specA, fa.Factor, fa.Segment);
-        var anchorsB = Anchors(specB, fb.Factor, fb.Segment);
+        var anchorsA = Anchors(a.Graph, specA, fa.Factor, fa.Segment);
+        var anchorsB = Anchors(b.Graph, specB, fb.Factor, fb.Segment);
         if (anchorsA.Count == 0 || anchorsB.Count == 0)
             return StreamMap.Identity("identity (no parameter anchors the residual stream: no embedding or input layer)");
         var featuresA = Features(a, anchorsA);
@@ -55,11 +55,12 @@ public static class StreamAlignment
         => FactorKinds.SegmentDiagonals(s.Factor)[FactorKinds.Root(s.Factor, s.Segment)] ?? DiagonalKind.None;
 
     /// <summary>Covariant whole-axis bindings of the segment on rank-2 parameters no other factor touches.</summary>
-    private static List<AxisBinding> Anchors(WeightSpaceSpec spec, SymmetryFactor stream, int segment)
+    private static List<AxisBinding> Anchors(Noether.Nn.Graph graph, WeightSpaceSpec spec, SymmetryFactor stream, int segment)
     {
+        var rank = graph.Parameters.ToDictionary(p => p.Name, p => p.Shape.Length);
         var moved = spec.Factors.SelectMany(f => f.Bindings).GroupBy(b => b.Parameter).ToDictionary(g => g.Key, g => g.Select(b => b.Axis).Distinct().Count());
         return stream.Bindings
-            .Where(b => b.Segment == segment && b.Rule == AxisRule.Covariant && b.Offset == 0 && b.BlockSize == 1 && b.Axis <= 1 && moved[b.Parameter] == 1)
+            .Where(b => b.Segment == segment && b.Rule == AxisRule.Covariant && b.Offset == 0 && b.BlockSize == 1 && b.Axis <= 1 && rank[b.Parameter] == 2 && moved[b.Parameter] == 1)
             .OrderBy(b => b.Parameter, StringComparer.Ordinal).ToList();
     }
 

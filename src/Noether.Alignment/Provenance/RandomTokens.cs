@@ -1,0 +1,26 @@
+using Noether.Nn;
+using Noether.Tensors;
+
+namespace Noether.Alignment.Provenance;
+
+/// <summary>Random token sequences for the activation test: uniform token ids, one-hot over the vocabulary.</summary>
+internal static class RandomTokens
+{
+    /// <summary>A batch [samples, S, V] both graphs can read (their single input must be one-hot tokens [S, V]).</summary>
+    public static Tensor<float> For(Graph a, Graph b, int samples, ulong seed, string nameA, string nameB)
+    {
+        foreach (var (g, name) in new[] { (a, nameA), (b, nameB) })
+        {
+            if (g.Inputs.Count != 1 || g.Inputs[0].ElementType is not null || g.Inputs[0].Shape.Length != 2)
+                throw new ArgumentException($"{name}: the activation test feeds one-hot tokens [sequence, vocabulary]; the model reads {string.Join(", ", g.Inputs)}");
+        }
+        var (sa, sb) = (a.Inputs[0].Shape, b.Inputs[0].Shape);
+        if (!sa.SequenceEqual(sb))
+            throw new ArgumentException($"{nameA} reads tokens {Shapes.Format(sa)} but {nameB} reads {Shapes.Format(sb)}: the models must share sequence length and vocabulary");
+        int s = sa[0], v = sa[1];
+        var data = new float[samples * s * v];
+        var rng = new Rng(seed ^ 0x70_6B_65_6EUL);
+        for (int k = 0; k < samples * s; k++) data[k * v + rng.NextInt(v)] = 1;
+        return Tensor<float>.FromArray(data, samples, s, v);
+    }
+}
