@@ -27,6 +27,7 @@ public static class NoetherApp
         root.Subcommands.Add(AlignmentCommands.Align());
         root.Subcommands.Add(AlignmentCommands.Merge());
         root.Subcommands.Add(AlignmentCommands.Barrier());
+        root.Subcommands.Add(ProvenanceCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(RepresentationCommands.Similarity());
         root.Subcommands.Add(RepresentationCommands.Stitch());
