@@ -312,7 +312,7 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
         }
         var attended = Op("MatMul", [Op("Softmax", [scores], null, Attr("axis", -1L)), v]);
         var merged = Op("Reshape", [Op("Transpose", [attended], null, Attr("perm", 0L, 2L, 1L, 3L)), Longs(0, s, a.Heads * dk)]);
-        Linear(merged, $"{_node.Name}.o_proj", a.Bias, null, 2);
+        Linear(merged, $"{_node.Name}.o_proj", a.HasOutputBias, null, 2);
         // The output projection must carry the node's own name: rename the last value.
         _g.Node[^1].Output[0] = y;
         _g.Node[^1].Name = y;

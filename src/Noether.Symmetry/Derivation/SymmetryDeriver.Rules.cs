@@ -207,7 +207,7 @@ public static partial class SymmetryDeriver
                     Declare(o, new(outShape.Length - 1, at.Model, 1));
                     foreach (var p in new[] { "q_proj", "k_proj", "v_proj" }) Bind(x, $"{o}.{p}.weight", 1, AxisRule.Contravariant);
                     Bind(o, $"{o}.o_proj.weight", 0, AxisRule.Covariant);
-                    if (at.Bias) Bind(o, $"{o}.o_proj.bias", 0, AxisRule.Covariant);
+                    if (at.HasOutputBias) Bind(o, $"{o}.o_proj.bias", 0, AxisRule.Covariant);
                     _extraFactors.AddRange(AttentionFactors(o, at));
                     break;
                 default:
