@@ -12,7 +12,7 @@ public class OpGradientTests
     {
         "Linear", "LinearNoBias", "Conv2d", "Conv2dDepthwise", "Conv2dStrided", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "Flatten",
         "Add", "Concat", "BatchNormTrain", "BatchNormEval", "BatchNorm1d", "LayerNorm", "LayerNormNoAffine", "RmsNorm",
-        "Attention", "AttentionCausalGqa", "AttentionRotaryHalf", "AttentionRotaryInterleavedPartial", "AttentionQkvBiasRotaryLlama3", "AttentionRotaryLinear", "Dropout", "Softmax", "ReduceMean", "Reshape", "LearnedBias",
+        "Attention", "AttentionCausalGqa", "AttentionRotaryHalf", "AttentionRotaryInterleavedPartial", "AttentionQkvBiasRotaryLlama3", "AttentionRotaryLinear", "Dropout", "Softmax", "ReduceMean", "Reshape", "LearnedBias", "PositionEmbedding",
         "relu", "leaky_relu(0.1)", "gelu", "silu", "tanh", "sigmoid", "softplus", "abs", "identity", "custom",
         "relu6", "clip(-1,1)", "clip(-inf,0.5)", "hard_sigmoid(0.2,0.5)", "hard_sigmoid(0.16666666666666666,0.5)", "hard_swish", "gelu_tanh",
     };
@@ -55,6 +55,7 @@ public class OpGradientTests
             case "Softmax": v = b.Add(new SoftmaxOp(0), "op", b.Input("x", 3, 4)); break;
             case "ReduceMean": v = b.Add(new ReduceMeanOp(0), "op", b.Input("x", 3, 4)); break;
             case "Reshape": v = b.Add(new ReshapeOp([6, 2]), "op", b.Input("x", 3, 4)); break;
+            case "PositionEmbedding": v = b.Add(new PositionEmbeddingOp(7, 4), "op", b.Input("x", 5, 4)); break;
             case "LearnedBias": v = b.Add(new LearnedBiasOp([3, 4]), "op", b.Input("x", 3, 4)); break;
             case "custom": v = b.Activation(b.Input("x", 7), new CustomActivation("sin", Math.Sin, Math.Cos), "op"); break;
             default: v = b.Activation(b.Input("x", 7), Activation.Parse(name), "op"); break;

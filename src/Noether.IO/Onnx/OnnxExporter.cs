@@ -179,6 +179,7 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
             case ReduceMeanOp r: ReduceMean(x, r.Axis + 1, keep: false, y); break;
             case ReshapeOp rs: Op("Reshape", [x, Longs([0, .. rs.Shape.Select(d => (long)d)])], y); break;
             case LearnedBiasOp: Op("Add", [x, Param("weight")], y); break;
+            case PositionEmbeddingOp: Op("Add", [x, Op("Slice", [Param("weight"), Longs(0), Longs(_graph.ShapeOf(x)[0]), Longs(0), Longs(1)])], y); break;
             case DropoutOp: Op("Identity", [x], y); break;
             case AttentionOp att: Attention(att, x, y); break;
             case ElementwiseBinaryOp e:

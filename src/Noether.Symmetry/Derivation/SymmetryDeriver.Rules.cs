@@ -199,6 +199,11 @@ public static partial class SymmetryDeriver
                     Link(x, o, sameSegment: true, $"learned bias '{o}'");
                     Bind(x, $"{o}.weight", xi.Axis, AxisRule.Covariant);
                     break;
+                case PositionEmbeddingOp when xi.Axis == outShape.Length - 1:
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"position embedding '{o}'");
+                    Bind(x, $"{o}.weight", 1, AxisRule.Covariant);
+                    break;
                 case EmbeddingOp e:
                     Declare(o, new(outShape.Length - 1, e.Dim, 1));
                     Bind(o, $"{o}.weight", 1, AxisRule.Covariant);
