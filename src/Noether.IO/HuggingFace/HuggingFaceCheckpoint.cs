@@ -42,12 +42,15 @@ public static partial class HuggingFaceCheckpoint
         foreach (var b in bindings) primary.TryAdd(b.Parameter, b);
         var tensors = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
         var cancel = FileCancellation.Current;
+        // Tied parameters read one tensor: only the first may be a view of it, or a transform in place would move it twice.
+        var viewed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in layout.Graph.Parameters)
         {
             cancel.ThrowIfCancellationRequested();
             var b = primary[p.Name];
             var file = ck.FileOf(b.Tensor);
-            var stored = mapped && b.Whole && file.GetEntry(b.Tensor).Dtype == own && BitConverter.IsLittleEndian ? file.ReadView<T>(b.Tensor) : file.Read<T>(b.Tensor);
+            bool view = mapped && b.Whole && file.GetEntry(b.Tensor).Dtype == own && BitConverter.IsLittleEndian && viewed.Add(b.Tensor);
+            var stored = view ? file.ReadView<T>(b.Tensor) : file.Read<T>(b.Tensor);
             var t = b.Extract(stored);
             if (!Shapes.Equal(t.Shape, p.Shape))
                 throw new ShapeMismatchException($"{file.Path}: tensor '{b.Tensor}'", $"gives parameter '{p.Name}' a shape other than the config's", t.ShapeArray(), p.Shape);
@@ -84,7 +87,14 @@ public static partial class HuggingFaceCheckpoint
         int positions = ck.Config.Has("n_positions") ? ck.Config.Int("n_positions") : ck.Config.Has("max_position_embeddings") ? ck.Config.Int("max_position_embeddings") : int.MaxValue;
         int s = sequence ?? Math.Min(DefaultSequence, positions);
         if (s < 1) throw new ArgumentException($"{ck.Folder}: a sequence needs at least one token, got {s}");
-        try { return HfFamilies.Build(ck.Config, s, ck.TensorNames.ToHashSet(StringComparer.Ordinal)); }
+        try
+        {
+            var layout = HfFamilies.Build(ck.Config, s, ck.TensorNames.ToHashSet(StringComparer.Ordinal));
+            var g = layout.Graph;
+            // The sequence length is a size the caller chose: name it, as the ONNX importer names pinned sizes.
+            var input = g.Inputs[0] with { Symbols = [ModelFiles.SequenceSymbol] };
+            return layout with { Graph = new Graph([input], g.Nodes, g.Outputs, g.Name) };
+        }
         catch (ArgumentException e) when (e is not ShapeMismatchException)
         {
             throw new InvalidDataException(ModelFormatException.Escape($"{ck.Config.Path}: the config does not describe a valid {ck.Config.Architecture}: {e.Message}"), e);
