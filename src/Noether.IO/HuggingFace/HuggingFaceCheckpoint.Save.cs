@@ -1,0 +1,216 @@
+using System.Numerics;
+using System.Text.Json.Nodes;
+using Noether.IO.Internal;
+using Noether.Nn;
+using Noether.Nn.Operations;
+using Noether.Tensors;
+
+namespace Noether.IO.HuggingFace;
+
+public static partial class HuggingFaceCheckpoint
+{
+    /// <summary>Files beside the weights copied to a written checkpoint (config, tokenizer, generation settings).</summary>
+    private static readonly string[] s_copied = [".json", ".txt", ".model", ".tiktoken", ".jinja", ".md"];
+
+    /// <summary>
+    /// Writes <paramref name="model"/> (loaded from the checkpoint folder <paramref name="source"/>, then transformed) as a
+    /// checkpoint folder <paramref name="output"/> laid out as the source: the same shards holding the same tensor names in
+    /// the same element types (bfloat16 stays bfloat16), a fresh index for a sharded checkpoint, and the config and
+    /// tokenizer files copied. Tensors the graph does not use (buffers) are copied byte for byte; a tied tensor is
+    /// written once while its parameters are still equal; when a transform moved them apart (the derived group does not
+    /// know the tie, and folding the final norm changes only lm_head), the output is untied: lm_head.weight is written as
+    /// its own tensor beside the embedding and config.json says <c>"tie_word_embeddings": false</c>. RMSNorm gains folded
+    /// away are written as ones. Returns a one-line note when the checkpoint was untied, else null.
+    /// <para>
+    /// Shards are written one at a time, each tensor converted only when the writer reaches it, into a temporary folder
+    /// beside <paramref name="output"/> that is renamed into place at the end: on any error nothing is left at
+    /// <paramref name="output"/> (an existing folder there is replaced only after the new one is complete).
+    /// </para>
+    /// </summary>
+    public static string? Save<T>(Model<T> model, string source, string output, IReadOnlyDictionary<string, string>? metadata = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var full = Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar);
+        if (string.Equals(full, Path.GetFullPath(source).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+            throw new ArgumentException($"Refusing to overwrite the input checkpoint {source}; choose another output folder");
+        if (File.Exists(full)) throw new IOException($"{output} is a file; a checkpoint is written as a folder");
+        var parent = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{output} has no parent folder");
+        if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"{output}: folder {parent} does not exist");
+
+        using var ck = HfCheckpoint.Open(source);
+        var sequence = model.Graph.Inputs.Count == 1 && model.Graph.Inputs[0].Shape.Length == 1 ? model.Graph.Inputs[0].Shape[0] : (int?)null;
+        var layout = Layout(ck, sequence);
+        var bindings = Bindings(ck, layout);
+        var values = Values(model, layout, bindings, output);
+        var dtypes = new Dictionary<string, SafetensorsDtype>(StringComparer.Ordinal);
+        foreach (var b in bindings) dtypes.TryAdd(b.Parameter, ck.Entry(b.Tensor).Dtype);
+        var untied = Untied(bindings, values);
+        if (untied.Count > 0)
+        {
+            var moved = untied.Select(b => b.Parameter).ToHashSet(StringComparer.Ordinal);
+            if (untied.Any(b => ck.Contains(b.Parameter))) throw new InvalidOperationException($"{output}: tied parameters moved apart and the checkpoint already stores {untied[0].Parameter}");
+            bindings = bindings.Select(b => moved.Contains(b.Parameter) ? b with { Tensor = b.Parameter } : b).ToList();
+        }
+        var parts = bindings.GroupBy(b => b.Tensor, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        StorageRange.RequireFits(model, name => dtypes[name], output);
+
+        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.noether-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            long total = 0;
+            var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var shard in ck.Shards)
+            {
+                FileCancellation.Current.ThrowIfCancellationRequested();
+                var file = ck.ShardFile(shard);
+                var entries = new List<SafetensorsTensor>();
+                foreach (var e in file.Entries)
+                {
+                    total += e.ByteLength;
+                    weightMap[e.Name] = shard;
+                    if (parts.TryGetValue(e.Name, out var bound))
+                    {
+                        var name = e.Name;
+                        var dtype = e.Dtype;
+                        entries.Add(SafetensorsTensor.Deferred(name, dtype, e.ShapeArray(), () => StorageRange.Entry(name, Assemble(ck, name, bound, values, output), dtype)));
+                        // A tensor untied from this one goes into the same shard, in the same element type.
+                        foreach (var u in untied.Where(u => u.Tensor == e.Name))
+                        {
+                            var own = parts[u.Parameter];
+                            total += e.ByteLength;
+                            weightMap[u.Parameter] = shard;
+                            entries.Add(SafetensorsTensor.Deferred(u.Parameter, dtype, u.TensorShape, () => StorageRange.Entry(u.Parameter, Assemble(ck, u.Parameter, own, values, output), dtype)));
+                        }
+                    }
+                    else
+                    {
+                        var (name, dtype, shape) = (e.Name, e.Dtype, e.ShapeArray());
+                        entries.Add(SafetensorsTensor.Deferred(name, dtype, shape, () => SafetensorsTensor.Raw(name, dtype, shape, file.RawBytes(name).ToArray())));
+                    }
+                }
+                var meta = new Dictionary<string, string>(file.Metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+                foreach (var (k, v) in metadata ?? new Dictionary<string, string>()) meta[k] = v;
+                SafetensorsWriter.Write(Path.Combine(temp, shard), entries, meta);
+            }
+            if (ck.IndexPath is not null)
+            {
+                var index = new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["total_size"] = total },
+                    ["weight_map"] = new JsonObject(weightMap.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
+                };
+                var bytes = new System.Text.UTF8Encoding(false).GetBytes(index.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                AtomicFile.Write(Path.Combine(temp, HfCheckpoint.IndexFile), s => s.Write(bytes));
+            }
+            foreach (var f in Directory.EnumerateFiles(source))
+            {
+                var n = Path.GetFileName(f);
+                if (n == HfCheckpoint.IndexFile || !s_copied.Contains(Path.GetExtension(n).ToLowerInvariant())) continue;
+                if (n == "config.json" && untied.Count > 0) WriteUntiedConfig(f, Path.Combine(temp, n));
+                else File.Copy(f, Path.Combine(temp, n));
+            }
+            Replace(temp, full);
+            return untied.Count == 0 ? null
+                : $"{string.Join(", ", untied.Select(u => u.Parameter))} moved apart from the tied {untied[0].Tensor}: written as separate tensor(s), config.json now says tie_word_embeddings false";
+        }
+        catch
+        {
+            try { if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The second bindings of tensors bound whole to several parameters (tied weights) whose parameters now differ by
+    /// more than 1e-6 relative: those parameters need tensors of their own.
+    /// </summary>
+    private static List<HfBinding> Untied(List<HfBinding> bindings, Dictionary<string, Func<Tensor<double>>> values)
+    {
+        var untied = new List<HfBinding>();
+        foreach (var group in bindings.Where(b => b.Whole).GroupBy(b => b.Tensor, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var first = values[group.First().Parameter]();
+            double scale = Math.Max(1e-30, first.ToArray().Max(Math.Abs));
+            untied.AddRange(group.Skip(1).Where(b => values[b.Parameter]().MaxAbsDiff(first) > 1e-6 * scale));
+        }
+        return untied;
+    }
+
+    /// <summary>config.json with <c>tie_word_embeddings</c> false, everything else as it was.</summary>
+    private static void WriteUntiedConfig(string source, string target)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(source))!.AsObject();
+        node["tie_word_embeddings"] = false;
+        var bytes = new System.Text.UTF8Encoding(false).GetBytes(node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.Write(target, s => s.Write(bytes));
+    }
+
+    /// <summary>Moves the finished folder into place; an existing folder is set aside first and removed after.</summary>
+    private static void Replace(string temp, string output)
+    {
+        if (!Directory.Exists(output)) { Directory.Move(temp, output); return; }
+        var old = $"{temp}.old";
+        Directory.Move(output, old);
+        try { Directory.Move(temp, output); }
+        catch { Directory.Move(old, output); throw; }
+        Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>
+    /// The value of every bound parameter: the model's, or ones for an RMSNorm gain folded away (the model's node has no
+    /// gain). Parameters the layout does not know are refused: the model must be the checkpoint's graph.
+    /// </summary>
+    private static Dictionary<string, Func<Tensor<double>>> Values<T>(Model<T> model, HfLayout layout, List<HfBinding> bindings, string output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var values = new Dictionary<string, Func<Tensor<double>>>(StringComparer.Ordinal);
+        var info = layout.Graph.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        foreach (var b in bindings.DistinctBy(b => b.Parameter))
+        {
+            var p = info[b.Parameter];
+            if (model.Parameters.TryGetValue(b.Parameter, out var t))
+            {
+                if (!Shapes.Equal(t.Shape, p.Shape))
+                    throw new ShapeMismatchException($"{output}: parameter '{p.Name}'", "differs from the checkpoint's", t.ShapeArray(), p.Shape);
+                values[p.Name] = () => t.Cast<double>();
+            }
+            else if (model.Graph.Nodes.FirstOrDefault(n => n.Name == p.NodeName)?.Op is RmsNormOp { Affine: false })
+                values[p.Name] = () => Tensor<double>.Ones(p.Shape);
+            else throw new ArgumentException($"{output}: the model has no parameter '{p.Name}' {Shapes.Format(p.Shape)}, which the checkpoint stores; it is not the graph of this checkpoint");
+        }
+        var known = bindings.Select(b => b.Parameter).ToHashSet(StringComparer.Ordinal);
+        var extra = model.Parameters.Keys.Where(k => !known.Contains(k)).Take(3).ToArray();
+        if (extra.Length > 0) throw new ArgumentException($"{output}: parameters {string.Join(", ", extra)} of the model have no place in the checkpoint's tensors");
+        return values;
+    }
+
+    /// <summary>
+    /// One stored tensor rebuilt from the parameters bound to it, over the source's values (so a region no parameter
+    /// covers keeps them). A tensor two parameters share whole (tied embeddings) must be the same in both.
+    /// </summary>
+    private static Tensor<double> Assemble(HfCheckpoint ck, string tensor, HfBinding[] bound, Dictionary<string, Func<Tensor<double>>> values, string output)
+    {
+        var whole = bound.Where(b => b.Length < 0).ToArray();
+        var stored = whole.Length > 0 && bound.Length == whole.Length ? Tensor<double>.Zeros(bound[0].TensorShape) : ck.FileOf(tensor).Read<double>(tensor);
+        HfBinding? first = null;
+        Tensor<double>? firstValue = null;
+        foreach (var b in bound)
+        {
+            var v = values[b.Parameter]();
+            if (b.Length < 0 && first is not null)
+            {
+                var shown = b.Transpose ? v.Transpose().Contiguous() : v;
+                double scale = Math.Max(1e-30, firstValue!.ToArray().Max(Math.Abs));
+                double apart = shown.MaxAbsDiff(firstValue);
+                if (apart > 1e-6 * scale)
+                    throw new InvalidOperationException($"{output}: parameters '{first.Parameter}' and '{b.Parameter}' share the checkpoint's tensor '{tensor}' (tied weights) but now differ by {apart:G3}; the checkpoint cannot hold them");
+                continue;
+            }
+            b.Insert(stored, v);
+            if (b.Length < 0) { first = b; firstValue = b.Transpose ? v.Transpose().Contiguous() : v; }
+        }
+        return stored;
+    }
+}
