@@ -69,4 +69,49 @@ public class ProvenanceVerbTests
         }
         foreach (var f in new[] { a, noMlp, wide }) File.Delete(f);
     }
+
+    private static string Hf(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Noether.slnx"))) dir = dir.Parent;
+        return Path.Combine(dir!.FullName, "tests", "Noether.IO.Tests", "data", "hf", name);
+    }
+
+    [Fact]
+    public async Task HuggingFaceFoldersAreReadOneTensorAtATime()
+    {
+        var llama = Hf("llama3-gqa");
+        var moved = Path.Combine(Directory.CreateTempSubdirectory("noether-prov-").FullName, "moved");
+        try
+        {
+            var (code, _, err) = await CliRunner.Run("transform", llama, "--random", "--seed", "5", "--out", moved);
+            Assert.True(code == 0, err);
+            var copy = await CliRunner.Json("provenance", llama, moved, "--permutations", "199");
+            Assert.Equal("dependent", copy.GetProperty("verdict").GetString());
+            foreach (var l in copy.GetProperty("layers").EnumerateArray()) Assert.Equal(0.005, l.GetProperty("p_value").GetDouble(), 12);
+            Assert.StartsWith("signed permutation", copy.GetProperty("stream").GetString());
+            // An independent checkpoint of the same layout: every weight drawn afresh, written as a Hugging Face folder.
+            var source = Noether.IO.HuggingFace.HuggingFaceCheckpoint.Load<double>(llama);
+            var rng = new Rng(77);
+            var fresh = source.WithParameters(source.Parameters.ToDictionary(kv => kv.Key, kv => Tensor<double>.RandomNormal(rng, kv.Value.ShapeArray()) * 0.2));
+            var other = Path.Combine(Path.GetDirectoryName(moved)!, "other");
+            Noether.IO.HuggingFace.HuggingFaceCheckpoint.Save(fresh, llama, other);
+            var independent = await CliRunner.Json("provenance", llama, other, "--permutations", "199");
+            Assert.Equal("independent", independent.GetProperty("verdict").GetString());
+            foreach (var l in independent.GetProperty("layers").EnumerateArray()) Assert.True(l.GetProperty("p_value").GetDouble() > 0.005);
+            // The bf16, sharded Mistral checkpoint of the same shape reads too (its weights come from another seed).
+            var mistral = await CliRunner.Json("provenance", llama, Hf("mistral-bf16-sharded"), "--permutations", "199");
+            Assert.Equal(2, mistral.GetProperty("layers").GetArrayLength());
+            // A missing shard: one line naming the file, exit 2.
+            var broken = Path.Combine(Path.GetDirectoryName(moved)!, "broken");
+            Directory.CreateDirectory(broken);
+            foreach (var f in Directory.EnumerateFiles(Hf("mistral-bf16-sharded"))) File.Copy(f, Path.Combine(broken, Path.GetFileName(f)));
+            File.Delete(Path.Combine(broken, "model-00002-of-00003.safetensors"));
+            var (c2, _, e2) = await CliRunner.Run("provenance", llama, broken);
+            Assert.Equal(2, c2);
+            Assert.Contains("model-00002-of-00003.safetensors", e2);
+            Assert.Single(e2.Trim().Split('\n'));
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(moved)!, recursive: true); }
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Noether.Alignment.Provenance;
+using Noether.IO.HuggingFace;
 using Spectre.Console;
 
 namespace Noether.Cli.Commands;
@@ -30,14 +31,21 @@ internal static class ProvenanceCommand
             };
             var report = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage =>
             {
-                stage($"loading {Path.GetFileName(pa)}");
-                var ma = ModelArguments.LoadMapped<float>(pa, parse.GetValue(arch));
-                stage($"loading {Path.GetFileName(pb)}");
-                var mb = ModelArguments.LoadMapped<float>(pb, parse.GetValue(arch));
+                if (options.Evidence == ProvenanceEvidence.Activations)
+                {
+                    stage($"loading {Path.GetFileName(pa)}");
+                    var ma = ModelArguments.LoadMapped<float>(pa, parse.GetValue(arch));
+                    stage($"loading {Path.GetFileName(pb)}");
+                    var mb = ModelArguments.LoadMapped<float>(pb, parse.GetValue(arch));
+                    stage("testing");
+                    return ProvenanceTest.Activations(ma, mb, options, Name(pa), Name(pb), cancel: cancel);
+                }
+                stage($"opening {Name(pa)}");
+                using var sa = Source(pa, parse.GetValue(arch));
+                stage($"opening {Name(pb)}");
+                using var sb = Source(pb, parse.GetValue(arch));
                 stage("testing");
-                return options.Evidence == ProvenanceEvidence.Activations
-                    ? ProvenanceTest.Activations(ma, mb, options, Path.GetFileName(pa), Path.GetFileName(pb), cancel: cancel)
-                    : ProvenanceTest.Weights(new ModelParameterSource<float>(ma, Path.GetFileName(pa)), new ModelParameterSource<float>(mb, Path.GetFileName(pb)), options, cancel: cancel);
+                return ProvenanceTest.Weights(sa, sb, options, cancel: cancel);
             });
             cancel.ThrowIfCancellationRequested();
             if (parse.GetValue(json)) CliOutput.WriteJson(parse.InvocationConfiguration.Output, Document(pa, pb, report, options.Seed));
@@ -45,6 +53,27 @@ internal static class ProvenanceCommand
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
+    }
+
+    /// <summary>The file or folder name, for reports.</summary>
+    private static string Name(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+
+    /// <summary>
+    /// Parameters read one tensor at a time: a Hugging Face folder through positioned reads of its shards, any other
+    /// model file memory-mapped (float32 safetensors without a copy).
+    /// </summary>
+    private static DisposableSource Source(string path, string? arch)
+        => HuggingFaceCheckpoint.IsCheckpoint(path)
+            ? new DisposableSource(new CheckpointParameterSource(HuggingFaceCheckpoint.OpenTensors(path)))
+            : new DisposableSource(new ModelParameterSource<float>(ModelArguments.LoadMapped<float>(path, arch), Name(path)));
+
+    /// <summary>A parameter source that closes its files when done.</summary>
+    private sealed class DisposableSource(IParameterSource inner) : IParameterSource, IDisposable
+    {
+        public string Name => inner.Name;
+        public Noether.Nn.Graph Graph => inner.Graph;
+        public Noether.Tensors.Tensor<float> Read(string parameter) => inner.Read(parameter);
+        public void Dispose() => (inner as IDisposable)?.Dispose();
     }
 
     private static object Document(string a, string b, ProvenanceReport r, ulong seed) => new
