@@ -28,9 +28,9 @@ public static class StreamAlignment
             return StreamMap.Identity("identity (no parameter anchors the residual stream: no embedding or input layer)");
         var featuresA = Features(a, anchorsA);
         var featuresB = Features(b, anchorsB);
-        if (featuresA.Dim(1) != featuresB.Dim(1) || featuresA.Dim(0) != featuresB.Dim(0))
+        if (!Shapes.Equal(featuresA.Shape, featuresB.Shape))
             throw new ArgumentException($"{a.Name} and {b.Name}: the residual stream's anchors ({string.Join(", ", anchorsA.Select(x => x.Parameter))}) " +
-                $"are {Shapes.Format(featuresA.Shape)} in {a.Name} but {Shapes.Format(featuresB.Shape)} in {b.Name} (stream width × vocabulary or inputs)");
+                $"are {Shapes.Format(featuresA.Shape)} in {a.Name} but {Shapes.Format(featuresB.Shape)} in {b.Name} (vocabulary or inputs × stream width)");
         string from = string.Join(", ", anchorsA.Select(x => x.Parameter).Distinct());
         bool matrix = FactorKinds.IsMatrix(fa.Factor) || FactorKinds.IsMatrix(fb.Factor);
         if (matrix) return Procrustes(featuresA, featuresB, from);
@@ -64,7 +64,10 @@ public static class StreamAlignment
             .OrderBy(b => b.Parameter, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The anchors' rows per stream coordinate, side by side: [d, Σ other sizes].</summary>
+    /// <summary>
+    /// The anchors stacked as [Σ other sizes, d]: column i describes stream coordinate i (an embedding [V, d] as it is
+    /// stored, a first Linear's weight [d, in] transposed), so the largest anchor is never copied.
+    /// </summary>
     private static Tensor<float> Features(IParameterSource source, List<AxisBinding> anchors)
     {
         var parts = new List<Tensor<float>>();
@@ -72,35 +75,52 @@ public static class StreamAlignment
         {
             var t = source.Read(anchor.Parameter);
             if (t.Rank != 2) throw new ArgumentException($"{source.Name}: stream anchor '{anchor.Parameter}' is {Shapes.Format(t.Shape)}, expected a matrix");
-            parts.Add(anchor.Axis == 0 ? t : t.Transpose().Contiguous());
+            parts.Add(anchor.Axis == 1 ? t : t.Transpose().Contiguous());
         }
         if (parts.Count == 1) return parts[0];
-        int d = parts[0].Dim(0), width = parts.Sum(p => p.Dim(1));
-        if (parts.Any(p => p.Dim(0) != d)) throw new ArgumentException($"{source.Name}: stream anchors of different widths {string.Join(", ", parts.Select(p => Shapes.Format(p.Shape)))}");
-        var all = new float[d * width];
+        int d = parts[0].Dim(1), height = parts.Sum(p => p.Dim(0));
+        if (parts.Any(p => p.Dim(1) != d)) throw new ArgumentException($"{source.Name}: stream anchors of different widths {string.Join(", ", parts.Select(p => Shapes.Format(p.Shape)))}");
+        var all = new float[height * d];
         int offset = 0;
         foreach (var p in parts)
         {
-            int w = p.Dim(1);
-            var span = p.Span;
-            for (int i = 0; i < d; i++) span.Slice(i * w, w).CopyTo(all.AsSpan(i * width + offset, w));
-            offset += w;
+            p.Span.CopyTo(all.AsSpan(offset));
+            offset += p.Length;
         }
-        return Tensor<float>.FromArray(all, d, width);
+        return Tensor<float>.FromArray(all, height, d);
+    }
+
+    /// <summary>Scales every column to unit norm in place and returns the column norms.</summary>
+    private static double[] NormaliseColumns(Tensor<float> f)
+    {
+        int k = f.Dim(0), d = f.Dim(1);
+        var span = f.Span;
+        var norms = new double[d];
+        for (int r = 0; r < k; r++)
+        {
+            var row = span.Slice(r * d, d);
+            for (int i = 0; i < d; i++) norms[i] += (double)row[i] * row[i];
+        }
+        var inverse = new float[d];
+        for (int i = 0; i < d; i++) { norms[i] = Math.Sqrt(norms[i]); inverse[i] = norms[i] > 0 ? (float)(1 / norms[i]) : 0; }
+        for (int r = 0; r < k; r++) System.Numerics.Tensors.TensorPrimitives.Multiply(span.Slice(r * d, d), inverse, span.Slice(r * d, d));
+        return norms;
     }
 
     private static StreamMap Permutation(Tensor<float> fa, Tensor<float> fb, bool signs, bool scales, string from)
     {
-        int d = fa.Dim(0);
-        var cos = UnitMatching.Cosine(UnitMatching.Normalised(fa), UnitMatching.Normalised(fb), signs);
-        var assignment = LinearAssignment.Solve<float>(cos.Span, d, d, maximize: true);
-        var raw = UnitMatching.Cosine(UnitMatching.Normalised(fa), UnitMatching.Normalised(fb), absolute: false).Span;
-        var (na, nb) = (UnitMatching.RowNorms(fa), UnitMatching.RowNorms(fb));
+        int d = fa.Dim(1);
+        var (na, nb) = (NormaliseColumns(fa), NormaliseColumns(fb));
+        var raw = fa.Transpose().MatMul(fb).Contiguous(); // [d, d] cosines of stream coordinates
+        var cost = raw.Clone();
+        if (signs) System.Numerics.Tensors.TensorPrimitives.Abs(cost.Span, cost.Span);
+        var assignment = LinearAssignment.Solve<float>(cost.Span, d, d, maximize: true);
         var scale = new double[d];
+        var r = raw.Span;
         for (int i = 0; i < d; i++)
         {
             int j = assignment.RowToColumn[i];
-            double sign = signs && raw[i * d + j] < 0 ? -1 : 1;
+            double sign = signs && r[i * d + j] < 0 ? -1 : 1;
             double magnitude = scales && na[i] > 0 && nb[j] > 0 ? nb[j] / na[i] : 1;
             scale[i] = sign * magnitude;
         }
@@ -110,8 +130,8 @@ public static class StreamAlignment
 
     private static StreamMap Procrustes(Tensor<float> fa, Tensor<float> fb, string from)
     {
-        // R = U·Vᵀ from F_A·F_Bᵀ = U·S·Vᵀ maximises tr(R·F_B·F_Aᵀ), i.e. R·F_B ≈ F_A.
-        var m = fa.MatMul(fb.Transpose()).Cast<double>();
+        // R = U·Vᵀ from F_Aᵀ·F_B = U·S·Vᵀ (columns are stream coordinates) maximises tr(Rᵀ·F_Aᵀ·F_B), i.e. R·z_B ≈ z_A.
+        var m = fa.Transpose().MatMul(fb).Cast<double>();
         var (u, _, vt) = Linalg.Svd(m);
         return StreamMap.Orthogonal($"orthogonal map (Procrustes) fitted on {from}", u.MatMul(vt).Cast<float>());
     }

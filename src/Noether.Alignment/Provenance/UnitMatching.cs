@@ -10,18 +10,21 @@ namespace Noether.Alignment.Provenance;
 /// </summary>
 public static class UnitMatching
 {
-    /// <summary>Rows scaled to unit Euclidean norm (zero rows stay zero).</summary>
-    public static Tensor<float> Normalised(Tensor<float> rows)
+    /// <summary>Rows scaled to unit Euclidean norm (zero rows stay zero), in a new tensor.</summary>
+    public static Tensor<float> Normalised(Tensor<float> rows) => NormaliseInPlace(rows.Contiguous().Clone());
+
+    /// <summary>Scales the rows of a contiguous tensor the caller owns to unit norm, in place; returns it.</summary>
+    public static Tensor<float> NormaliseInPlace(Tensor<float> rows)
     {
         int m = rows.Dim(0), d = rows.Dim(1);
-        var data = rows.Contiguous().Span.ToArray();
+        var data = rows.Span;
         for (int i = 0; i < m; i++)
         {
-            var row = data.AsSpan(i * d, d);
+            var row = data.Slice(i * d, d);
             float norm = TensorPrimitives.Norm(row);
             if (norm > 0) TensorPrimitives.Divide(row, norm, row);
         }
-        return Tensor<float>.FromArray(data, m, d);
+        return rows;
     }
 
     /// <summary>Euclidean norms of the rows.</summary>
@@ -52,6 +55,8 @@ public static class UnitMatching
     {
         bSide = unitB.Dim(0) <= unitA.Dim(0);
         var cost = bSide ? Cosine(unitB, unitA, absolute) : Cosine(unitA, unitB, absolute);
-        return LinearAssignment.Solve<float>(cost.Span, cost.Dim(0), cost.Dim(1), maximize: true).RowToColumn;
+        // Minimise −cos in place: maximising would copy the matrix (11008² floats for a 7B MLP).
+        TensorPrimitives.Negate(cost.Span, cost.Span);
+        return LinearAssignment.Solve<float>(cost.Span, cost.Dim(0), cost.Dim(1)).RowToColumn;
     }
 }

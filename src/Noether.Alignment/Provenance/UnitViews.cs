@@ -38,9 +38,13 @@ public static class UnitViews
             var gain = source.Read(gainName);
             if (gain.Rank != 1 || gain.Dim(0) != block.Width)
                 throw new ShapeMismatchException($"{source.Name}: '{gainName}'", $"a norm gain of {block.Width} entries expected", gain.ShapeArray());
-            w = (w * gain).Contiguous(); // column j × γ_j: the effective weight the unit applies to the normalised stream
+            // Column j × γ_j, in place (w is this call's own copy): the effective weight the unit applies to the normalised stream.
+            var span = w.Span;
+            var g = gain.Span;
+            for (int r = 0; r < block.Units; r++) System.Numerics.Tensors.TensorPrimitives.Multiply(span.Slice(r * block.Width, block.Width), g, span.Slice(r * block.Width, block.Width));
         }
-        return UnitMatching.Normalised(map.Apply(w, reads: view != UnitView.Down));
+        var moved = map.Apply(w, reads: view != UnitView.Down);
+        return UnitMatching.NormaliseInPlace(ReferenceEquals(moved, w) ? w : moved.Contiguous());
     }
 
     /// <summary>The parameter holding a view.</summary>
