@@ -10,8 +10,8 @@
 //     narrowed      A with a random 75 % of every MLP's units kept (shuffled)
 //     shallower     A without layer 2
 // Writes results.csv (every layer of every case), pairs.csv (one row per pair) and hist.{png,svg,csv} to --out.
-// Usage: dotnet run experiments/provenance/calibrate.cs -- [--pairs 20] [--layers 4] [--model 256] [--mlp 512] [--vocab 64] [--seq 16]
-//        [--pretrain 300] [--finetune 300] [--batch 16] [--permutations 999] [--train-independent 0] [--out experiments/provenance/results]
+// Usage: dotnet run -c Release experiments/provenance/calibrate.cs -- [--pairs 20] [--layers 4] [--model 256] [--mlp 512] [--vocab 64] [--seq 16]
+//        [--pretrain 300] [--finetune 300] [--batch 16] [--narrow-finetune 1] [--permutations 999] [--train-independent 0] [--out experiments/provenance/results]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -28,7 +28,7 @@ using Noether.Tensors;
 
 var opt = Args.Parse(args);
 int pairs = opt.Int("pairs", 20), layers = opt.Int("layers", 4), width = opt.Int("model", 256), mlp = opt.Int("mlp", 512), vocab = opt.Int("vocab", 64), seq = opt.Int("seq", 16);
-int pretrain = opt.Int("pretrain", 300), finetune = opt.Int("finetune", 300), batch = opt.Int("batch", 16), T = opt.Int("permutations", 999), trainIndependent = opt.Int("train-independent", 0);
+int pretrain = opt.Int("pretrain", 300), finetune = opt.Int("finetune", 300), batch = opt.Int("batch", 16), narrowFinetune = opt.Int("narrow-finetune", 1), T = opt.Int("permutations", 999), trainIndependent = opt.Int("train-independent", 0);
 string outDir = opt.Str("out", "experiments/provenance/results");
 Directory.CreateDirectory(outDir);
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -47,11 +47,20 @@ ProvenanceReport Test(string name, int pair, Model<float> a, Model<float> b, boo
         ? ProvenanceTest.Activations(a, b, options with { Evidence = ProvenanceEvidence.Activations, Samples = 64 })
         : ProvenanceTest.Weights(new ModelParameterSource<float>(a, "A"), new ModelParameterSource<float>(b, "B"), options);
     string test = activations ? "activations" : "weights";
+    Flush();
     foreach (var l in r.Layers)
         rows.AppendLine($"{name},{pair},{test},{l.LayerA},{l.LayerB},{l.UnitsA},{l.UnitsB},{l.Rho:G6},{l.Agreement:G4},{l.PValue:G6}");
     pairRows.AppendLine($"{name},{pair},{test},{r.Fisher:G6},{r.FisherLog10:G6},{r.HarmonicMean:G6},{r.Verdict.ToString().ToLowerInvariant()},{sw.Elapsed.TotalSeconds:F2}");
+    Flush();
     Console.WriteLine($"  {name,-12} {pair,3} {test,-11} ρ = [{string.Join(" ", r.Layers.Select(l => l.Rho.ToString("F2")))}]  p = [{string.Join(" ", r.Layers.Select(l => l.PValue.ToString("G3")))}]  HMP {r.HarmonicMean:G3}  Fisher {r.FormatFisher()}  {r.Verdict}  ({sw.Elapsed.TotalSeconds:F1} s)");
     return r;
+}
+
+// Results so far, rewritten after every test (a long run interrupted keeps what it measured).
+void Flush()
+{
+    File.WriteAllText(Path.Combine(outDir, "results.csv"), rows.ToString());
+    File.WriteAllText(Path.Combine(outDir, "pairs.csv"), pairRows.ToString());
 }
 
 // A synthetic language: a random sparse Markov chain over the vocabulary; predict the token after a sequence.
@@ -128,7 +137,7 @@ var narrow = new Model<float>(narrowGraph, narrowGraph.Parameters.ToDictionary(p
     p.Name.Contains("gate_proj") || p.Name.Contains("up_proj") ? PickRows(baseModel[p.Name], keep)
     : p.Name.Contains("down_proj") ? PickRows(baseModel[p.Name].Transpose().Contiguous(), keep).Transpose().Contiguous() : baseModel[p.Name].Clone()));
 Test("narrowed", 0, baseModel, narrow);
-Test("narrowed", 0, baseModel, Train(narrow, chainB, finetune, 4));
+if (narrowFinetune != 0) Test("narrowed+ft", 0, baseModel, Train(narrow, chainB, finetune, 4));
 if (layers > 2)
 {
     var source = Enumerable.Range(0, layers).Where(l => l != 2).ToArray();
