@@ -17,7 +17,7 @@ internal static class SymmetryCommands
 
     public static Command Inspect()
     {
-        var model = new Argument<string>("model") { Description = "Model file (.safetensors or .onnx; a weights-only .safetensors/.pt/.pth/.bin state dict with --arch or X.json beside it)." };
+        var model = new Argument<string>("model") { Description = "Model file (.safetensors or .onnx; a Hugging Face checkpoint folder; a weights-only .safetensors/.pt/.pth/.bin state dict with --arch or X.json beside it)." };
         var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var arch = ArchOption(); var json = CliOutput.JsonOption();
         var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, arch, json };
         cmd.SetAction((parse, cancel) =>
@@ -67,7 +67,7 @@ internal static class SymmetryCommands
 
     public static Command Transform()
     {
-        var model = new Argument<string>("model") { Description = "Model file." };
+        var model = new Argument<string>("model") { Description = "Model file, or a Hugging Face checkpoint folder (written back as a folder)." };
         var random = new Option<bool>("--random") { Description = "Apply a random element of the derived group (the only mode for now).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random element.", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "Where to write the transformed model (same format as MODEL).", Required = true };
@@ -122,7 +122,7 @@ internal static class SymmetryCommands
 
     public static Command Canonicalize()
     {
-        var model = new Argument<string>("model") { Description = "Model file." };
+        var model = new Argument<string>("model") { Description = "Model file, or a Hugging Face checkpoint folder (written back as a folder)." };
         var output = new Option<string>("--out") { Description = "Where to write the canonical model.", Required = true };
         var arch = ArchOption(); var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();
