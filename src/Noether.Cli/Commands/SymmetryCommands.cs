@@ -82,7 +82,28 @@ internal static class SymmetryCommands
             // float32 safetensors are transformed in their own precision, in place in a copy-on-write mapping of the
             // file (float64 arithmetic per tensor, so the result equals a float64 transform rounded once).
             bool single = precision == "float32" && !IsOnnx(path) && !parse.GetValue(fold);
-            var (spec, change, note) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage => single ? Move<float>(stage) : Move<double>(stage));
+            // A Hugging Face checkpoint is moved a tensor at a time from its memory map to the output (folding norms needs the whole model).
+            bool streamed = Noether.IO.HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path) && !parse.GetValue(fold);
+            var (spec, change, note) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage => streamed ? Stream(stage) : single ? Move<float>(stage) : Move<double>(stage));
+            (WeightSpaceSpec, double, string?) Stream(Func<string, IProgress<double>?> stage)
+            {
+                stage($"reading {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}'s config");
+                var graph = Noether.IO.HuggingFace.HuggingFaceCheckpoint.LoadGraph(path);
+                stage("deriving the symmetry group");
+                var derived = SymmetryDeriver.Derive(graph, null, cancel);
+                var element = derived.Random(new Rng(parse.GetValue(seed)));
+                double moved = 0;
+                stage($"transforming into {Path.GetFileName(Path.TrimEndingDirectorySeparator(outPath))}, a tensor at a time");
+                var meta = new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(path)), ["noether.seed"] = parse.GetValue(seed).ToString() };
+                var untied = Noether.IO.HuggingFace.HuggingFaceCheckpoint.Transform(path, outPath, (name, value) =>
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    var after = GroupAction.ApplyToParameter(name, value, derived, element);
+                    moved = Math.Max(moved, after.MaxAbsDiff(value));
+                    return after;
+                }, metadata: meta);
+                return (derived, moved, "wrote a Hugging Face checkpoint folder a tensor at a time (same tensor names, element types and shards)" + (untied is null ? "" : $"; {untied}"));
+            }
             (WeightSpaceSpec, double, string?) Move<T>(Func<string, IProgress<double>?> stage) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
             {
                 stage($"loading {Path.GetFileName(path)}");
