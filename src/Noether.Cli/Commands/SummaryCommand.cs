@@ -13,7 +13,7 @@ internal static class SummaryCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "Model file (.safetensors with a Noether architecture, or .onnx)." };
+        var model = new Argument<string>("MODEL") { Description = "Model file (.safetensors with a Noether architecture, or .onnx) or a Hugging Face checkpoint folder (config.json + safetensors; input: int64 token ids)." };
         var json = CliOutput.JsonOption();
         var cmd = new Command("summary", "Show a model's ops, parameters, shapes and element type.") { model, json };
         cmd.SetAction((parse, cancel) =>

@@ -31,6 +31,47 @@ public static partial class HuggingFaceCheckpoint
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
+        return Write(model.Graph, name => model.Parameters.TryGetValue(name, out var t) ? t.Cast<double>() : null, model.Parameters.Keys, source, output, metadata,
+            dtypes => StorageRange.RequireFits(model, name => dtypes[name], output));
+    }
+
+    /// <summary>
+    /// Transforms a checkpoint a tensor at a time: every parameter of the graph the config gives (for
+    /// <paramref name="sequence"/> tokens) is read from the memory-mapped shards, passed through
+    /// <paramref name="move"/> (name, float64 value → new value) and written as <see cref="Save{T}"/> writes, so memory
+    /// holds a few tensors, never the model (a tied tensor is moved once per parameter that shares it).
+    /// Returns <see cref="Save{T}"/>'s note.
+    /// </summary>
+    public static string? Transform(string source, string output, Func<string, Tensor<double>, Tensor<double>> move, int? sequence = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(move);
+        Graph graph;
+        Dictionary<string, HfBinding> primary;
+        using (var ck = HfCheckpoint.Open(source))
+        {
+            var layout = Layout(ck, sequence);
+            graph = layout.Graph;
+            primary = new(StringComparer.Ordinal);
+            foreach (var b in Bindings(ck, layout)) primary.TryAdd(b.Parameter, b);
+        }
+        var reader = HfCheckpoint.Open(source);
+        try
+        {
+            Tensor<double>? Moved(string name)
+            {
+                if (!primary.TryGetValue(name, out var b)) return null;
+                return move(name, b.Extract(reader.FileOf(b.Tensor).Read<double>(b.Tensor)));
+            }
+            return Write(graph, Moved, graph.Parameters.Select(p => p.Name).ToArray(), source, output, metadata, null);
+        }
+        finally { reader.Dispose(); }
+    }
+
+    /// <summary>The writer behind <see cref="Save{T}"/> and <see cref="Transform"/>: parameters come from <paramref name="valueOf"/> (null: absent).</summary>
+    private static string? Write(Graph graph, Func<string, Tensor<double>?> valueOf, IEnumerable<string> parameterNames, string source, string output,
+        IReadOnlyDictionary<string, string>? metadata, Action<Dictionary<string, SafetensorsDtype>>? precheck)
+    {
         var full = Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar);
         if (string.Equals(full, Path.GetFullPath(source).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
             throw new ArgumentException($"Refusing to overwrite the input checkpoint {source}; choose another output folder");
@@ -39,10 +80,10 @@ public static partial class HuggingFaceCheckpoint
         if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"{output}: folder {parent} does not exist");
 
         using var ck = HfCheckpoint.Open(source);
-        var sequence = model.Graph.Inputs.Count == 1 && model.Graph.Inputs[0].Shape.Length == 1 ? model.Graph.Inputs[0].Shape[0] : (int?)null;
+        var sequence = graph.Inputs.Count == 1 && graph.Inputs[0].Shape.Length == 1 ? graph.Inputs[0].Shape[0] : (int?)null;
         var layout = Layout(ck, sequence);
         var bindings = Bindings(ck, layout);
-        var values = Values(model, layout, bindings, output);
+        var values = Values(graph, valueOf, parameterNames, layout, bindings, output);
         var dtypes = new Dictionary<string, SafetensorsDtype>(StringComparer.Ordinal);
         foreach (var b in bindings) dtypes.TryAdd(b.Parameter, ck.Entry(b.Tensor).Dtype);
         var untied = Untied(bindings, values);
@@ -53,7 +94,7 @@ public static partial class HuggingFaceCheckpoint
             bindings = bindings.Select(b => moved.Contains(b.Parameter) ? b with { Tensor = b.Parameter } : b).ToList();
         }
         var parts = bindings.GroupBy(b => b.Tensor, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-        StorageRange.RequireFits(model, name => dtypes[name], output);
+        precheck?.Invoke(dtypes);
 
         var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.noether-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
@@ -74,14 +115,14 @@ public static partial class HuggingFaceCheckpoint
                     {
                         var name = e.Name;
                         var dtype = e.Dtype;
-                        entries.Add(SafetensorsTensor.Deferred(name, dtype, e.ShapeArray(), () => StorageRange.Entry(name, Assemble(ck, name, bound, values, output), dtype)));
+                        entries.Add(SafetensorsTensor.Deferred(name, dtype, e.ShapeArray(), () => StorageRange.Entry(name, Fits(Assemble(ck, name, bound, values, output), name, dtype, output), dtype)));
                         // A tensor untied from this one goes into the same shard, in the same element type.
                         foreach (var u in untied.Where(u => u.Tensor == e.Name))
                         {
                             var own = parts[u.Parameter];
                             total += e.ByteLength;
                             weightMap[u.Parameter] = shard;
-                            entries.Add(SafetensorsTensor.Deferred(u.Parameter, dtype, u.TensorShape, () => StorageRange.Entry(u.Parameter, Assemble(ck, u.Parameter, own, values, output), dtype)));
+                            entries.Add(SafetensorsTensor.Deferred(u.Parameter, dtype, u.TensorShape, () => StorageRange.Entry(u.Parameter, Fits(Assemble(ck, u.Parameter, own, values, output), u.Parameter, dtype, output), dtype)));
                         }
                     }
                     else
@@ -147,6 +188,16 @@ public static partial class HuggingFaceCheckpoint
         AtomicFile.Write(target, s => s.Write(bytes));
     }
 
+    /// <summary>The values, unless a finite one would become ±∞ in <paramref name="dtype"/> (then nothing is left written).</summary>
+    private static Tensor<double> Fits(Tensor<double> values, string tensor, SafetensorsDtype dtype, string output)
+    {
+        var span = values.Contiguous().Span;
+        for (int i = 0; i < span.Length; i++)
+            if (double.IsFinite(span[i]) && !double.IsFinite(StorageRange.Round(span[i], dtype)))
+                throw new ValueOverflowException(output, tensor, values.ShapeArray(), i, span[i], dtype);
+        return values;
+    }
+
     /// <summary>Moves the finished folder into place; an existing folder is set aside first and removed after.</summary>
     private static void Replace(string temp, string output)
     {
@@ -162,26 +213,28 @@ public static partial class HuggingFaceCheckpoint
     /// The value of every bound parameter: the model's, or ones for an RMSNorm gain folded away (the model's node has no
     /// gain). Parameters the layout does not know are refused: the model must be the checkpoint's graph.
     /// </summary>
-    private static Dictionary<string, Func<Tensor<double>>> Values<T>(Model<T> model, HfLayout layout, List<HfBinding> bindings, string output)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static Dictionary<string, Func<Tensor<double>>> Values(Graph graph, Func<string, Tensor<double>?> valueOf, IEnumerable<string> parameterNames,
+        HfLayout layout, List<HfBinding> bindings, string output)
     {
+        var present = parameterNames.ToHashSet(StringComparer.Ordinal);
         var values = new Dictionary<string, Func<Tensor<double>>>(StringComparer.Ordinal);
         var info = layout.Graph.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         foreach (var b in bindings.DistinctBy(b => b.Parameter))
         {
             var p = info[b.Parameter];
-            if (model.Parameters.TryGetValue(b.Parameter, out var t))
+            if (present.Contains(b.Parameter))
             {
-                if (!Shapes.Equal(t.Shape, p.Shape))
-                    throw new ShapeMismatchException($"{output}: parameter '{p.Name}'", "differs from the checkpoint's", t.ShapeArray(), p.Shape);
-                values[p.Name] = () => t.Cast<double>();
+                var shape = graph.Parameters.FirstOrDefault(q => q.Name == p.Name)?.Shape ?? p.Shape;
+                if (!Shapes.Equal(shape, p.Shape))
+                    throw new ShapeMismatchException($"{output}: parameter '{p.Name}'", "differs from the checkpoint's", shape, p.Shape);
+                values[p.Name] = () => valueOf(p.Name) ?? throw new InvalidOperationException($"{output}: parameter '{p.Name}' has no value");
             }
-            else if (model.Graph.Nodes.FirstOrDefault(n => n.Name == p.NodeName)?.Op is RmsNormOp { Affine: false })
+            else if (graph.Nodes.FirstOrDefault(n => n.Name == p.NodeName)?.Op is RmsNormOp { Affine: false })
                 values[p.Name] = () => Tensor<double>.Ones(p.Shape);
             else throw new ArgumentException($"{output}: the model has no parameter '{p.Name}' {Shapes.Format(p.Shape)}, which the checkpoint stores; it is not the graph of this checkpoint");
         }
         var known = bindings.Select(b => b.Parameter).ToHashSet(StringComparer.Ordinal);
-        var extra = model.Parameters.Keys.Where(k => !known.Contains(k)).Take(3).ToArray();
+        var extra = present.Where(k => !known.Contains(k)).Take(3).ToArray();
         if (extra.Length > 0) throw new ArgumentException($"{output}: parameters {string.Join(", ", extra)} of the model have no place in the checkpoint's tensors");
         return values;
     }

@@ -61,6 +61,18 @@ public static partial class HuggingFaceCheckpoint
     }
 
     /// <summary>
+    /// The graph a checkpoint's config gives, for sequences of <paramref name="sequence"/> tokens, with every tensor it
+    /// needs checked against the files (present, shaped as the config says, floating point) but none read.
+    /// </summary>
+    public static Graph LoadGraph(string folder, int? sequence = null)
+    {
+        using var ck = HfCheckpoint.Open(folder);
+        var layout = Layout(ck, sequence);
+        Bindings(ck, layout);
+        return layout.Graph;
+    }
+
+    /// <summary>
     /// The element type the weights are stored in: <c>float32</c>, <c>float16</c>, <c>bfloat16</c>, <c>float64</c> or
     /// <c>mixed</c> (over the floating-point tensors of every shard).
     /// </summary>

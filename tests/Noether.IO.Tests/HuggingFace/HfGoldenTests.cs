@@ -79,7 +79,7 @@ public class HfGoldenTests
     [Fact]
     public void UnknownArchitecturesAreRefusedListingTheKnownOnes()
     {
-        using var tmp = new TempFolder();
+        using var tmp = new TempDir();
         var folder = HfTestData.Copy("qwen2", tmp.Path);
         var config = Path.Combine(folder, "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("Qwen2ForCausalLM", "FalconForCausalLM"));

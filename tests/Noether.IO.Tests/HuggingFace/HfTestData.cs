@@ -19,10 +19,3 @@ internal static class HfTestData
     /// <summary>max |a − b| / max |b|.</summary>
     public static double Relative(Tensor<double> a, Tensor<double> b) => a.MaxAbsDiff(b) / b.ToArray().Max(Math.Abs);
 }
-
-/// <summary>A temporary folder removed on dispose.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("noether-hf-").FullName;
-    public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } }
-}
