@@ -5,12 +5,12 @@
 #
 #   LAYERS=32 (default; every tensor has its Llama-2-7B shape whatever LAYERS is, so the memory bound is tested alike
 #   with fewer layers — wall time grows linearly in LAYERS), OUT=dir (default /tmp/noether-prov7b), KEEP=1 keeps the
-#   checkpoints, PERMUTATIONS=999, NOISE=0.05.
+#   checkpoints, PERMUTATIONS=999, NOISE=0.05, SHARD_GB=4 (shard size; 7B at 4 GB gives 4 shards).
 # Needs 2 × (0.52 + 0.40 × LAYERS) GB of disk (27 GB at 32 layers); refuses to start without it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-layers="${LAYERS:-32}"; out="${OUT:-/tmp/noether-prov7b}"; perms="${PERMUTATIONS:-999}"; noise="${NOISE:-0.05}"
+layers="${LAYERS:-32}"; out="${OUT:-/tmp/noether-prov7b}"; perms="${PERMUTATIONS:-999}"; noise="${NOISE:-0.05}"; shard="${SHARD_GB:-4}"
 need_kb=$(( (1060 + 810 * layers) * 1024 ))
 avail_kb=$(df -Pk "$(dirname "$out")" | awk 'NR==2 {print $4}')
 df -h "$(dirname "$out")" /work || true
@@ -19,7 +19,7 @@ if [ "$avail_kb" -lt "$need_kb" ]; then
 fi
 dotnet build -c Release "$repo/src/Noether.Cli" -v q --nologo >/dev/null || { echo "bench7b.sh: the CLI does not build" >&2; exit 2; }
 if [ ! -f "$out/B/model.safetensors.index.json" ]; then
-  dotnet run -c Release "$here/synth7b.cs" -- --out "$out" --layers "$layers" --noise "$noise"
+  dotnet run -c Release "$here/synth7b.cs" -- --out "$out" --layers "$layers" --noise "$noise" --shard-gb "$shard"
 fi
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$out"' EXIT
 export NO_COLOR=1 TERM=dumb COLUMNS=160
