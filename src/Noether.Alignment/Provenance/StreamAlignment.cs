@@ -32,6 +32,10 @@ public static class StreamAlignment
             throw new ArgumentException($"{a.Name} and {b.Name}: the residual stream's anchors ({string.Join(", ", anchorsA.Select(x => x.Parameter))}) " +
                 $"are {Shapes.Format(featuresA.Shape)} in {a.Name} but {Shapes.Format(featuresB.Shape)} in {b.Name} (vocabulary or inputs × stream width)");
         string from = string.Join(", ", anchorsA.Select(x => x.Parameter).Distinct());
+        // Fewer anchor rows than stream coordinates leave part of the stream unpinned (a continuous map is then only
+        // fitted on the anchors' span): say so in the description, which reports carry.
+        if (featuresA.Dim(0) < featuresA.Dim(1))
+            from += $" (only {featuresA.Dim(0)} anchor rows for {featuresA.Dim(1)} stream coordinates: the fit is underdetermined)";
         bool matrix = FactorKinds.IsMatrix(fa.Factor) || FactorKinds.IsMatrix(fb.Factor);
         if (matrix) return Procrustes(featuresA, featuresB, from);
         if (!FactorKinds.Permutes(fa.Factor) && !FactorKinds.Permutes(fb.Factor))
