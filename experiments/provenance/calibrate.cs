@@ -10,7 +10,7 @@
 //     narrowed      A with a random 75 % of every MLP's units kept (shuffled)
 //     shallower     A without layer 2
 // Writes results.csv (every layer of every case), pairs.csv (one row per pair) and hist.{png,svg,csv} to --out.
-// Usage: dotnet run -c Release experiments/provenance/calibrate.cs -- [--pairs 20] [--layers 4] [--model 256] [--mlp 512] [--vocab 64] [--seq 16]
+// Usage: dotnet run -c Release experiments/provenance/calibrate.cs -- [--pairs 20] [--layers 4] [--model 256] [--mlp 512] [--vocab 512] [--seq 16]
 //        [--pretrain 300] [--finetune 300] [--batch 16] [--narrow-finetune 1] [--permutations 999] [--train-independent 0] [--out experiments/provenance/results]
 using System.Diagnostics;
 using System.Globalization;
@@ -27,7 +27,7 @@ using Noether.Symmetry.Transforms;
 using Noether.Tensors;
 
 var opt = Args.Parse(args);
-int pairs = opt.Int("pairs", 20), layers = opt.Int("layers", 4), width = opt.Int("model", 256), mlp = opt.Int("mlp", 512), vocab = opt.Int("vocab", 64), seq = opt.Int("seq", 16);
+int pairs = opt.Int("pairs", 20), layers = opt.Int("layers", 4), width = opt.Int("model", 256), mlp = opt.Int("mlp", 512), vocab = opt.Int("vocab", 512), seq = opt.Int("seq", 16);
 int pretrain = opt.Int("pretrain", 300), finetune = opt.Int("finetune", 300), batch = opt.Int("batch", 16), narrowFinetune = opt.Int("narrow-finetune", 1), T = opt.Int("permutations", 999), trainIndependent = opt.Int("train-independent", 0);
 string outDir = opt.Str("out", "experiments/provenance/results");
 Directory.CreateDirectory(outDir);
