@@ -95,7 +95,7 @@ public class NfnEquivarianceTests
     {
         var graph = TestModels.ByName(arch);
         var layout = WeightSpaceLayout.Create(graph, variant);
-        var net = new NfnNetwork<double>(layout, channels: 2, layers: 1, outputs: 1, new Rng(4));
+        var net = new NfnNetwork<double>(layout, channels: 2, layers: 1, outputs: 1, new Rng(4), headHidden: 3);
         var x = layout.Encode<double, double>(TestModels.Random(graph, 2, 1));
         var names = net.Store.Values.Keys.ToArray();
         var inputs = x.Concat(names.Select(n => net.Store.Values[n].Clone())).ToArray();

@@ -49,12 +49,12 @@ public sealed class NfnInvariantHead<T> where T : unmanaged, IFloatingPointIeee7
 public sealed class NfnNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Creates <paramref name="layers"/> layers of <paramref name="channels"/> channels and a head with <paramref name="outputs"/> outputs.</summary>
-    public NfnNetwork(WeightSpaceLayout layout, int channels, int layers, int outputs, Rng rng, ParameterStore<T>? store = null)
+    public NfnNetwork(WeightSpaceLayout layout, int channels, int layers, int outputs, Rng rng, ParameterStore<T>? store = null, int headHidden = 64)
     {
         Store = store ?? new ParameterStore<T>();
         Layout = layout;
         Layers = Enumerable.Range(0, layers).Select(l => new NfnLayer<T>(Store, $"nfn.{l}", layout, l == 0 ? 1 : channels, channels, rng)).ToArray();
-        Head = new NfnInvariantHead<T>(Store, "nfn.head", layout, layers == 0 ? 1 : channels, 64, outputs, rng);
+        Head = new NfnInvariantHead<T>(Store, "nfn.head", layout, layers == 0 ? 1 : channels, headHidden, outputs, rng);
     }
 
     /// <summary>The parameters.</summary>
