@@ -43,6 +43,26 @@ public class ZooPredictorTests
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
     }
 
+    [Fact]
+    public void Index_of_noether_zoo_generate_keeps_final_checkpoints_and_skips_diverged_models()
+    {
+        using var dir = new IO.Tests.TempDir();
+        var path = dir.File(ZooIndex.FileName);
+        File.WriteAllText(path, """"
+            model,epoch,final,file,test_accuracy,test_loss,status,lr,optimizer
+            0,1,false,models/m000000-e001.safetensors,0.5,1.2,ok,0.01,"sgd, momentum"
+            0,3,true,models/m000000-e003.safetensors,0.75,0.8,ok,0.01,"sgd, momentum"
+            1,,,,,,diverged,3,adam
+            2,3,true,models/m000002-e003.safetensors,0.25,2.0,ok,0.001,"say ""hi"""
+
+            """");
+        var final = ZooIndex.Read(path);
+        Assert.Equal(["models/m000000-e003.safetensors", "models/m000002-e003.safetensors"], final.Select(e => e.File));
+        Assert.Equal("sgd, momentum", final[0].Hyperparameters["optimizer"]);
+        Assert.Equal("say \"hi\"", final[1].Hyperparameters["optimizer"]);
+        Assert.Equal(3, ZooIndex.Read(path, allCheckpoints: true).Count);
+    }
+
     /// <summary>A zoo whose "accuracy" is a permutation-invariant function of the weights: every method must rank it.</summary>
     private static (Model<double>[] Models, double[] Targets) SyntheticZoo(int count)
     {
