@@ -77,6 +77,12 @@ internal static class ModelArguments
     public static void PinFromInputs(string path, IReadOnlyList<string> values, params string[] models)
     {
         CheckDims(models.Length == 0 ? [path] : models);
+        if (IsCheckpoint(path))
+        {
+            s_inferred.Value = SequenceFromInputs(path, values);
+            s_probeValues.Value = null;
+            return;
+        }
         var bound = BindInputs(path, values); // each file read at most once for both uses
         s_inferred.Value = DimsFromInputs(path, bound);
         s_probeValues.Value = SmallInputs(bound);
@@ -115,10 +121,28 @@ internal static class ModelArguments
         return small;
     }
 
-    /// <summary>Fails when a <c>--dim</c> names a symbol none of the .onnx <paramref name="models"/> declares.</summary>
+    /// <summary>
+    /// The <c>--dim</c> sizes plus, for a Hugging Face checkpoint fed one token-id array [batch, S], sequence = S
+    /// (an explicit <c>--dim sequence</c> wins).
+    /// </summary>
+    private static Dictionary<string, int> SequenceFromInputs(string path, IReadOnlyList<string> values)
+    {
+        var dims = new Dictionary<string, int>(Dims, StringComparer.Ordinal);
+        if (values.Count != 1 || dims.ContainsKey(ModelFiles.SequenceSymbol)) return dims;
+        var file = values[0].Contains('=') && !File.Exists(values[0]) ? values[0][(values[0].IndexOf('=') + 1)..] : values[0];
+        if (!File.Exists(file)) return dims;
+        var shape = NpyArrays.Read(file).Shape;
+        if (shape.Length == 2 && shape[1] > 0) dims[ModelFiles.SequenceSymbol] = shape[1];
+        return dims;
+    }
+
+    private static bool IsCheckpoint(string path) => Noether.IO.HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path);
+
+    /// <summary>Fails when a <c>--dim</c> names a symbol none of the .onnx <paramref name="models"/> declares (a Hugging Face checkpoint declares <c>sequence</c>).</summary>
     private static void CheckDims(IReadOnlyList<string> models)
     {
         if (Dims.Count == 0) return;
+        if (models.Any(IsCheckpoint) && Dims.Keys.All(k => k == ModelFiles.SequenceSymbol)) return;
         var onnx = models.Where(m => Path.GetExtension(m).Equals(".onnx", StringComparison.OrdinalIgnoreCase) && File.Exists(m)).ToArray();
         var declared = onnx.SelectMany(m => OnnxImporter.SymbolicDims(m)).ToDictionary(kv => kv.Key, kv => kv.Value).Keys.ToHashSet();
         var unknown = Dims.Keys.Where(k => !declared.Contains(k)).ToArray();
@@ -133,6 +157,7 @@ internal static class ModelArguments
     /// </summary>
     public static Model<T> LoadFile<T>(string path, string? architecture = null) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
+        if (IsCheckpoint(path)) return ModelFiles.Load<T>(path, architecture, CheckpointOptions(path));
         if (!Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase) || !File.Exists(path)) return ModelFiles.Load<T>(path, architecture);
         if (s_inferred.Value is null) CheckDims([path]);
         var declared = OnnxImporter.SymbolicDims(path);
@@ -156,7 +181,16 @@ internal static class ModelArguments
     /// files are imported as by <see cref="LoadFile{T}"/>.
     /// </summary>
     public static Model<T> LoadMapped<T>(string path, string? architecture = null) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-        => IsOnnx(path) ? LoadFile<T>(path, architecture) : ModelFiles.LoadMapped<T>(path, architecture);
+        => IsOnnx(path) ? LoadFile<T>(path, architecture)
+            : IsCheckpoint(path) ? ModelFiles.LoadMapped<T>(path, architecture, CheckpointOptions(path))
+            : ModelFiles.LoadMapped<T>(path, architecture);
+
+    /// <summary>The sequence length of a checkpoint's graph: pinned from inputs, else <c>--dim sequence=N</c>.</summary>
+    private static OnnxImportOptions CheckpointOptions(string path)
+    {
+        if (s_inferred.Value is null) CheckDims([path]);
+        return OnnxImportOptions.WithDims((s_inferred.Value ?? Dims).Where(kv => kv.Key == ModelFiles.SequenceSymbol).ToDictionary());
+    }
 
     /// <summary>
     /// Saves in the given precision after checking that <paramref name="output"/> is none of <paramref name="inputs"/>.
@@ -171,6 +205,12 @@ internal static class ModelArguments
             if (ModelPrecision.SamePath(i, output)) throw new ArgumentException($"Refusing to overwrite the input {i}; choose another --out");
         // Weights moved beyond float32's range would be written as ±∞: refuse, naming the tensor, before writing anything.
         if (precision == "float32") StorageRange.RequireFits(model, _ => SafetensorsDtype.F32, output);
+        if (inputs.Length > 0 && IsCheckpoint(inputs[0]))
+        {
+            var untied = Noether.IO.HuggingFace.HuggingFaceCheckpoint.Save(model, inputs[0], output, metadata);
+            return $"wrote a Hugging Face checkpoint folder: {Path.GetFileName(Path.TrimEndingDirectorySeparator(inputs[0]))}'s tensor names, element types and shards, config and tokenizer files copied"
+                + (untied is null ? "" : $"; {untied}");
+        }
         bool onnx = IsOnnx(output) && inputs.Length > 0 && IsOnnx(inputs[0]);
         if (onnx)
         {

@@ -32,6 +32,12 @@ internal static class OutputFiles
     /// <summary><see cref="Check"/> for a model file, which also needs a model extension (.safetensors, .onnx).</summary>
     public static void CheckModel(string output, bool overwrite, params IEnumerable<string> inputs)
     {
+        var sources = inputs.ToArray();
+        if (sources.Length > 0 && Noether.IO.HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(sources[0]))
+        {
+            CheckCheckpointFolder(output, overwrite, sources);
+            return;
+        }
         ModelFiles.CheckWritable(output);
         Check(output, overwrite, inputs);
     }
@@ -55,6 +61,24 @@ internal static class OutputFiles
             existingFolder = Path.GetDirectoryName(existingFolder) ?? throw new DirectoryNotFoundException($"{folder}: no existing parent directory");
         Probe(existingFolder, folder);
         return paths;
+    }
+
+    /// <summary>
+    /// The output of a verb that read a Hugging Face checkpoint folder is a folder: not an input, not a file, absent
+    /// (or replaced with <paramref name="overwrite"/>), in an existing writable folder.
+    /// </summary>
+    private static void CheckCheckpointFolder(string output, bool overwrite, string[] inputs)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
+        foreach (var i in inputs)
+            if (string.Equals(full, Path.TrimEndingDirectorySeparator(Path.GetFullPath(i)), StringComparison.Ordinal))
+                throw new ArgumentException($"refusing to overwrite the input {i}; choose another output folder");
+        if (File.Exists(full)) throw new IOException($"{output} is a file; a Hugging Face checkpoint is written as a folder");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !overwrite)
+            throw new IOException($"{output} exists; pass --overwrite to replace it");
+        var parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"{output}: directory {parent} does not exist");
+        Probe(parent, output);
     }
 
     /// <summary>

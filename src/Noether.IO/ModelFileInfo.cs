@@ -11,6 +11,7 @@ public static class ModelFileInfo
     /// </summary>
     public static string StoredElementType(string path)
     {
+        if (HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path)) return HuggingFace.HuggingFaceCheckpoint.StoredElementType(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         IEnumerable<string> types;

@@ -79,6 +79,7 @@ public static class ModelFiles
     /// </summary>
     public static Model<T> Load<T>(string path, string? architecture, OnnxImportOptions? onnx) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path)) return LoadCheckpoint<T>(path, architecture, onnx, mapped: false);
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext == ".onnx") return OnnxImporter.Load<T>(path, onnx ?? OnnxImportOptions.Default);
@@ -103,12 +104,27 @@ public static class ModelFiles
     /// </summary>
     public static Model<T> LoadMapped<T>(string path, string? architecture = null, OnnxImportOptions? onnx = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path)) return LoadCheckpoint<T>(path, architecture, onnx, mapped: true);
         if (!File.Exists(path) || !Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase)) return Load<T>(path, architecture, onnx);
         var own = SafetensorsDtypes.FromElementKind(ElementTypes.RequireKindOf<T>("LoadMapped"));
         using var file = SafetensorsFile.Open(path);
         string? inFile = file.Metadata is not null && file.Metadata.TryGetValue(GraphKey, out var embedded) ? embedded : null;
         return Assemble<T>(path, Architecture(path, architecture, inFile), file.Entries.Select(e => e.Name).ToArray(),
             name => file.GetEntry(name).Dtype == own && BitConverter.IsLittleEndian ? file.ReadView<T>(name) : file.Read<T>(name));
+    }
+
+    /// <summary>The symbolic size naming the sequence length of a Hugging Face checkpoint's graph (<c>--dim sequence=N</c>).</summary>
+    public const string SequenceSymbol = "sequence";
+
+    /// <summary>
+    /// A Hugging Face checkpoint folder (see <see cref="HuggingFace.HuggingFaceCheckpoint"/>): its config is its
+    /// architecture; the sequence length is <paramref name="onnx"/>'s <c>sequence</c> size when given.
+    /// </summary>
+    private static Model<T> LoadCheckpoint<T>(string path, string? architecture, OnnxImportOptions? onnx, bool mapped) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (architecture is not null) throw new ArgumentException($"{path}: a Hugging Face checkpoint folder takes its architecture from config.json; --arch does not apply");
+        int? sequence = onnx is not null && onnx.Dims.TryGetValue(SequenceSymbol, out var s) ? s : null;
+        return HuggingFace.HuggingFaceCheckpoint.Load<T>(path, sequence, mapped);
     }
 
     /// <summary>File extensions a model (or a weights-only state dict with its architecture) is read from.</summary>

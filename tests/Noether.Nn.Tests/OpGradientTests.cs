@@ -12,7 +12,7 @@ public class OpGradientTests
     {
         "Linear", "LinearNoBias", "Conv2d", "Conv2dDepthwise", "Conv2dStrided", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "Flatten",
         "Add", "Concat", "BatchNormTrain", "BatchNormEval", "BatchNorm1d", "LayerNorm", "LayerNormNoAffine", "RmsNorm",
-        "Attention", "AttentionCausalGqa", "AttentionRotaryHalf", "AttentionRotaryInterleavedPartial", "Dropout", "Softmax", "ReduceMean", "Reshape", "LearnedBias",
+        "Attention", "AttentionCausalGqa", "AttentionRotaryHalf", "AttentionRotaryInterleavedPartial", "AttentionQkvBiasRotaryLlama3", "AttentionRotaryLinear", "Dropout", "Softmax", "ReduceMean", "Reshape", "LearnedBias", "PositionEmbedding",
         "relu", "leaky_relu(0.1)", "gelu", "silu", "tanh", "sigmoid", "softplus", "abs", "identity", "custom",
         "relu6", "clip(-1,1)", "clip(-inf,0.5)", "hard_sigmoid(0.2,0.5)", "hard_sigmoid(0.16666666666666666,0.5)", "hard_swish", "gelu_tanh",
     };
@@ -44,11 +44,18 @@ public class OpGradientTests
             case "Attention": v = b.Add(new AttentionOp(8, 2, 2), "op", b.Input("x", 4, 8)); break;
             case "AttentionCausalGqa": v = b.Add(new AttentionOp(8, 4, 2, Causal: true, Bias: false), "op", b.Input("x", 5, 8)); break;
             case "AttentionRotaryHalf": v = b.Add(new AttentionOp(16, 4, 2, Causal: true, Bias: false, new RotaryEmbedding(10000, RotaryPairing.Half, 4)), "op", b.Input("x", 5, 16)); break;
+            case "AttentionQkvBiasRotaryLlama3": // Qwen2-style biases (q, k, v; none on o_proj), Llama 3.1 frequency scaling
+                v = b.Add(new AttentionOp(16, 4, 2, Causal: true, Bias: true, new RotaryEmbedding(500000, RotaryPairing.Half, 4,
+                    new RotaryScaling(RotaryScalingKind.Llama3, 8, 1, 4, 4)), OutputBias: false), "op", b.Input("x", 5, 16)); break;
+            case "AttentionRotaryLinear":
+                v = b.Add(new AttentionOp(8, 2, 1, Causal: true, Bias: false, new RotaryEmbedding(10000, RotaryPairing.Half, 4,
+                    new RotaryScaling(RotaryScalingKind.Linear, 2)), OutputBias: true), "op", b.Input("x", 5, 8)); break;
             case "AttentionRotaryInterleavedPartial": v = b.Add(new AttentionOp(12, 2, 2, Rotary: new RotaryEmbedding(100, RotaryPairing.Interleaved, 4)), "op", b.Input("x", 6, 12)); break;
             case "Dropout": v = b.Add(new DropoutOp(0.3), "op", b.Input("x", 10)); training = true; break;
             case "Softmax": v = b.Add(new SoftmaxOp(0), "op", b.Input("x", 3, 4)); break;
             case "ReduceMean": v = b.Add(new ReduceMeanOp(0), "op", b.Input("x", 3, 4)); break;
             case "Reshape": v = b.Add(new ReshapeOp([6, 2]), "op", b.Input("x", 3, 4)); break;
+            case "PositionEmbedding": v = b.Add(new PositionEmbeddingOp(7, 4), "op", b.Input("x", 5, 4)); break;
             case "LearnedBias": v = b.Add(new LearnedBiasOp([3, 4]), "op", b.Input("x", 3, 4)); break;
             case "custom": v = b.Activation(b.Input("x", 7), new CustomActivation("sin", Math.Sin, Math.Cos), "op"); break;
             default: v = b.Activation(b.Input("x", 7), Activation.Parse(name), "op"); break;

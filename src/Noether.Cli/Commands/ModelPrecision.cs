@@ -19,7 +19,10 @@ internal static class ModelPrecision
     /// <summary>Throws unless the file exists (a one-line reason, before any parsing).</summary>
     public static void RequireFile(string path, string what)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{what} not found: {path}", path);
+        if (File.Exists(path) || Noether.IO.HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path)) return;
+        if (Directory.Exists(path))
+            throw new FileNotFoundException($"{path} is a folder without config.json; a Hugging Face checkpoint folder holds config.json and model.safetensors (or shards and model.safetensors.index.json)", path);
+        throw new FileNotFoundException($"{what} not found: {path}", path);
     }
 
     /// <summary>True when both paths name the same file.</summary>

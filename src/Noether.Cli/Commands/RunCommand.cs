@@ -14,7 +14,7 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "Model file (.safetensors with a Noether architecture, or .onnx)." };
+        var model = new Argument<string>("MODEL") { Description = "Model file (.safetensors with a Noether architecture, or .onnx) or a Hugging Face checkpoint folder (config.json + safetensors; input: int64 token ids)." };
         var inputs = new Option<string[]>("--input") { Description = InputBinding.Help + " Integer and bool arrays (token ids, masks) need --engine onnxruntime (auto picks it when the graph IR cannot run the model).", Required = true, AllowMultipleArgumentsPerToken = false };
         var outputDir = new Option<string>("--output-dir") { Description = "Directory for output_0.npy, output_1.npy, … (one per model output, in order; float32 from noether, the model's own types from onnxruntime); created if missing.", Required = true };
         var dtype = ModelPrecision.Option();

@@ -13,7 +13,7 @@ internal static class SummaryCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "Model file (.safetensors with a Noether architecture, or .onnx)." };
+        var model = new Argument<string>("MODEL") { Description = "Model file (.safetensors with a Noether architecture, or .onnx) or a Hugging Face checkpoint folder (config.json + safetensors; input: int64 token ids)." };
         var json = CliOutput.JsonOption();
         var cmd = new Command("summary", "Show a model's ops, parameters, shapes and element type.") { model, json };
         cmd.SetAction((parse, cancel) =>
@@ -63,7 +63,7 @@ internal static class SummaryCommand
         var g = ModelArguments.LoadFile<T>(path).Graph;
         var nodes = g.Nodes.Select(n => new NodeSummary(n.Name, n.Op.Kind, n.Op.Describe(), n.Inputs.ToArray(), g.ShapeOf(n.Name),
             n.Op.Parameters.Sum(p => (long)Shapes.Size(p.Shape)))).ToArray();
-        return new ModelSummary(path, Path.GetExtension(path).TrimStart('.').ToLowerInvariant(), g.Name, stored,
+        return new ModelSummary(path, Noether.IO.HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path) ? "huggingface" : Path.GetExtension(path).TrimStart('.').ToLowerInvariant(), g.Name, stored,
             g.Inputs.Select(i => new ValueSummary(i.Name, i.Shape, i.BatchAxis, i.Symbols?.ToArray())).ToArray(), g.Outputs.Select(o => new ValueSummary(o, g.ShapeOf(o))).ToArray(),
             nodes, g.Parameters.Select(p => new ParameterSummary(p.Name, p.NodeName, p.Shape, p.Trainable)).ToArray(), g.TrainableParameterCount,
             g.Nodes.GroupBy(n => n.Op.Kind).OrderByDescending(k => k.Count()).ToDictionary(k => k.Key, k => k.Count()),

@@ -17,7 +17,7 @@ internal static class SymmetryCommands
 
     public static Command Inspect()
     {
-        var model = new Argument<string>("model") { Description = "Model file (.safetensors or .onnx; a weights-only .safetensors/.pt/.pth/.bin state dict with --arch or X.json beside it)." };
+        var model = new Argument<string>("model") { Description = "Model file (.safetensors or .onnx; a Hugging Face checkpoint folder; a weights-only .safetensors/.pt/.pth/.bin state dict with --arch or X.json beside it)." };
         var affine = AffineOption(); var strict = StrictOption(); var fold = FoldOption(); var arch = ArchOption(); var json = CliOutput.JsonOption();
         var cmd = new Command("inspect", "Derive and print the weight-space symmetry group of a model.") { model, affine, strict, fold, arch, json };
         cmd.SetAction((parse, cancel) =>
@@ -67,7 +67,7 @@ internal static class SymmetryCommands
 
     public static Command Transform()
     {
-        var model = new Argument<string>("model") { Description = "Model file." };
+        var model = new Argument<string>("model") { Description = "Model file, or a Hugging Face checkpoint folder (written back as a folder)." };
         var random = new Option<bool>("--random") { Description = "Apply a random element of the derived group (the only mode for now).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random element.", DefaultValueFactory = _ => 0UL };
         var output = new Option<string>("--out") { Description = "Where to write the transformed model (same format as MODEL).", Required = true };
@@ -82,7 +82,28 @@ internal static class SymmetryCommands
             // float32 safetensors are transformed in their own precision, in place in a copy-on-write mapping of the
             // file (float64 arithmetic per tensor, so the result equals a float64 transform rounded once).
             bool single = precision == "float32" && !IsOnnx(path) && !parse.GetValue(fold);
-            var (spec, change, note) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage => single ? Move<float>(stage) : Move<double>(stage));
+            // A Hugging Face checkpoint is moved a tensor at a time from its memory map to the output (folding norms needs the whole model).
+            bool streamed = Noether.IO.HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path) && !parse.GetValue(fold);
+            var (spec, change, note) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage => streamed ? Stream(stage) : single ? Move<float>(stage) : Move<double>(stage));
+            (WeightSpaceSpec, double, string?) Stream(Func<string, IProgress<double>?> stage)
+            {
+                stage($"reading {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}'s config");
+                var graph = Noether.IO.HuggingFace.HuggingFaceCheckpoint.LoadGraph(path);
+                stage("deriving the symmetry group");
+                var derived = SymmetryDeriver.Derive(graph, null, cancel);
+                var element = derived.Random(new Rng(parse.GetValue(seed)));
+                double moved = 0;
+                stage($"transforming into {Path.GetFileName(Path.TrimEndingDirectorySeparator(outPath))}, a tensor at a time");
+                var meta = new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(path)), ["noether.seed"] = parse.GetValue(seed).ToString() };
+                var untied = Noether.IO.HuggingFace.HuggingFaceCheckpoint.Transform(path, outPath, (name, value) =>
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    var after = GroupAction.ApplyToParameter(name, value, derived, element);
+                    moved = Math.Max(moved, after.MaxAbsDiff(value));
+                    return after;
+                }, metadata: meta);
+                return (derived, moved, "wrote a Hugging Face checkpoint folder a tensor at a time (same tensor names, element types and shards)" + (untied is null ? "" : $"; {untied}"));
+            }
             (WeightSpaceSpec, double, string?) Move<T>(Func<string, IProgress<double>?> stage) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
             {
                 stage($"loading {Path.GetFileName(path)}");
@@ -122,7 +143,7 @@ internal static class SymmetryCommands
 
     public static Command Canonicalize()
     {
-        var model = new Argument<string>("model") { Description = "Model file." };
+        var model = new Argument<string>("model") { Description = "Model file, or a Hugging Face checkpoint folder (written back as a folder)." };
         var output = new Option<string>("--out") { Description = "Where to write the canonical model.", Required = true };
         var arch = ArchOption(); var overwrite = OutputFiles.OverwriteOption();
         var json = CliOutput.JsonOption();

@@ -72,8 +72,18 @@ internal static class VerifyCommand
         {
             x = InputBinding.BindGraph(pa, ma.Graph.Inputs, given).Select(Npy.Read<double>).ToArray();
         }
-        else x = ma.Graph.Inputs.Select(i => Tensor<double>.RandomNormal(rng, [batch, .. i.Shape])).ToArray();
+        else x = ma.Graph.Inputs.Select(i => RandomInput(ma.Graph, i, rng, batch)).ToArray();
         return FunctionComparison.Of(ma, mb, x);
+    }
+
+    /// <summary>Random normal values, or random token ids in [0, vocab) for an input read only by embeddings.</summary>
+    private static Tensor<double> RandomInput(Noether.Nn.Graph graph, Noether.Nn.InputSpec input, Rng rng, int batch)
+    {
+        var readers = graph.Consumers(input.Name);
+        if (readers.Count == 0 || !readers.All(n => n.Op is Noether.Nn.Operations.EmbeddingOp)) return Tensor<double>.RandomNormal(rng, [batch, .. input.Shape]);
+        int vocab = readers.Min(n => ((Noether.Nn.Operations.EmbeddingOp)n.Op).Vocab);
+        var ids = Tensor<double>.RandomUniform(rng, 0, vocab, [batch, .. input.Shape]);
+        return ids.Map(v => Math.Min(Math.Floor(v), vocab - 1));
     }
 
     private static FunctionComparison CompareOnnxRuntime(string pa, string pb, string precisionA, string precisionB, string[] given, Rng rng, int batch)

@@ -95,9 +95,11 @@ internal static partial class AttentionFusion
         string x = projections[0].Inputs[0];
         if (projections.Any(p => p.Inputs[0] != x) || g.ShapeOf(x) is not [var sx, var d] || sx != s || d != model) return null;
         if (lin[0].In != model || lin[0].Out != heads * dk || lin.Skip(1).Any(l => l.In != model || l.Out != kvHeads * dk)) return null;
-        bool bias = oLinear.Bias;
+        // q, k and v share one bias setting; o_proj may differ (Qwen2: biases on q, k, v only).
+        bool bias = lin[0].Bias;
         if (lin.Any(l => l.Bias != bias)) return null;
-        if (projections.Append(o).Any(p => !parameters.ContainsKey($"{p.Name}.weight") || bias && !parameters.ContainsKey($"{p.Name}.bias"))) return null;
+        if (projections.Any(p => !parameters.ContainsKey($"{p.Name}.weight") || bias && !parameters.ContainsKey($"{p.Name}.bias"))) return null;
+        if (!parameters.ContainsKey($"{o.Name}.weight") || oLinear.Bias && !parameters.ContainsKey($"{o.Name}.bias")) return null;
 
         string qName = projections[0].Name;
         string name = StripSuffix(qName, ".q_proj") ?? StripSuffix(qName, ".q_proj.MatMul") ?? o.Name;
@@ -105,7 +107,7 @@ internal static partial class AttentionFusion
         var rope = q.Value.Rope ?? (known is not null && known.TryGetValue(name, out var r) ? r : null);
         if (rope is null) return null;
         var roles = new Dictionary<string, string> { ["q_proj"] = qName, ["k_proj"] = k.Value.Projection.Name, ["v_proj"] = v.Name, ["o_proj"] = o.Name };
-        return new Match(o, x, name, new AttentionOp(model, heads, kvHeads, causal, bias, rope), removed, roles);
+        return new Match(o, x, name, new AttentionOp(model, heads, kvHeads, causal, bias, rope, oLinear.Bias == bias ? null : oLinear.Bias), removed, roles);
     }
 
     private static string? StripSuffix(string name, string suffix)

@@ -19,8 +19,8 @@ namespace Noether.IO;
 /// output projection are redirected to it. Parameters move to <c>{node}.q_proj.weight</c> etc. unchanged
 /// (<see cref="LinearOp"/> and <see cref="AttentionOp"/> both store [Out, In]).
 /// </para>
-/// Every check is strict — shapes, attributes, the exact scale, the exact mask, all four projections with the same
-/// bias setting, and every intermediate value read only inside the pattern; when any check fails the subgraph is left
+/// Every check is strict — shapes, attributes, the exact scale, the exact mask, q, k and v projections with the same
+/// bias setting (o_proj with or without one), and every intermediate value read only inside the pattern; when any check fails the subgraph is left
 /// as it is.
 /// </summary>
 internal static partial class AttentionFusion
@@ -74,7 +74,7 @@ internal static partial class AttentionFusion
             foreach (var (role, linear) in m.Projections)
             {
                 moved[$"{m.Name}.{role}.weight"] = parameters[$"{linear}.weight"];
-                if (m.Op.Bias) moved[$"{m.Name}.{role}.bias"] = parameters[$"{linear}.bias"];
+                if (role == "o_proj" ? m.Op.HasOutputBias : m.Op.Bias) moved[$"{m.Name}.{role}.bias"] = parameters[$"{linear}.bias"];
             }
 
         try
@@ -163,13 +163,15 @@ internal static partial class AttentionFusion
         string x = q.Inputs[0];
         if (projections.Any(p => p.Inputs[0] != x) || g.ShapeOf(x) is not [var sx, var d] || sx != s || d != model) return null;
         if (lin[0].In != model || lin[0].Out != heads * dk || lin.Skip(1).Any(l => l.In != model || l.Out != kvHeads * dk)) return null;
-        bool bias = oLinear.Bias;
+        // q, k and v share one bias setting; o_proj may differ (Qwen2: biases on q, k, v only).
+        bool bias = lin[0].Bias;
         if (lin.Any(l => l.Bias != bias)) return null;
-        if (projections.Append(o).Any(p => !parameters.ContainsKey($"{p.Name}.weight") || bias && !parameters.ContainsKey($"{p.Name}.bias"))) return null;
+        if (projections.Any(p => !parameters.ContainsKey($"{p.Name}.weight") || bias && !parameters.ContainsKey($"{p.Name}.bias"))) return null;
+        if (!parameters.ContainsKey($"{o.Name}.weight") || oLinear.Bias && !parameters.ContainsKey($"{o.Name}.bias")) return null;
 
         string name = q.Name.EndsWith(".q_proj", StringComparison.Ordinal) && q.Name.Length > ".q_proj".Length ? q.Name[..^".q_proj".Length] : o.Name;
         var roles = new Dictionary<string, string> { ["q_proj"] = q.Name, ["k_proj"] = k.Name, ["v_proj"] = v.Name, ["o_proj"] = o.Name };
-        return new Match(o, x, name, new AttentionOp(model, heads, kvHeads, causal, bias), removed, roles);
+        return new Match(o, x, name, new AttentionOp(model, heads, kvHeads, causal, bias, null, oLinear.Bias == bias ? null : oLinear.Bias), removed, roles);
     }
 
     /// <summary>The single reader of a value, when it has exactly one and (if given) runs the expected op.</summary>

@@ -179,6 +179,7 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
             case ReduceMeanOp r: ReduceMean(x, r.Axis + 1, keep: false, y); break;
             case ReshapeOp rs: Op("Reshape", [x, Longs([0, .. rs.Shape.Select(d => (long)d)])], y); break;
             case LearnedBiasOp: Op("Add", [x, Param("weight")], y); break;
+            case PositionEmbeddingOp: Op("Add", [x, Op("Slice", [Param("weight"), Longs(0), Longs(_graph.ShapeOf(x)[0]), Longs(0), Longs(1)])], y); break;
             case DropoutOp: Op("Identity", [x], y); break;
             case AttentionOp att: Attention(att, x, y); break;
             case ElementwiseBinaryOp e:
@@ -312,7 +313,7 @@ internal sealed partial class OnnxGraphWriter<T>(Model<T> model) where T : unman
         }
         var attended = Op("MatMul", [Op("Softmax", [scores], null, Attr("axis", -1L)), v]);
         var merged = Op("Reshape", [Op("Transpose", [attended], null, Attr("perm", 0L, 2L, 1L, 3L)), Longs(0, s, a.Heads * dk)]);
-        Linear(merged, $"{_node.Name}.o_proj", a.Bias, null, 2);
+        Linear(merged, $"{_node.Name}.o_proj", a.HasOutputBias, null, 2);
         // The output projection must carry the node's own name: rename the last value.
         _g.Node[^1].Output[0] = y;
         _g.Node[^1].Name = y;

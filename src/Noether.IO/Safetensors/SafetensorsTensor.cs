@@ -66,6 +66,24 @@ public sealed class SafetensorsTensor
         return new SafetensorsTensor(name, dtype, (int[])shape.Clone(), needed, null, stream => stream.Write(data.Span));
     }
 
+    /// <summary>
+    /// An entry whose data is made only when the writer reaches it (<paramref name="make"/> must give an entry of the
+    /// same dtype and shape), so a file is written holding one tensor in memory at a time.
+    /// </summary>
+    internal static SafetensorsTensor Deferred(string name, SafetensorsDtype dtype, int[] shape, Func<SafetensorsTensor> make)
+    {
+        CheckName(name);
+        long bytes = dtype.Size();
+        foreach (var d in shape) bytes *= d;
+        return new SafetensorsTensor(name, dtype, (int[])shape.Clone(), bytes, null, stream =>
+        {
+            var t = make();
+            if (t.Dtype != dtype || t.ByteLength != bytes)
+                throw new InvalidOperationException($"deferred tensor '{name}' was planned as {dtype.ToHeaderName()} of {bytes} bytes, made as {t.Dtype.ToHeaderName()} of {t.ByteLength}");
+            t.WriteData(stream);
+        });
+    }
+
     /// <summary>The tensor this entry was made from by <see cref="From{T}"/>, or null for raw entries and other element types.</summary>
     public Tensor<T>? AsTensor<T>() where T : unmanaged, IFloatingPointIeee754<T> => _tensor as Tensor<T>;
 

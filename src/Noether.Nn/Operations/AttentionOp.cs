@@ -8,9 +8,15 @@ namespace Noether.Nn.Operations;
 /// (<see cref="KvHeads"/> divides <see cref="Heads"/>; each K/V head serves Heads/KvHeads query heads).
 /// Parameters: q_proj [H·dk, D], k_proj and v_proj [KvH·dk, D], o_proj [D, H·dk], each with optional bias.
 /// With <see cref="Rotary"/>, queries and keys are rotated per position (RoPE, positions 0..S−1) after projection.
+/// <see cref="Bias"/> gives q_proj, k_proj and v_proj biases, and o_proj one too unless <see cref="OutputBias"/> says
+/// otherwise (Qwen2: biases on q, k and v only).
 /// </summary>
-public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal = false, bool Bias = true, RotaryEmbedding? Rotary = null) : Op
+public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal = false, bool Bias = true, RotaryEmbedding? Rotary = null,
+    bool? OutputBias = null) : Op
 {
+    /// <summary>Whether o_proj has a bias: <see cref="OutputBias"/> when given, else <see cref="Bias"/>.</summary>
+    public bool HasOutputBias => OutputBias ?? Bias;
+
     /// <summary>Per-head dimension d_k = Model / Heads.</summary>
     public int HeadDim => Model / Heads;
 
@@ -25,7 +31,7 @@ public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal 
             void Proj(string name, int outF, int inF)
             {
                 slots.Add(new($"{name}.weight", [outF, inF], Initializer.Uniform(1 / Math.Sqrt(inF))));
-                if (Bias) slots.Add(new($"{name}.bias", [outF], Initializer.Uniform(1 / Math.Sqrt(inF))));
+                if (name == "o_proj" ? HasOutputBias : Bias) slots.Add(new($"{name}.bias", [outF], Initializer.Uniform(1 / Math.Sqrt(inF))));
             }
             Proj("q_proj", Heads * HeadDim, Model);
             Proj("k_proj", KvHeads * HeadDim, Model);
@@ -52,7 +58,7 @@ public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal 
         Variable<T> Project(string name, Variable<T> v)
         {
             var y = Ops.MatMul(v, Ops.Transpose(c.Parameter($"{name}.weight")));
-            return Bias ? y + c.Parameter($"{name}.bias") : y;
+            return (name == "o_proj" ? HasOutputBias : Bias) ? y + c.Parameter($"{name}.bias") : y;
         }
         // [N, S, H·dk] → [N, H, S, dk]
         Variable<T> Split(Variable<T> v, int heads) => Ops.Permute(Ops.Reshape(v, n, s, heads, dk), 0, 2, 1, 3);
@@ -85,5 +91,5 @@ public sealed record AttentionOp(int Model, int Heads, int KvHeads, bool Causal 
         return Project("o_proj", merged);
     }
 
-    public override string Describe() => $"Attention(d {Model}, heads {Heads}, kv heads {KvHeads}{(Causal ? ", causal" : "")}{(Bias ? "" : ", no bias")}{(Rotary is { } r ? $", {r}" : "")})";
+    public override string Describe() => $"Attention(d {Model}, heads {Heads}, kv heads {KvHeads}{(Causal ? ", causal" : "")}{(Bias ? "" : ", no bias")}{(OutputBias is bool ob && ob != Bias ? (ob ? ", output bias" : ", no output bias") : "")}{(Rotary is { } r ? $", {r}" : "")})";
 }

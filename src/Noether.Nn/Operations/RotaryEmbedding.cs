@@ -21,7 +21,8 @@ public enum RotaryPairing
 /// <param name="Theta">The base θ (10000 in Llama).</param>
 /// <param name="Pairing">Which coordinates form a pair.</param>
 /// <param name="Dims">Rotated coordinates per head: even, at most d_k.</param>
-public sealed record RotaryEmbedding(double Theta, RotaryPairing Pairing, int Dims)
+/// <param name="Scaling">An optional rescaling of the frequencies (Hugging Face <c>rope_scaling</c>: linear, llama3).</param>
+public sealed record RotaryEmbedding(double Theta, RotaryPairing Pairing, int Dims, RotaryScaling? Scaling = null)
 {
     /// <summary>Number of rotated pairs, Dims/2.</summary>
     [JsonIgnore]
@@ -30,8 +31,8 @@ public sealed record RotaryEmbedding(double Theta, RotaryPairing Pairing, int Di
     /// <summary>The coordinates (a, b) of pair <paramref name="i"/>; rotation maps (x_a, x_b) to (x_a cos − x_b sin, x_b cos + x_a sin).</summary>
     public (int A, int B) Pair(int i) => Pairing == RotaryPairing.Half ? (i, i + Pairs) : (2 * i, 2 * i + 1);
 
-    /// <summary>The angular frequency of pair <paramref name="i"/>, θ^(−2i/Dims).</summary>
-    public double Frequency(int i) => Math.Pow(Theta, -2.0 * i / Dims);
+    /// <summary>The angular frequency of pair <paramref name="i"/>, θ^(−2i/Dims), rescaled by <see cref="Scaling"/> if any.</summary>
+    public double Frequency(int i) => Scaling is { } s ? s.Apply(Math.Pow(Theta, -2.0 * i / Dims)) : Math.Pow(Theta, -2.0 * i / Dims);
 
     /// <summary>Throws unless the embedding fits heads of width <paramref name="headDim"/>.</summary>
     public void Validate(int headDim)
@@ -40,6 +41,7 @@ public sealed record RotaryEmbedding(double Theta, RotaryPairing Pairing, int Di
             throw new ArgumentException($"Rotary: base θ {Theta} must be a finite number above 1");
         if (Dims < 2 || Dims % 2 != 0 || Dims > headDim)
             throw new ArgumentException($"Rotary: rotated dims {Dims} must be even, at least 2 and at most the head width {headDim}");
+        Scaling?.Validate();
     }
 
     /// <summary>
@@ -72,5 +74,5 @@ public sealed record RotaryEmbedding(double Theta, RotaryPairing Pairing, int Di
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"rotary θ {Theta:G6}, {(Pairing == RotaryPairing.Half ? "half" : "interleaved")} pairs, {Dims} dims";
+    public override string ToString() => $"rotary θ {Theta:G6}, {(Pairing == RotaryPairing.Half ? "half" : "interleaved")} pairs, {Dims} dims{(Scaling is { } sc ? $", scaled {sc}" : "")}";
 }

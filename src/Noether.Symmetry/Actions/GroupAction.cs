@@ -72,6 +72,40 @@ public static class GroupAction
         }
     }
 
+    /// <summary>
+    /// g·θ restricted to one parameter: the value <paramref name="name"/> takes under <paramref name="element"/>, from its
+    /// value alone — the same numbers <see cref="Apply{T}(Model{T}, WeightSpaceSpec, ProductElement, bool)"/> gives it,
+    /// factor by factor in the same order. It lets a checkpoint be transformed one tensor at a time (read, move, write,
+    /// drop). Refused for parameters an affine shift reads or writes (those depend on another tensor).
+    /// </summary>
+    public static Tensor<double> ApplyToParameter(string name, Tensor<double> value, WeightSpaceSpec spec, ProductElement element, bool checkMembership = true)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(element);
+        if (element.Factors.Count != spec.Factors.Count)
+            throw new ArgumentException($"The element has {element.Factors.Count} factors but the spec of {spec.ModelName} has {spec.Factors.Count}");
+        var t = value;
+        for (int i = 0; i < spec.Factors.Count; i++)
+        {
+            var factor = spec.Factors[i];
+            if (factor.AffineShifts.Any(a => a.Bias == name || a.Weight == name))
+                throw new NotSupportedException($"Parameter '{name}' takes part in an affine shift of factor '{factor.Name}', which needs another tensor; transform the whole model");
+            if (!factor.Bindings.Any(b => b.Parameter == name)) continue;
+            var g = element.Factors[i];
+            if (checkMembership && !factor.Group.Contains(g))
+                throw new ArgumentException($"Element {g} is not in the group {factor.Group} of factor '{factor.Name}'");
+            foreach (var b in factor.Bindings.Where(b => b.Parameter == name))
+            {
+                var m = factor.SegmentElement(g, b.Segment);
+                var reference = b.ReferenceSegment is int r ? factor.SegmentElement(g, r) : null;
+                t = ApplyBinding(t, b, m, reference);
+            }
+        }
+        return t;
+    }
+
     /// <summary>Every parameter a factor's action reads or changes.</summary>
     internal static IEnumerable<string> Touched(SymmetryFactor factor)
         => factor.Bindings.Select(b => b.Parameter).Concat(factor.AffineShifts.SelectMany(s => new[] { s.Bias, s.Weight }));

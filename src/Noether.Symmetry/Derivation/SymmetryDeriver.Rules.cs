@@ -199,6 +199,11 @@ public static partial class SymmetryDeriver
                     Link(x, o, sameSegment: true, $"learned bias '{o}'");
                     Bind(x, $"{o}.weight", xi.Axis, AxisRule.Covariant);
                     break;
+                case PositionEmbeddingOp when xi.Axis == outShape.Length - 1:
+                    Declare(o, xi);
+                    Link(x, o, sameSegment: true, $"position embedding '{o}'");
+                    Bind(x, $"{o}.weight", 1, AxisRule.Covariant);
+                    break;
                 case EmbeddingOp e:
                     Declare(o, new(outShape.Length - 1, e.Dim, 1));
                     Bind(o, $"{o}.weight", 1, AxisRule.Covariant);
@@ -207,7 +212,7 @@ public static partial class SymmetryDeriver
                     Declare(o, new(outShape.Length - 1, at.Model, 1));
                     foreach (var p in new[] { "q_proj", "k_proj", "v_proj" }) Bind(x, $"{o}.{p}.weight", 1, AxisRule.Contravariant);
                     Bind(o, $"{o}.o_proj.weight", 0, AxisRule.Covariant);
-                    if (at.Bias) Bind(o, $"{o}.o_proj.bias", 0, AxisRule.Covariant);
+                    if (at.HasOutputBias) Bind(o, $"{o}.o_proj.bias", 0, AxisRule.Covariant);
                     _extraFactors.AddRange(AttentionFactors(o, at));
                     break;
                 default:
