@@ -32,6 +32,7 @@ public static class NoetherApp
         root.Subcommands.Add(RepresentationCommands.Stitch());
         root.Subcommands.Add(RepresentationCommands.StitchSummary());
         root.Subcommands.Add(RepresentationCommands.Basis());
+        root.Subcommands.Add(EigenCommand.Create());
         return root;
     }
 

@@ -38,7 +38,8 @@ public sealed record GraphRegressorOptions
 }
 
 /// <summary>
-/// A graph-level regressor: h⁰ = Dense([x, PE]), L message-passing layers, sum (or mean) pooling, an MLP head.
+/// A graph-level regressor: h⁰ = Dense([x, PE]), L message-passing layers, sum (or mean) pooling, an MLP head whose
+/// last weight starts at zero (so training starts from the mean of the standardised targets).
 /// Without edge features the edge input of GINE is omitted and GatedGCN starts from a learned constant edge state.
 /// </summary>
 public sealed class GraphRegressor
@@ -64,7 +65,7 @@ public sealed class GraphRegressor
             _gin = Enumerable.Range(0, options.Layers).Select(i => new GinLayer(store, $"gin{i}", w)).ToArray();
         else
             _gated = Enumerable.Range(0, options.Layers).Select(i => new GatedGcnLayer(store, $"gated{i}", w)).ToArray();
-        _head = new Mlp(store, "head", w, w, targets);
+        _head = new Mlp(store, "head", zeroLast: true, w, w, targets);
     }
 
     /// <summary>The architecture.</summary>

@@ -24,9 +24,9 @@ public static class MoleculeGraphs
     /// validation, the rest (or the first <paramref name="maxTrain"/> of them) training. Molecules with more than
     /// <paramref name="maxAtoms"/> heavy atoms are left out (the few very large ones dominate the pair costs of SPE).
     /// </summary>
-    public static GraphDataset Load(string path, int maxTrain = int.MaxValue, int maxAtoms = 60)
+    public static GraphDataset Load(string? path = null, int maxTrain = int.MaxValue, int maxAtoms = 60)
     {
-        var (targets, graphs) = Read(path);
+        var (targets, graphs) = path is null ? ReadBuiltIn() : Read(path);
         var kept = graphs.Where(g => g.NodeCount <= maxAtoms).ToList();
         var order = new Noether.Tensors.Rng(7).Permutation(kept.Count);
         var shuffled = order.Select(i => kept[i]).ToList();
@@ -34,11 +34,25 @@ public static class MoleculeGraphs
         return ds with { Train = ds.Train.Take(maxTrain).ToList() };
     }
 
-    /// <summary>Parses every molecule; errors name the file and line.</summary>
+    /// <summary>The copy of data/molecules-nci5k.txt.gz embedded in this assembly.</summary>
+    public static (string[] Targets, List<GraphSample> Graphs) ReadBuiltIn()
+    {
+        using var stream = typeof(MoleculeGraphs).Assembly.GetManifestResourceStream("Noether.Graphs.Data.molecules-nci5k.txt.gz")
+            ?? throw new InvalidOperationException("The molecule graphs are missing from the Noether.Graphs assembly");
+        return Read(stream, "molecules-nci5k.txt.gz (built in)");
+    }
+
+    /// <summary>Parses every molecule of a file; errors name the file and line.</summary>
     public static (string[] Targets, List<GraphSample> Graphs) Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: molecule graph file not found (written by experiments/eigen/make_molecules.py)", path);
         using var stream = File.OpenRead(path);
+        return Read(stream, path);
+    }
+
+    /// <summary>Parses a gzip stream in the format of make_molecules.py; <paramref name="path"/> names it in errors.</summary>
+    public static (string[] Targets, List<GraphSample> Graphs) Read(Stream stream, string path)
+    {
         using var gz = new GZipStream(stream, CompressionMode.Decompress);
         using var reader = new StreamReader(gz);
         string[]? targets = null;
