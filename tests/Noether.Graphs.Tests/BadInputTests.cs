@@ -81,7 +81,9 @@ public class BadInputTests
     {
         foreach (var layer in new[] { GraphLayerKind.Gin, GraphLayerKind.GatedGcn })
         {
-            var net = new GraphRegressor(new ParameterStore(new Rng(4)), new GraphRegressorOptions { Encoding = kind, Layer = layer, Eigenvectors = 4, Width = 6 }, 1, 0, 1);
+            var store = new ParameterStore(new Rng(4));
+            var net = new GraphRegressor(store, new GraphRegressorOptions { Encoding = kind, Layer = layer, Eigenvectors = 4, Width = 6 }, 1, 0, 1);
+            ParameterGradCheck.RandomiseBiases(store);
             foreach (var graphs in new[] { new List<GraphSample> { GraphFixtures.Cycle(5), Empty, WithIsolated }, [Empty, Empty] })
             {
                 var batch = GraphBatch.Create(graphs);

@@ -31,7 +31,10 @@ public class InvarianceTests
     {
         var store = new ParameterStore(new Rng(12));
         var net = new GraphRegressor(store, new GraphRegressorOptions { Encoding = kind, Layer = layer, Eigenvectors = 6, Width = 8, EncoderWidth = 8, EncodingDimension = 4 }, 1, 0, 1);
-        return net.Forward(batch, new SpectralBatch(batch, spectra, 6)).Value;
+        ParameterGradCheck.RandomiseBiases(store); // the head's zero-initialised weight would make every output equal
+        var y = net.Forward(batch, new SpectralBatch(batch, spectra, 6)).Value;
+        Assert.True(y.ToArray().Max() - y.ToArray().Min() > 1e-3, "the model must not be constant");
+        return y;
     }
 
     [Theory]

@@ -48,13 +48,15 @@ internal static class ParameterGradCheck
 
     /// <summary>
     /// Biases start at zero, and graph inputs hold exact zeros (padding, λ₀ = 0, sparse projections), so ReLU inputs
-    /// would sit exactly on the kink where finite differences are meaningless; random biases move them off it.
+    /// would sit exactly on the kink where finite differences are meaningless; random biases move them off it. The
+    /// regressor's head starts with a zero weight, which would make its output constant and every upstream gradient
+    /// zero: every all-zero parameter gets random values too.
     /// </summary>
     public static void RandomiseBiases(ParameterStore store)
     {
         var rng = new Rng(17);
         foreach (var (name, p) in store.Parameters)
-            if (name.EndsWith(".bias", StringComparison.Ordinal))
+            if (name.EndsWith(".bias", StringComparison.Ordinal) || p.Value.ToArray().All(v => v == 0))
                 for (int i = 0; i < p.Value.Length; i++) p.Value.Span[i] = 0.3 * rng.NextNormal();
     }
 }
