@@ -33,10 +33,14 @@ public sealed class Spe(ParameterStore store, int width, int dimension, int chan
     public V Z(SpectralBatch spectral)
     {
         int pairs = spectral.PairNode.Length;
-        if (spectral.TermPair.Length == 0) return V.Constant(Tensor<double>.Zeros(pairs, channels));
-        var filters = _phi.Forward(Column(spectral.UsedEigenvalues));
-        var terms = Ops.Gather(filters, spectral.TermEigen) * Column(spectral.TermProduct);
-        return Ops.ScatterAddRows(terms, spectral.TermPair, pairs);
+        if (spectral.UsedEigenvalues.Length == 0) return V.Constant(Tensor<double>.Zeros(pairs, channels));
+        var u = spectral.Products;
+        int graphs = u.Dim(0), maxPairs = u.Dim(1), maxUsed = u.Dim(2);
+        // φ for every used eigenvalue, a zero row for padding, laid out [G, max k', m]; then Z = U·Φ per graph.
+        var filters = Ops.Concat([_phi.Forward(Column(spectral.UsedEigenvalues)), V.Constant(Tensor<double>.Zeros(1, channels))], 0);
+        var padded = Ops.Reshape(Ops.Gather(filters, spectral.FilterRow), graphs, maxUsed, channels);
+        var z = Ops.Reshape(Ops.MatMul(V.Constant(u), padded), graphs * maxPairs, channels);
+        return Ops.Gather(z, spectral.PaddedPair);
     }
 
     /// <summary>ρ([Σ_j ψ(Z_ij), Z_ii]) per node [N, dimension].</summary>

@@ -22,7 +22,15 @@ public sealed class SpectralBatch
         var vec = new double[n * k]; var mask = new double[n * k]; var val = new double[n * k];
         var pairNode = new List<int>(); var pairOther = new List<int>(); var diag = new int[n];
         var usedValue = new List<double>();
-        var termPair = new List<int>(); var termEigen = new List<int>(); var termValue = new List<double>();
+        int maxPairs = 0, maxUsed = 0;
+        for (int g = 0; g < batch.GraphCount; g++)
+        {
+            maxPairs = Math.Max(maxPairs, spectra[g].Size * spectra[g].Size);
+            maxUsed = Math.Max(maxUsed, spectra[g].WholeSpaceCount(k));
+        }
+        var products = new double[batch.GraphCount * maxPairs * maxUsed];
+        var filterRow = new int[batch.GraphCount * maxUsed];
+        var paddedPair = new List<int>();
         var spaceDim = new List<int>(); var spaceValue = new List<double>();
         var spaceNodeNode = new List<int>(); var spaceNodeSpace = new List<int>(); var spaceNodeDiag = new List<double>();
         var spacePairRow = new List<int>(); var spacePairValue = new List<double>();
@@ -40,7 +48,6 @@ public sealed class SpectralBatch
                     mask[(off + i) * k + l] = 1;
                     val[(off + i) * k + l] = s.Values[l];
                 }
-            int pairBase = pairNode.Count;
             for (int i = 0; i < ng; i++)
                 for (int j = 0; j < ng; j++)
                 {
@@ -51,10 +58,12 @@ public sealed class SpectralBatch
             for (int l = 0; l < used; l++) usedValue.Add(s.Values[l]);
             for (int i = 0; i < ng; i++)
                 for (int j = 0; j < ng; j++)
-                    for (int l = 0; l < used; l++)
-                    {
-                        termPair.Add(pairBase + i * ng + j); termEigen.Add(eigenBase + l); termValue.Add(v[i, l] * v[j, l]);
-                    }
+                {
+                    int row = i * ng + j;
+                    paddedPair.Add(g * maxPairs + row);
+                    for (int l = 0; l < used; l++) products[(g * maxPairs + row) * maxUsed + l] = v[i, l] * v[j, l];
+                }
+            for (int l = 0; l < maxUsed; l++) filterRow[g * maxUsed + l] = l < used ? eigenBase + l : -1;
             int slot = 0;
             foreach (var space in s.Eigenspaces)
             {
@@ -78,7 +87,9 @@ public sealed class SpectralBatch
         Vectors = new Tensor<double>(vec, n, k); Mask = new Tensor<double>(mask, n, k); Values = new Tensor<double>(val, n, k);
         PairNode = [.. pairNode]; PairOther = [.. pairOther]; DiagonalPair = diag;
         UsedEigenvalues = [.. usedValue];
-        TermPair = [.. termPair]; TermEigen = [.. termEigen]; TermProduct = [.. termValue];
+        for (int i = 0; i < filterRow.Length; i++) if (filterRow[i] < 0) filterRow[i] = usedValue.Count; // the zero row
+        Products = new Tensor<double>(products, batch.GraphCount, maxPairs, maxUsed);
+        FilterRow = filterRow; PaddedPair = [.. paddedPair];
         SpaceDimension = [.. spaceDim]; SpaceValue = [.. spaceValue];
         SpaceNodeNode = [.. spaceNodeNode]; SpaceNodeSpace = [.. spaceNodeSpace]; SpaceNodeSlot = [.. spaceNodeSlot];
         SpaceNodeDiagonal = [.. spaceNodeDiag];
@@ -113,14 +124,17 @@ public sealed class SpectralBatch
     /// <summary>Eigenvalues of the whole-eigenspace selection, graph after graph.</summary>
     public double[] UsedEigenvalues { get; }
 
-    /// <summary>SPE terms: Z[pair] += φ(λ_l)·v_il·v_jl, with the pair, the used-eigenvalue index and v_il·v_jl.</summary>
-    public int[] TermPair { get; }
+    /// <summary>
+    /// SPE's products U[g, i·n_g + j, l] = v_il·v_jl over the whole-space selection, zero-padded to
+    /// [G, max n_g², max k'_g], so that Z = U · Φ is one batched matrix product.
+    /// </summary>
+    public Tensor<double> Products { get; }
 
-    /// <summary>Used-eigenvalue index of each term.</summary>
-    public int[] TermEigen { get; }
+    /// <summary>For row (g, l) of the padded filter matrix: the used-eigenvalue index, or the count of used eigenvalues (a zero row) as padding.</summary>
+    public int[] FilterRow { get; }
 
-    /// <summary>v_il·v_jl of each term.</summary>
-    public double[] TermProduct { get; }
+    /// <summary>For every pair p (in <see cref="PairNode"/> order): its row g·max n² + i·n_g + j of the padded product.</summary>
+    public int[] PaddedPair { get; }
 
     /// <summary>Dimension of each used eigenspace (BasisNet), graph after graph.</summary>
     public int[] SpaceDimension { get; }
