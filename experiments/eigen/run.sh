@@ -3,13 +3,14 @@
 # eigenvectors (random sign flips while training), SignNet, BasisNet and SPE, on the generated cycle-counting task
 # and the rdkit-data NCI molecules, over several seeds (fixed splits; the seed sets initialisation, batch order and
 # augmentation). Small defaults for a shared 2-core machine; override with the variables below:
-#   SEEDS=3 MODEL=gin K=8 CYCLE_TARGET=cycle5 CYCLE_TRAIN=500 CYCLE_EPOCHS=15 MOL_TARGET=tpsa MOL_TRAIN=600 MOL_EPOCHS=12 ./run.sh
+#   TASKS="cycles molecules" SEEDS=3 MODEL=gin K=8 CYCLE_TARGET=cycle5 CYCLE_TRAIN=500 CYCLE_EPOCHS=15 \
+#   MOL_TARGET=tpsa MOL_TRAIN=400 MOL_EPOCHS=10 ./run.sh
 # Appends one JSON line per run to results/runs.jsonl (runs already there are skipped), then prints the table.
 set -euo pipefail
 cd "$(dirname "$0")"
-SEEDS=${SEEDS:-3}; MODEL=${MODEL:-gin}; K=${K:-8}
+TASKS=${TASKS:-cycles molecules}; SEEDS=${SEEDS:-3}; MODEL=${MODEL:-gin}; K=${K:-8}
 CYCLE_TARGET=${CYCLE_TARGET:-cycle5}; CYCLE_TRAIN=${CYCLE_TRAIN:-500}; CYCLE_EPOCHS=${CYCLE_EPOCHS:-15}
-MOL_TARGET=${MOL_TARGET:-tpsa}; MOL_TRAIN=${MOL_TRAIN:-600}; MOL_EPOCHS=${MOL_EPOCHS:-12}
+MOL_TARGET=${MOL_TARGET:-tpsa}; MOL_TRAIN=${MOL_TRAIN:-400}; MOL_EPOCHS=${MOL_EPOCHS:-10}
 ROOT=$(cd ../.. && pwd)
 CLI=${CLI:-"$ROOT/src/Noether.Cli/bin/Release/net10.0/noether.dll"}
 [ -f "$CLI" ] || dotnet build -c Release "$ROOT/src/Noether.Cli" -v q --nologo
@@ -25,7 +26,7 @@ run() { # task target train epochs pe seed
   tail -1 results/runs.jsonl | jq -r '"\(.task)/\(.target) \(.pe) seed \(.seed): test MAE \(.test_mae) (\(.seconds | floor) s)"'
 }
 
-for task in cycles molecules; do
+for task in $TASKS; do
   for s in $(seq 1 "$SEEDS"); do
     for pe in none eig signnet basisnet spe; do
       if [ "$task" = cycles ]; then run cycles "$CYCLE_TARGET" "$CYCLE_TRAIN" "$CYCLE_EPOCHS" "$pe" "$s"
