@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs Noether's whole test suite on a fresh machine:
 #   1. installs the Debian packages the tests read (Fashion-MNIST, onnx.proto, ONNX conformance data) when missing;
-#   2. runs every test project with `dotnet test`;
-#   3. prints one summary line "N passed, N failed, N skipped".
+#   2. starts a one-node Slurm cluster on this machine (scripts/slurm-local.sh; installs slurm-wlm and munge when
+#      missing) for the zoo tests, and stops it afterwards;
+#   3. runs every test project with `dotnet test`;
+#   4. prints one summary line "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +22,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+slurm_dir=$(mktemp -d /tmp/noether-slurm.XXXXXX)
+trap 'bash scripts/slurm-local.sh stop "$slurm_dir" >/dev/null 2>&1 || true; rm -rf "$log" "$slurm_dir"' EXIT
+if slurm_env=$(bash scripts/slurm-local.sh start "$slurm_dir"); then
+  eval "$slurm_env"
+  export SLURM_CONF
+else
+  echo "test.sh: could not start the local Slurm cluster; the Slurm zoo test will say why" >&2
+fi
 set +e
 dotnet test Noether.slnx -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
