@@ -9,7 +9,7 @@ namespace Noether.Graphs.Tests;
 /// Must-show 2: perturbing the Laplacian of C8 (eigenvalues in pairs) by ε·E splits its repeated eigenvalues; the
 /// eigenvectors the solver returns jump by O(1) however small ε is, while the SPE encoding moves by O(ε).
 /// </summary>
-public class StabilityTests
+public class StabilityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static double[,] Perturbed(double[,] l, double epsilon, Rng rng)
     {
@@ -55,6 +55,7 @@ public class StabilityTests
             Assert.True(moved.Eigenspaces.All(s => s.Dimension == 1), "the perturbation must split the repeated eigenvalues");
             double raw = RawMovement(baseSpectrum, moved, k);
             double pe = GraphFixtures.MaxAbsDifference(basePe, spe.Encode(batch, new SpectralBatch(batch, [moved], k)).Value);
+            output.WriteLine($"k = {k}, ε = {epsilon:E0}: raw eigenvectors moved {raw:E2}, SPE moved {pe:E2}");
             Assert.True(raw > 0.1, $"ε = {epsilon}: raw eigenvectors moved only {raw:E2}");
             Assert.True(pe <= 50 * epsilon, $"ε = {epsilon}, k = {k}: SPE moved {pe:E2} > 50ε");
         }
