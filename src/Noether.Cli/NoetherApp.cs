@@ -22,6 +22,7 @@ public static class NoetherApp
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(GraphCommand.Create());
         root.Subcommands.Add(ConserveCommand.Create());
         root.Subcommands.Add(TeleportCommand.Create());
         root.Subcommands.Add(AlignmentCommands.Align());
