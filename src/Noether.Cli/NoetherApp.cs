@@ -33,6 +33,7 @@ public static class NoetherApp
         root.Subcommands.Add(RepresentationCommands.Stitch());
         root.Subcommands.Add(RepresentationCommands.StitchSummary());
         root.Subcommands.Add(RepresentationCommands.Basis());
+        root.Subcommands.Add(EigenCommand.Create());
         root.Subcommands.Add(ZooCommands.Create());
         return root;
     }
