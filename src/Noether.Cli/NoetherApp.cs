@@ -22,6 +22,7 @@ public static class NoetherApp
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(GraphCommand.Create());
         root.Subcommands.Add(ConserveCommand.Create());
         root.Subcommands.Add(TeleportCommand.Create());
         root.Subcommands.Add(AlignmentCommands.Align());
@@ -33,6 +34,7 @@ public static class NoetherApp
         root.Subcommands.Add(RepresentationCommands.Stitch());
         root.Subcommands.Add(RepresentationCommands.StitchSummary());
         root.Subcommands.Add(RepresentationCommands.Basis());
+        root.Subcommands.Add(EigenCommand.Create());
         root.Subcommands.Add(ZooCommands.Create());
         return root;
     }

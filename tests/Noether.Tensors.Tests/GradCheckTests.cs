@@ -99,6 +99,7 @@ public class GradCheckTests
         Check(v => Ops.Concat([v[0], v[1]], 1), x, N(2, 2, 4));
         Check(v => Ops.Gather(v[0], [2, 0, 2, 1]), N(3, 5));
         Check(v => Ops.PickColumns(v[0], [2, 0, 4]), N(3, 5));
+        Check(v => Ops.ScatterAddRows(v[0], [2, 0, 2, 4], 5), N(4, 3));
     }
 
     [Fact]

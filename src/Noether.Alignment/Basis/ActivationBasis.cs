@@ -33,7 +33,8 @@ public sealed record BasisStep(double T, double Selectivity, double SelectivityS
 /// <param name="Channels">Its units (channels).</param>
 /// <param name="Samples">Samples used.</param>
 /// <param name="Steps">One entry per power t, in increasing t.</param>
-public sealed record BasisResult(string Layer, int Channels, int Samples, IReadOnlyList<BasisStep> Steps);
+/// <param name="Alive">Units that are not constant over the samples: the rotation and the mean selectivity use these only.</param>
+public sealed record BasisResult(string Layer, int Channels, int Samples, IReadOnlyList<BasisStep> Steps, int Alive);
 
 /// <summary>
 /// The activation-basis experiment (SPEC §1, Godfrey et al. 2022): rotate a hidden representation by R^t = exp(tA), A a
@@ -46,7 +47,9 @@ public sealed record BasisResult(string Layer, int Channels, int Samples, IReadO
 /// units: the spatial mean per sample), (μ_max − μ_rest)/(μ_max + μ_rest), μ_rest the mean of the other classes' μ_k.
 /// It assumes non-negative activations; a rotated unit can be negative, so a unit whose minimum m over the samples is
 /// negative is shifted by −m first (a no-op on ReLU outputs, so t = 0 gives the usual index). A unit with
-/// μ_max + μ_rest = 0 (dead) scores 0. The generator is A = π/(2√(2c))·(G − Gᵀ), G standard normal c × c, whose
+/// μ_max + μ_rest = 0 (dead) scores 0. Units constant over the samples (dead ReLUs) are left out of the rotation and
+/// of the mean: rotating them in would hand them some of the live units' selectivity and raise the mean at small t, an
+/// artefact of the averaging rather than of the basis. The generator is A = π/(2√(2c))·(G − Gᵀ), G standard normal c × c, whose
 /// rotation angles spread over (−π, π] like a random rotation's.
 /// </remarks>
 public static class ActivationBasis
@@ -62,15 +65,18 @@ public static class ActivationBasis
         int c = CheckLayer(model, layer, options.Name);
         var subset = data.Count > options.MaxSamples ? data.Subset(Enumerable.Range(0, options.MaxSamples)) : data;
         var (inputs, features, plain, labels) = Collect(model, layer, subset, cancel);
-        var generator = Generator(c, options.Seed);
         var means = ChannelMeans(features, c);
+        var alive = Alive(means);
+        if (alive.Length < 2) throw new ArgumentException($"{options.Name}: layer '{layer}' has {alive.Length} unit(s) that vary over the samples; rotating needs at least 2");
+        var generator = Embed(Generator(alive.Length, options.Seed), alive, c);
         var steps = new List<BasisStep>();
         for (int k = 0; k < options.Steps; k++)
         {
             cancel.ThrowIfCancellationRequested();
             double t = (double)k / (options.Steps - 1);
             var (r, inverse) = (Rotation(generator, t), Rotation(generator, -t));
-            var scores = Selectivity(means.MatMul(r.Transpose()), labels, data.Classes);
+            var all = Selectivity(means.MatMul(r.Transpose()), labels, data.Classes);
+            var scores = alive.Select(u => all[u]).ToArray();
             double change = 0;
             for (int b = 0; b < features.Count; b++)
             {
@@ -81,7 +87,25 @@ public static class ActivationBasis
             double mean = scores.Average();
             steps.Add(new BasisStep(t, mean, Math.Sqrt(scores.Sum(s => (s - mean) * (s - mean)) / Math.Max(1, scores.Length - 1)), change));
         }
-        return new BasisResult(layer, c, subset.Count, steps);
+        return new BasisResult(layer, c, subset.Count, steps, alive.Length);
+    }
+
+    /// <summary>Units whose per-sample value is not constant.</summary>
+    private static int[] Alive(Tensor<double> means)
+    {
+        int n = means.Dim(0), c = means.Dim(1);
+        var x = means.Contiguous().ToArray();
+        return Enumerable.Range(0, c).Where(u => Enumerable.Range(1, n - 1).Any(i => x[i * c + u] != x[u])).ToArray();
+    }
+
+    /// <summary>The generator on the <paramref name="units"/> placed in a c × c matrix (zero elsewhere: those units stay put).</summary>
+    private static Tensor<double> Embed(Tensor<double> g, int[] units, int c)
+    {
+        if (units.Length == c) return g;
+        var full = new Tensor<double>(c, c);
+        for (int i = 0; i < units.Length; i++)
+            for (int j = 0; j < units.Length; j++) full[units[i], units[j]] = g[i, j];
+        return full;
     }
 
     /// <summary>A random skew-symmetric generator A on <paramref name="channels"/> units (see the class remarks).</summary>

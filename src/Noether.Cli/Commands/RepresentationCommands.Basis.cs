@@ -41,7 +41,7 @@ internal static partial class RepresentationCommands
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new
                 {
-                    model = path, layer = result.Layer, channels = result.Channels, samples = result.Samples,
+                    model = path, layer = result.Layer, channels = result.Channels, alive = result.Alive, samples = result.Samples,
                     steps = result.Steps.Select(s => new { t = s.T, selectivity = s.Selectivity, selectivity_sd = s.SelectivitySd, max_output_change = s.MaxOutputChange }),
                     files,
                 });
@@ -51,7 +51,7 @@ internal static partial class RepresentationCommands
                 foreach (var s in result.Steps)
                     t.AddRow(s.T.ToString("F2"), $"{s.Selectivity:F4} ± {s.SelectivitySd:F4}", s.MaxOutputChange.ToString("E1"));
                 AnsiConsole.Write(t);
-                AnsiConsole.MarkupLine($"{result.Channels} units of {TerminalText.Markup(result.Layer)} rotated by R^t = exp(tA), the layers after it given R^-t; {result.Samples:N0} samples");
+                AnsiConsole.MarkupLine($"{result.Alive} live units of {result.Channels} in {TerminalText.Markup(result.Layer)} rotated by R^t = exp(tA), the layers after it given R^-t; {result.Samples:N0} samples");
                 foreach (var f in files) AnsiConsole.MarkupLine($"wrote {TerminalText.Markup(f)}");
             }
             return Task.FromResult(ExitCodes.Ok);

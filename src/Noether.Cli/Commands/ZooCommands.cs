@@ -16,6 +16,7 @@ internal static partial class ZooCommands
         cmd.Subcommands.Add(Merge());
         cmd.Subcommands.Add(Slurm());
         cmd.Subcommands.Add(Status());
+        cmd.Subcommands.Add(Predict());
         return cmd;
     }
 

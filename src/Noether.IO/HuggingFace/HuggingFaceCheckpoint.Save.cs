@@ -61,6 +61,8 @@ public static partial class HuggingFaceCheckpoint
             Tensor<double>? Moved(string name)
             {
                 if (!primary.TryGetValue(name, out var b)) return null;
+                // The previous tensor's float64 copies are garbage now: return them before taking more (large-object heap).
+                if (reader.Entry(b.Tensor).ElementCount >= 1 << 22) ReleaseMemory();
                 return move(name, b.Extract(reader.FileOf(b.Tensor).Read<double>(b.Tensor)));
             }
             return Write(graph, Moved, graph.Parameters.Select(p => p.Name).ToArray(), source, output, metadata, null);
@@ -188,6 +190,13 @@ public static partial class HuggingFaceCheckpoint
         AtomicFile.Write(target, s => s.Write(bytes));
     }
 
+    /// <summary>A blocking, compacting collection: streaming keeps a few large tensors alive at a time, not every one it made.</summary>
+    private static void ReleaseMemory()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
     /// <summary>The values, unless a finite one would become ±∞ in <paramref name="dtype"/> (then nothing is left written).</summary>
     private static Tensor<double> Fits(Tensor<double> values, string tensor, SafetensorsDtype dtype, string output)
     {
@@ -245,6 +254,7 @@ public static partial class HuggingFaceCheckpoint
     /// </summary>
     private static Tensor<double> Assemble(HfCheckpoint ck, string tensor, HfBinding[] bound, Dictionary<string, Func<Tensor<double>>> values, string output)
     {
+        if (bound is [{ Whole: true } only]) return values[only.Parameter]();
         var whole = bound.Where(b => b.Length < 0).ToArray();
         var stored = whole.Length > 0 && bound.Length == whole.Length ? Tensor<double>.Zeros(bound[0].TensorShape) : ck.FileOf(tensor).Read<double>(tensor);
         HfBinding? first = null;

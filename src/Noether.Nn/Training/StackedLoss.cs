@@ -12,14 +12,13 @@ internal static class StackedLoss
     /// exponentials and sums): log-softmax ls = z − (log Σ e^(z − max) + max), loss −Σ ls[y]/N,
     /// g_j = −[j = y]/N − e^(ls_j)·(−1/N). Adam divides by √v, so even gradients near zero must round alike.
     /// </summary>
-    public static T CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> grad, int classes)
+    /// <param name="scratch">Work space of at least 3 × rows elements (its contents are overwritten).</param>
+    public static T CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> grad, int classes, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = labels.Length;
         T minusInv = -(T.One / T.CreateChecked(Math.Max(1, rows)));
         var block = grad[..(rows * classes)];
-        T[]? rented = rows > 256 ? new T[3 * rows] : null;
-        Span<T> scratch = rented ?? stackalloc T[3 * 256];
         Span<T> max = scratch[..rows], lse = scratch.Slice(rows, rows), picked = scratch.Slice(2 * rows, rows);
         for (int r = 0; r < rows; r++)
         {

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Numerics;
 using Noether.Tensors;
 using Noether.Tensors.Autodiff;
@@ -18,7 +21,7 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly int _k;
     private readonly T[][] _values, _grads;
     private readonly (Variable<T> In, Variable<T> Out)?[,] _activations;
-    private readonly T[] _transposed;
+    private readonly T[] _transposed, _lossScratch;
     private readonly int _largest;
 
     public StackedPass(StackedPlan plan, StackedParameters<T> parameters, int rows)
@@ -34,6 +37,7 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
         foreach (var node in plan.Nodes) { if (node.Linear is not null) largest = Math.Max(largest, fin * node.Width); fin = node.Width; }
         _largest = largest;
         _transposed = new T[_k * largest]; // weights transposed to [in, out] for the small kernel's forward
+        _lossScratch = new T[_k * 3 * rows];
     }
 
     /// <summary>Samples per model.</summary>
@@ -51,7 +55,8 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
         for (int n = 0; n < _plan.Nodes.Count; n++) Forward(n, lo, hi, kernel);
         int c = _plan.Outputs, last = _plan.Nodes.Count - 1;
         for (int m = lo; m < hi; m++)
-            Losses[m] = StackedLoss.CrossEntropy<T>(_values[last].AsSpan(m * Rows * c, Rows * c), Labels.AsSpan(m * Rows, Rows), _grads[last].AsSpan(m * Rows * c, Rows * c), c);
+            Losses[m] = StackedLoss.CrossEntropy<T>(_values[last].AsSpan(m * Rows * c, Rows * c), Labels.AsSpan(m * Rows, Rows), _grads[last].AsSpan(m * Rows * c, Rows * c), c,
+                _lossScratch.AsSpan(m * 3 * Rows, 3 * Rows));
         for (int n = last; n >= 0; n--) Backward(n, lo, hi, kernel);
     }
 
@@ -113,11 +118,7 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
             for (int m = lo; m < hi; m++)
             {
                 var bias = b.AsSpan(m * fout, fout);
-                for (int i = 0; i < r; i++)
-                {
-                    var row = y.AsSpan((m * r + i) * fout, fout);
-                    System.Numerics.Tensors.TensorPrimitives.Add<T>(row, bias, row);
-                }
+                for (int i = 0; i < r; i++) AddInPlace(y.AsSpan((m * r + i) * fout, fout), bias);
             }
     }
 
@@ -150,7 +151,7 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
             {
                 var sum = gb.AsSpan(m * fout, fout);
                 g.AsSpan(m * r * fout, fout).CopyTo(sum);
-                for (int i = 1; i < r; i++) System.Numerics.Tensors.TensorPrimitives.Add<T>(sum, g.AsSpan((m * r + i) * fout, fout), sum);
+                for (int i = 1; i < r; i++) AddInPlace(sum, g.AsSpan((m * r + i) * fout, fout));
             }
         if (kernel == StackedKernel.SmallGemm)
         {
@@ -182,5 +183,19 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
             if (n > 0)
                 Gemm.Multiply<T>(r, fin, fout, gm, fout, 1, w.AsSpan(m * fout * fin, fout * fin), fin, 1, _grads[n - 1].AsSpan(m * r * fin, r * fin), fin, false, 1);
         }
+    }
+
+    /// <summary>acc[j] += x[j], element by element (the same additions TensorPrimitives.Add makes, without its call overhead on short rows).</summary>
+    private static void AddInPlace(Span<T> acc, ReadOnlySpan<T> x)
+    {
+        int n = acc.Length, j = 0;
+        ref T pa = ref MemoryMarshal.GetReference(acc);
+        ref T px = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated)
+            for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count)
+                (Vector512.LoadUnsafe(ref pa, (nuint)j) + Vector512.LoadUnsafe(ref px, (nuint)j)).StoreUnsafe(ref pa, (nuint)j);
+        for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
+            (Vector256.LoadUnsafe(ref pa, (nuint)j) + Vector256.LoadUnsafe(ref px, (nuint)j)).StoreUnsafe(ref pa, (nuint)j);
+        for (; j < n; j++) Unsafe.Add(ref pa, j) += Unsafe.Add(ref px, j);
     }
 }

@@ -11,22 +11,24 @@ public class ActivationBasisTests(StitchModels models) : IClassFixture<StitchMod
 {
     private static readonly BasisOptions Small = new() { Steps = 6, MaxSamples = 300, Seed = 4 };
 
-    /// <summary>Morcos et al.'s index on raw ReLU activations, written out independently of the library.</summary>
+    /// <summary>Morcos et al.'s index on raw ReLU activations, written out independently of the library, averaged over the units that are not constant (dead).</summary>
     private double OriginalSelectivity(string layer, int samples)
     {
         var data = models.Test.Subset(Enumerable.Range(0, samples));
         var (x, y) = data.Batch<double>(Enumerable.Range(0, samples).ToArray());
         var h = Executor.Forward(models.A, [x], training: false).Values[layer].Value;
-        int c = h.Dim(1);
+        int c = h.Dim(1), alive = 0;
         double total = 0;
         for (int u = 0; u < c; u++)
         {
+            if (Enumerable.Range(1, samples - 1).All(i => h[i, u] == h[0, u])) continue;
+            alive++;
             var mu = Enumerable.Range(0, 10).Select(k => Enumerable.Range(0, samples).Where(i => y[i] == k).Select(i => h[i, u]).DefaultIfEmpty(double.NaN).Average())
                 .Where(double.IsFinite).ToArray();
             double max = mu.Max(), rest = (mu.Sum() - max) / (mu.Length - 1);
             total += max + rest == 0 ? 0 : (max - rest) / (max + rest);
         }
-        return total / c;
+        return total / alive;
     }
 
     [Fact]
@@ -35,6 +37,7 @@ public class ActivationBasisTests(StitchModels models) : IClassFixture<StitchMod
         var r = ActivationBasis.Run(models.A, "layers.1", models.Test, Small);
         Assert.Equal(0, r.Steps[0].T);
         Assert.Equal(1, r.Steps[^1].T);
+        Assert.InRange(r.Alive, 2, r.Channels);
         Assert.True(Math.Abs(r.Steps[0].Selectivity - OriginalSelectivity("layers.1", 300)) < 1e-12,
             $"{r.Steps[0].Selectivity:R} vs {OriginalSelectivity("layers.1", 300):R}");
     }
