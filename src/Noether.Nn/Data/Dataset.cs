@@ -73,7 +73,8 @@ public sealed class Dataset
             int src = _index[positions[i]];
             var row = _features.AsSpan(src * size, size);
             var dst = x.Slice(i * size, size);
-            for (int j = 0; j < size; j++) dst[j] = T.CreateTruncating(row[j]);
+            if (typeof(T) == typeof(float)) row.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(dst));
+            else for (int j = 0; j < size; j++) dst[j] = T.CreateTruncating(row[j]);
             y[i] = _labels[src];
         }
     }

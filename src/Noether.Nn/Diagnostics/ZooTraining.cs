@@ -53,12 +53,15 @@ public static class ZooTraining
         var schedule = LearningRateSchedule.Constant(s.LearningRate);
         int threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount;
 
-        // Warm both paths up (JIT tiers) on a few steps so neither timing pays for compilation.
+        // Warm both paths up so neither timing pays for compilation: the JIT replaces unoptimised and precompiled
+        // code by optimised code on a background thread some 100 ms after it becomes hot, so a few steps are not
+        // enough (the batched run, a few hundred milliseconds in all, would spend much of it before tier-up). Rounds
+        // of one epoch of exactly the configurations timed, with pauses for the JIT, until an epoch's time settles.
         progress?.Report("warming up");
-        var warm = new ModelBatch<float>(graph, seeds.Take(2).ToArray());
-        warm.Fit(train, MakeOptimizer(s.Optimizer), new ModelBatchOptions(1, s.BatchSize, schedule) { Kernel = s.Kernel, Threads = threads, MaxSteps = 40 }, cancel: cancel);
-        Trainer.Fit(Model<float>.Initialize(graph, new Rng(seeds[0])), train, null, MakeOptimizer(s.Optimizer).ForOneModel<float>(),
-            new TrainOptions(1, s.BatchSize, schedule, seeds[0]) { EvaluateEachEpoch = false, MaxSteps = 40 }, cancel: cancel);
+        var optionsTogether = new ModelBatchOptions(1, s.BatchSize, schedule) { Kernel = s.Kernel, Threads = threads };
+        WarmUp(() => new ModelBatch<float>(graph, seeds).Fit(train, MakeOptimizer(s.Optimizer), optionsTogether, cancel: cancel), cancel);
+        WarmUp(() => Trainer.Fit(Model<float>.Initialize(graph, new Rng(seeds[0])), train, null, MakeOptimizer(s.Optimizer).ForOneModel<float>(),
+            new TrainOptions(1, s.BatchSize, schedule, seeds[0]) { EvaluateEachEpoch = false }, cancel: cancel), cancel);
 
         progress?.Report($"training {s.Models} models together");
         var process = Process.GetCurrentProcess();
@@ -93,6 +96,25 @@ public static class ZooTraining
             s.Kernel switch { StackedKernel.BatchedMatMul => "batched-matmul", StackedKernel.SmallGemm => "small-gemm", _ => "gemm-loop" }, threads, togetherSeconds, sequentialSeconds,
             sequentialSeconds / togetherSeconds, rows.Max(r => Math.Abs(r.DifferencePoints)), rows)
         { TogetherCpuSeconds = togetherCpu, SequentialCpuSeconds = sequentialCpu };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="round"/> until its time settles: at least three rounds, stopping when a round is within
+    /// 10 % of the fastest so far after a slower one, at most twelve.
+    /// </summary>
+    private static void WarmUp(Action round, CancellationToken cancel)
+    {
+        double best = double.MaxValue;
+        for (int r = 0, settled = 0; r < 12 && settled < 2; r++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            round();
+            double t = sw.Elapsed.TotalSeconds;
+            if (r >= 1 && t <= 1.1 * best) settled++; else settled = 0;
+            best = Math.Min(best, t);
+            Thread.Sleep(120);
+        }
     }
 
     private static StackedOptimizer MakeOptimizer(string name) => name == "adam" ? StackedOptimizer.Adam() : StackedOptimizer.Sgd(momentum: 0.9);

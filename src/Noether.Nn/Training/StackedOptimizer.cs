@@ -44,19 +44,10 @@ internal sealed record StackedSgd(double Momentum, bool Nesterov, double WeightD
 
     internal override void Update<T>(StackedOptimizerState<T> state, int slot, Span<T> p, ReadOnlySpan<T> g, int offset, T lr, long step)
     {
+        // The sequential Sgd's own fused pass, over the range of models at once: element by element the same update.
         T wd = T.CreateChecked(WeightDecay), mu = T.CreateChecked(Momentum);
-        var d = state.Buffer(0, slot).AsSpan(offset, p.Length);
-        g.CopyTo(d);
-        if (WeightDecay != 0) TP.MultiplyAdd(p, wd, d, d);
-        if (Momentum != 0)
-        {
-            var v = state.Buffer(1, slot).AsSpan(offset, p.Length);
-            if (step == 1) d.CopyTo(v);
-            else TP.MultiplyAdd(v, mu, d, v);
-            if (Nesterov) TP.MultiplyAdd(v, mu, d, d);
-            else v.CopyTo(d);
-        }
-        TP.MultiplyAdd(d, -lr, p, p);
+        if (Momentum == 0) { FusedSteps.Sgd(p, g, lr, wd); return; }
+        FusedSteps.SgdMomentum(p, g, state.Buffer(1, slot).AsSpan(offset, p.Length), lr, wd, mu, Nesterov, step == 1);
     }
 }
 

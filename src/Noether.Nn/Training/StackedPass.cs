@@ -97,12 +97,13 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
         {
             for (int m = lo; m < hi; m++)
             {
-                var wm = w.AsSpan(m * fout * fin, fout * fin);
                 var wt = _transposed.AsSpan(m * _largest, fout * fin); // each model its own region: ranges run concurrently
-                for (int o = 0; o < fout; o++)
-                    for (int i = 0; i < fin; i++) wt[i * fout + o] = wm[o * fin + i];
-                SmallGemm.Multiply<T>(r, fout, fin, x.AsSpan(m * r * fin, r * fin), fin, 1, wt, y.AsSpan(m * r * fout, r * fout));
+                Transpose(w.AsSpan(m * fout * fin, fout * fin), fout, fin, wt);
+                // y = x·Wᵀ, then + b as its own rounding step, as the sequential trainer adds the bias after the product.
+                SmallGemm.Multiply<T>(r, fout, fin, x.AsSpan(m * r * fin, r * fin), fin, 1, wt, y.AsSpan(m * r * fout, r * fout),
+                    _p.Biases[n] is { } bm ? bm.AsSpan(m * fout, fout) : default);
             }
+            return;
         }
         else if (kernel == StackedKernel.BatchedMatMul)
         {
@@ -182,6 +183,20 @@ internal sealed class StackedPass<T> where T : unmanaged, IFloatingPointIeee754<
             Gemm.Multiply<T>(fout, fin, r, gm, 1, fout, x.AsSpan(m * r * fin, r * fin), fin, 1, gw.AsSpan(m * fout * fin, fout * fin), fin, false, 1);
             if (n > 0)
                 Gemm.Multiply<T>(r, fin, fout, gm, fout, 1, w.AsSpan(m * fout * fin, fout * fin), fin, 1, _grads[n - 1].AsSpan(m * r * fin, r * fin), fin, false, 1);
+        }
+    }
+
+    /// <summary>dst [cols, rows] = src [rows, cols]ᵀ, both row-major.</summary>
+    private static void Transpose(ReadOnlySpan<T> src, int rows, int cols, Span<T> dst)
+    {
+        if (src.Length < rows * cols || dst.Length < rows * cols) throw new ArgumentException("Transpose: spans too short");
+        ref T s = ref MemoryMarshal.GetReference(src);
+        ref T d = ref MemoryMarshal.GetReference(dst);
+        for (int i = 0; i < cols; i++)
+        {
+            ref T di = ref Unsafe.Add(ref d, i * rows);
+            ref T si = ref Unsafe.Add(ref s, i);
+            for (int o = 0; o < rows; o++) Unsafe.Add(ref di, o) = Unsafe.Add(ref si, o * cols);
         }
     }
 
