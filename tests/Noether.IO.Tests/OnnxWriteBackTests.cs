@@ -191,6 +191,26 @@ public class OnnxWriteBackTests
     }
 
     [Fact]
+    public void ParametersReadFromOneInitializerNeverShareStorage()
+    {
+        // Both Gemms read W as [out, in] (transB = 1): the importer hands out W's decoded storage rather than a copy,
+        // and must then give the second parameter its own, or an in-place transform of one would move the other.
+        var rng = new Rng(6);
+        var original = new OnnxModelBuilder().Input("x", -1, 4).Floats("W", [4, 4], Random(rng, 16))
+            .Node("Gemm", ["x", "W"], "h", ("transB", 1L)).Node("Relu", ["h"], "r")
+            .Node("Gemm", ["r", "W"], "y", ("transB", 1L)).Output("y").Build();
+        var model = OnnxImporter.Import<double>(original, "tied.onnx");
+        var names = model.Parameters.Keys.Order().ToArray();
+        Assert.Equal(2, names.Length);
+        var (a, b) = (model[names[0]], model[names[1]]);
+        Assert.Equal(0.0, a.MaxAbsDiff(b));
+        Assert.False(a.Storage.Span.Overlaps(b.Storage.Span));
+        var before = b.ToArray();
+        a.Span[0] += 1;
+        Assert.Equal(before, b.ToArray());
+    }
+
+    [Fact]
     public void SharedInitializerMovedApartGetsOneCopyPerConsumerAndOrtAgrees()
     {
         var rng = new Rng(5);

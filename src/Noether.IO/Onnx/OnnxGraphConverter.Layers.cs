@@ -40,10 +40,11 @@ internal sealed partial class OnnxGraphConverter
         var a = Runtime(0);
         if (Int("transA", 0) != 0) throw BatchAxis("transA = 1 contracts over axis 0 of A");
         if (a.Shape.Length != 1 || b.Shape.Length != 2) throw Malformed($"Gemm needs a matrix A [N, K] and B of rank 2, got per-sample A {Shapes.Format(a.Shape)} and B {Shapes.Format(b.Shape)}");
-        // Always a tensor of its own (never the constant's storage): transposed into a new one, or scaled, or copied.
+        // B itself when it is already [out, in] (transB = 1, alpha = 1): no copy of the largest tensors of a model;
+        // the importer gives a parameter its own copy at the end wherever two would share storage.
         double alpha = Float("alpha", 1);
         var view = Int("transB", 0) != 0 ? b.Tensor.Data : b.Tensor.Data.Transpose();
-        var w = alpha == 1 ? view.Clone() : view.Contiguous() * alpha;
+        var w = alpha == 1 ? view.Contiguous() : view.Contiguous() * alpha;
         int outF = w.Dim(0), inF = w.Dim(1);
         var c = In(2) is null ? null : Const(2, "C");
         Tensor<double>? bias = null;

@@ -86,7 +86,17 @@ public static class OnnxImporter
             var (attended, attendedParameters) = AttentionFusion.Apply(hoisted, hoistedParameters, options.KnownRotary);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
-            var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<T>()));
+            // In float64 the converted tensors are the parameters (a cast would copy the whole model once more),
+            // each with storage of its own: converters may hand out a constant's decoded storage, and parameters
+            // sharing it would move together under an in-place transform.
+            var owners = new HashSet<object>(ReferenceEqualityComparer.Instance);
+            var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv =>
+            {
+                var t = kv.Value is Tensor<T> same ? same : kv.Value.Cast<T>();
+                bool shared = !System.Runtime.InteropServices.MemoryMarshal.TryGetArray<T>(t.Storage, out var segment)
+                    || !owners.Add(segment.Array!);
+                return shared ? t.Clone() : t;
+            }));
             // One non-finite policy for every format: what safetensors refuses to read, ONNX does not bring in either.
             foreach (var p in graph.Parameters)
                 if (ParameterValues.Violation(p, imported.Parameters[p.Name].Contiguous().Span) is { } why)

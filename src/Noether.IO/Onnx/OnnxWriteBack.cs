@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Numerics;
-using Google.Protobuf;
 using Noether.Nn;
 using Noether.Tensors;
 using Onnx;
@@ -36,7 +34,8 @@ public static class OnnxWriteBack
     {
         ArgumentNullException.ThrowIfNull(updated);
         var proto = OnnxFile.ReadModel(original, out var external);
-        var (result, reason) = TryUpdate(proto, updated.Cast<double>(), original, out untied);
+        // The proto is ours (read just now): its tensors are changed in place rather than in a copy of the file.
+        var (result, reason) = TryUpdate(proto, updated as Model<double> ?? updated.Cast<double>(), original, out untied, inPlace: true);
         if (result is null) return reason;
         if (external.Count > 0) OnnxExternalData.Write(result, output, ExternalFiles(original));
         else if (result.CalculateSize() is var size && (size < 0 || size > OnnxFile.MaxProtobufBytes))
@@ -62,18 +61,20 @@ public static class OnnxWriteBack
     /// As above; where one initializer feeds several parameters that now differ (an exporter deduplicated equal
     /// tensors, such as two LayerNorm gains of ones, and a transform moved them apart), each consumer gets its own
     /// copy and <paramref name="untied"/> names the tensors split that way. Copies still equal to their original are
-    /// tied back, so a tie the transform kept stays one tensor.
+    /// tied back, so a tie the transform kept stays one tensor. With <paramref name="inPlace"/>, the tensors of
+    /// <paramref name="original"/> are changed rather than a copy's: it then holds the result or, when a reason comes
+    /// back, its own values again (unless the written file failed its proof).
     /// </summary>
     internal static (ModelProto? Model, string? Reason) TryUpdate(ModelProto original, Model<double> updated, string source,
-        out IReadOnlyList<string> untied)
+        out IReadOnlyList<string> untied, bool inPlace = false)
     {
         untied = [];
-        var (model, reason) = TryUpdateAsIs(original, updated, source);
+        var (model, reason) = TryUpdateAsIs(original, updated, source, inPlace: inPlace);
         if (model is not null || reason is null || !reason.Contains(TiedApart, StringComparison.Ordinal)) return (model, reason);
         var split = Untying.Split(original);
         if (split.Copies.Count == 0) return (null, reason);
         var options = new OnnxImportOptions { InitializerAliases = split.Copies.ToDictionary(c => c.Name, c => c.Original) };
-        var (written, why) = TryUpdateAsIs(split.Model, updated, source, options);
+        var (written, why) = TryUpdateAsIs(split.Model, updated, source, options, inPlace: true);
         if (written is null) return (null, $"{reason}; with one copy per consumer: {why}");
         untied = Untying.TieBack(written, split.Copies);
         return (written, null);
@@ -82,11 +83,12 @@ public static class OnnxWriteBack
     private const string TiedApart = "tied weights moved apart";
 
     private static (ModelProto? Model, string? Reason) TryUpdateAsIs(ModelProto original, Model<double> updated, string source,
-        OnnxImportOptions? options = null)
+        OnnxImportOptions? options = null, bool inPlace = false)
     {
         // Three passes, each with one imported model in memory (a model of hundreds of megabytes is imported as
-        // several times its size): which elements changed (the file's own import), where they come from (a probe
-        // copy), and the proof (the written file's import).
+        // several times its size): which elements changed (the file's own import), where they come from (a probe:
+        // the file's tensors hold markers for one import, then their values again), and the proof (the written
+        // file's import). Values are kept in their stored precision, one bit per element records which were written.
         var before = OnnxImporter.Import<double>(original, source, options: options);
         string graphJson = GraphJson.Serialize(before.Graph);
         if (GraphJson.Serialize(updated.Graph) != graphJson)
@@ -104,58 +106,59 @@ public static class OnnxWriteBack
         var rotary = before.Graph.Nodes.Where(n => n.Op is Nn.Operations.AttentionOp { Rotary: not null })
             .ToDictionary(n => n.Name, n => ((Nn.Operations.AttentionOp)n.Op).Rotary!);
         before = null!;
-        if (changed.All(c => c is null)) return (original.Clone(), null);
+        if (changed.All(c => c is null)) return (inPlace ? original : original.Clone(), null);
         Compact();
 
-        var output = original.Clone();
+        var output = inPlace ? original : original.Clone();
         var sources = Sources(output);
-        var values = sources.Select(t => OnnxTensors.Decode(t, source).Data.ToArray()).ToArray();
+        var values = sources.Select(t => StoredValues.Decode(t, source)).ToArray();
         var offsets = new int[sources.Count + 1];
         for (int s = 0; s < sources.Count; s++) offsets[s + 1] = checked(offsets[s] + values[s].Length);
         var probeOptions = rotary.Count == 0 ? options : (options ?? OnnxImportOptions.Default) with { KnownRotary = rotary };
-        var trace = Probe(original, values, offsets, source, graphJson, probeOptions, out var probeFailure);
+        var trace = Probe(output, sources, values, offsets, source, graphJson, probeOptions, out var probeFailure);
         if (trace is null) return (null, probeFailure);
-        // Per source element, the parameter that wrote it (−1: none), in arrays: a dictionary of (tensor, element)
-        // pairs would cost tens of bytes per weight of a large model.
-        var owner = values.Select(v => new int[v.Length]).ToArray();
-        foreach (var o in owner) Array.Fill(o, -1);
-        var markers = new int[names.Length][];
+        Compact();
+        var written = values.Select(v => new System.Collections.BitArray(v.Length)).ToArray();
+        string TiedPair(int s, int i, int p) // the error path: which other parameter wrote this element
+        {
+            for (int q = 0; q < names.Length; q++)
+                if (q != p && changed[q] is { } moved && Array.IndexOf(trace(names[q]), offsets[s] + i) is var k and >= 0 && moved[k])
+                    return $"tensor '{sources[s].Name}' feeds parameters '{names[q]}' and '{names[p]}', which now differ ({TiedApart})";
+            return $"tensor '{sources[s].Name}' feeds parameter '{names[p]}' twice, at elements that now differ ({TiedApart})";
+        }
         for (int p = 0; p < names.Length; p++)
         {
             if (changed[p] is not { } moved) continue;
             string name = names[p];
-            var m = markers[p] = trace(name);
+            var m = trace(name);
             var now = updated[name].Contiguous().Span;
             for (int k = 0; k < now.Length; k++)
             {
                 if (!moved[k]) continue;
                 if (m[k] < 0) return (null, $"parameter '{name}' is computed from the file's tensors, not copied from one, so its new values have no place in the file");
                 var (s, i) = Locate(offsets, m[k]);
-                if (owner[s][i] >= 0 && Math.Abs(values[s][i] - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
-                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{names[owner[s][i]]}' and '{name}', which now differ ({TiedApart})");
-                owner[s][i] = p;
-                values[s][i] = now[k];
+                if (written[s][i] && values[s].Differs(i, now[k])) return (null, TiedPair(s, i, p));
+                written[s][i] = true;
+                values[s].Set(i, now[k]);
             }
         }
         // A tensor element that feeds an unchanged parameter too (tied weights) must have moved with it.
         for (int p = 0; p < names.Length; p++)
         {
             string name = names[p];
-            var m = markers[p] ?? trace(name);
+            var m = trace(name);
             var now = updated[name].Contiguous().Span;
             for (int k = 0; k < now.Length; k++)
             {
                 if (m[k] < 0) continue;
                 var (s, i) = Locate(offsets, m[k]);
-                if (owner[s][i] >= 0 && owner[s][i] != p && Math.Abs(values[s][i] - now[k]) > 1e-12 * Math.Max(1, Math.Abs(now[k])))
-                    return (null, $"tensor '{sources[s].Name}' feeds parameters '{names[owner[s][i]]}' and '{name}', which now differ ({TiedApart})");
+                if (written[s][i] && values[s].Differs(i, now[k])) return (null, TiedPair(s, i, p));
             }
-            markers[p] = null!;
         }
         trace = null;
-        for (int s = 0; s < owner.Length; s++)
-            if (owner[s].AsSpan().IndexOfAnyExcept(-1) >= 0) Encode(sources[s], values[s]);
-        owner = null!;
+        for (int s = 0; s < written.Length; s++)
+            if (written[s].HasAnySet()) values[s].Encode(sources[s]);
+        written = null!;
         values = null!;
         Compact();
         // The proof: the written file imports as the updated model (up to the storage precision).
@@ -163,7 +166,8 @@ public static class OnnxWriteBack
         if (GraphJson.Serialize(check.Graph) != graphJson) return (null, "the written file imports as a different graph");
         foreach (var (name, after) in updated.Parameters)
         {
-            var (got, want) = (check[name].ToArray(), after.ToArray());
+            var got = check[name].Contiguous().Span;
+            var want = after.Contiguous().Span;
             for (int k = 0; k < got.Length; k++)
                 if (Math.Abs(got[k] - want[k]) > 1e-3 * Math.Max(Math.Abs(want[k]), 1e-30) && !(double.IsNaN(got[k]) && double.IsNaN(want[k])))
                     return (null, $"parameter '{name}' does not read back from the written file (element {k}: {got[k]:G6} instead of {want[k]:G6})");
@@ -240,52 +244,47 @@ public static class OnnxWriteBack
 
     // ---- the probe: distinct markers in every float tensor of more than one finite element -------------------------
 
-    private const int F32Base = 0x3F800000; // 1.0f: marker c is the float with bits 1.0f + c (≥ 1, positive)
-    private const ushort F16Base = 0x3C00;  // 1.0 as half: marker c is −(half with bits 1.0 + c) (≤ −1, negative)
+    internal const int F32Base = 0x3F800000; // 1.0f: marker c is the float with bits 1.0f + c (≥ 1, positive)
+    internal const ushort F16Base = 0x3C00;  // 1.0 as half: marker c is −(half with bits 1.0 + c) (≤ −1, negative)
     private const int F16Capacity = 0x7BFF - F16Base;
 
     /// <summary>
-    /// Imports a copy of the file whose probed tensors hold markers; returns, per IR parameter, the global element
-    /// number (tensor offset + index) each element was copied from, −1 when it is not a copy of a probed element.
-    /// Null with a reason when the probe cannot be imported as the same graph.
+    /// Imports the file with markers in its probed tensors (<paramref name="sources"/> of <paramref name="model"/>,
+    /// whose values are put back afterwards); returns, per IR parameter, the global element number (tensor offset +
+    /// index) each element was copied from, −1 when it is not a copy of a probed element. Null with a reason when the
+    /// probe cannot be imported as the same graph.
     /// </summary>
-    private static Func<string, int[]>? Probe(ModelProto original, double[][] values, int[] offsets, string source, string graphJson,
-        OnnxImportOptions? options, out string failure)
+    private static Func<string, int[]>? Probe(ModelProto model, List<TensorProto> sources, StoredValues[] values, int[] offsets, string source,
+        string graphJson, OnnxImportOptions? options, out string failure)
     {
         failure = "";
-        var probe = original.Clone();
-        var probeSources = Sources(probe);
-        var names = SourceNames(probe);
-        var control = ControlInputs(probe);
+        var names = SourceNames(model);
+        var control = ControlInputs(model);
         // Probed tensor s holds markers [start, start + length) of its family (float32 markers, or half markers).
         var ranges = new List<(int Start, int Length, bool Half, int Source)>();
         int next32 = 0, next16 = 0;
-        for (int s = 0; s < probeSources.Count; s++)
+        for (int s = 0; s < sources.Count; s++)
         {
             var v = values[s];
-            if (v.Length <= 1 || v.Any(x => !double.IsFinite(x)) || control.Contains(names[s])) continue;
-            var markers = new double[v.Length];
-            if ((DataType)probeSources[s].DataType == DataType.Float16)
-            {
-                if (next16 + v.Length > F16Capacity) continue;
-                for (int i = 0; i < markers.Length; i++) markers[i] = -(double)BitConverter.UInt16BitsToHalf((ushort)(F16Base + next16 + i));
-                ranges.Add((next16, v.Length, true, s));
-                next16 += v.Length;
-            }
-            else
-            {
-                if ((long)next32 + v.Length > 0x7F7FFFFF - F32Base) continue;
-                for (int i = 0; i < markers.Length; i++) markers[i] = BitConverter.Int32BitsToSingle(F32Base + next32 + i);
-                ranges.Add((next32, v.Length, false, s));
-                next32 += v.Length;
-            }
-            Encode(probeSources[s], markers);
+            if (v.Length <= 1 || !v.AllFinite() || control.Contains(names[s])) continue;
+            bool half = (DataType)sources[s].DataType == DataType.Float16;
+            if (half ? next16 + v.Length > F16Capacity : (long)next32 + v.Length > 0x7F7FFFFF - F32Base) continue;
+            ranges.Add((half ? next16 : next32, v.Length, half, s));
+            StoredValues.EncodeMarkers(sources[s], half ? next16 : next32, v.Length, half);
+            if (half) next16 += v.Length; else next32 += v.Length;
         }
         Model<double> probed;
-        try { probed = OnnxImporter.Import<double>(probe, source, options: options); }
+        try { probed = OnnxImporter.Import<double>(model, source, options: options); }
         catch (OnnxImportException e) { failure = $"the file cannot be traced (a probe copy does not import: {OneLine.Of(e.Message, 200)})"; return null; }
+        finally { foreach (var r in ranges) values[r.Source].Encode(sources[r.Source]); }
         if (GraphJson.Serialize(probed.Graph) != graphJson) { failure = "the file cannot be traced (the importer reads a probe copy as a different graph)"; return null; }
-        return name => probed[name].ToArray().Select(v => Marker(v, ranges, next16 > 0, offsets)).ToArray();
+        return name =>
+        {
+            var v = probed[name].Contiguous().Span;
+            var result = new int[v.Length];
+            for (int i = 0; i < v.Length; i++) result[i] = Marker(v[i], ranges, next16 > 0, offsets);
+            return result;
+        };
     }
 
     /// <summary>The global element number a marker value names, or −1 when the value is no marker.</summary>
@@ -320,31 +319,5 @@ public static class OnnxWriteBack
         if (s < 0) s = ~s - 1;
         while (s + 1 < offsets.Length - 1 && offsets[s + 1] == global) s++;
         return (s, global - offsets[s]);
-    }
-
-    /// <summary>Replaces a float tensor's values, keeping its element type and its storage form (raw or typed field).</summary>
-    private static void Encode(TensorProto t, double[] values)
-    {
-        var type = (DataType)t.DataType;
-        if (t.RawData.Length > 0)
-        {
-            int size = type switch { DataType.Double => 8, DataType.Float => 4, _ => 2 };
-            var bytes = new byte[values.Length * size];
-            for (int i = 0; i < values.Length; i++)
-            {
-                var span = bytes.AsSpan(i * size);
-                if (type == DataType.Double) BinaryPrimitives.WriteDoubleLittleEndian(span, values[i]);
-                else if (type == DataType.Float) BinaryPrimitives.WriteSingleLittleEndian(span, (float)values[i]);
-                else BinaryPrimitives.WriteHalfLittleEndian(span, (Half)values[i]);
-            }
-            t.RawData = ByteString.CopyFrom(bytes);
-            return;
-        }
-        switch (type)
-        {
-            case DataType.Double: t.DoubleData.Clear(); t.DoubleData.AddRange(values); break;
-            case DataType.Float: t.FloatData.Clear(); t.FloatData.AddRange(values.Select(v => (float)v)); break;
-            default: t.Int32Data.Clear(); t.Int32Data.AddRange(values.Select(v => (int)BitConverter.HalfToUInt16Bits((Half)v))); break;
-        }
     }
 }
