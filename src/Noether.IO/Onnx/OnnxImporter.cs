@@ -93,9 +93,13 @@ public static class OnnxImporter
             var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv =>
             {
                 var t = kv.Value is Tensor<T> same ? same : kv.Value.Cast<T>();
-                bool shared = !System.Runtime.InteropServices.MemoryMarshal.TryGetArray<T>(t.Storage, out var segment)
-                    || !owners.Add(segment.Array!);
-                return shared ? t.Clone() : t;
+                // Kept as is only when it is the whole of an array no other parameter holds (a slice, say q of a
+                // packed QKV weight, would keep the rest of the array alive).
+                bool own = t.IsContiguous && t.Offset == 0
+                    && System.Runtime.InteropServices.MemoryMarshal.TryGetArray<T>(t.Storage, out var segment)
+                    && segment.Offset == 0 && segment.Count == t.Length && segment.Array!.Length == t.Length
+                    && owners.Add(segment.Array);
+                return own ? t : t.Clone();
             }));
             // One non-finite policy for every format: what safetensors refuses to read, ONNX does not bring in either.
             foreach (var p in graph.Parameters)

@@ -261,20 +261,24 @@ public static class OnnxWriteBack
         var names = SourceNames(model);
         var control = ControlInputs(model);
         // Probed tensor s holds markers [start, start + length) of its family (float32 markers, or half markers).
+        // Every tensor given markers gets its values back, whatever happens (a range is listed before it is written).
         var ranges = new List<(int Start, int Length, bool Half, int Source)>();
         int next32 = 0, next16 = 0;
-        for (int s = 0; s < sources.Count; s++)
-        {
-            var v = values[s];
-            if (v.Length <= 1 || !v.AllFinite() || control.Contains(names[s])) continue;
-            bool half = (DataType)sources[s].DataType == DataType.Float16;
-            if (half ? next16 + v.Length > F16Capacity : (long)next32 + v.Length > 0x7F7FFFFF - F32Base) continue;
-            ranges.Add((half ? next16 : next32, v.Length, half, s));
-            StoredValues.EncodeMarkers(sources[s], half ? next16 : next32, v.Length, half);
-            if (half) next16 += v.Length; else next32 += v.Length;
-        }
         Model<double> probed;
-        try { probed = OnnxImporter.Import<double>(model, source, options: options); }
+        try
+        {
+            for (int s = 0; s < sources.Count; s++)
+            {
+                var v = values[s];
+                if (v.Length <= 1 || !v.AllFinite() || control.Contains(names[s])) continue;
+                bool half = (DataType)sources[s].DataType == DataType.Float16;
+                if (half ? next16 + v.Length > F16Capacity : (long)next32 + v.Length > 0x7F7FFFFF - F32Base) continue;
+                ranges.Add((half ? next16 : next32, v.Length, half, s));
+                StoredValues.EncodeMarkers(sources[s], half ? next16 : next32, v.Length, half);
+                if (half) next16 += v.Length; else next32 += v.Length;
+            }
+            probed = OnnxImporter.Import<double>(model, source, options: options);
+        }
         catch (OnnxImportException e) { failure = $"the file cannot be traced (a probe copy does not import: {OneLine.Of(e.Message, 200)})"; return null; }
         finally { foreach (var r in ranges) values[r.Source].Encode(sources[r.Source]); }
         if (GraphJson.Serialize(probed.Graph) != graphJson) { failure = "the file cannot be traced (the importer reads a probe copy as a different graph)"; return null; }

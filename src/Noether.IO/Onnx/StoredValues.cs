@@ -51,12 +51,16 @@ internal sealed class StoredValues
         else _single![i] = Round(value);
     }
 
-    /// <summary>Whether the value stored at <paramref name="i"/> is not what <paramref name="value"/> would store.</summary>
+    /// <summary>
+    /// Whether the value stored at <paramref name="i"/> is not what <paramref name="value"/> would store (float64
+    /// tensors: beyond a relative 1e-12; float32 and float16: any difference after rounding; NaN equals NaN).
+    /// </summary>
     public bool Differs(int i, double value)
     {
         if (_double is { } d) return Math.Abs(d[i] - value) > 1e-12 * Math.Max(1, Math.Abs(value));
+        // Both rounded to the stored precision: the file holds one or the other, so any difference counts.
         float stored = _single![i], now = Round(value);
-        return !(stored.Equals(now) || Math.Abs(stored - now) <= 1e-12 * Math.Max(1, Math.Abs(now)));
+        return !stored.Equals(now);
     }
 
     private float Round(double value) => _type == DataType.Float16 ? (float)(Half)value : (float)value;

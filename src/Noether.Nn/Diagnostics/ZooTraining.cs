@@ -58,7 +58,7 @@ public static class ZooTraining
         // enough (the batched run, a few hundred milliseconds in all, would spend much of it before tier-up). Rounds
         // of one epoch of exactly the configurations timed, with pauses for the JIT, until an epoch's time settles.
         progress?.Report("warming up");
-        var optionsTogether = new ModelBatchOptions(1, s.BatchSize, schedule) { Kernel = s.Kernel, Threads = threads };
+        var optionsTogether = new ModelBatchOptions(1, s.BatchSize, schedule) { Kernel = s.Kernel, Threads = threads, MaxSteps = 50 };
         WarmUp(() => new ModelBatch<float>(graph, seeds).Fit(train, MakeOptimizer(s.Optimizer), optionsTogether, cancel: cancel), cancel);
         WarmUp(() => Trainer.Fit(Model<float>.Initialize(graph, new Rng(seeds[0])), train, null, MakeOptimizer(s.Optimizer).ForOneModel<float>(),
             new TrainOptions(1, s.BatchSize, schedule, seeds[0]) { EvaluateEachEpoch = false }, cancel: cancel), cancel);
@@ -99,8 +99,8 @@ public static class ZooTraining
     }
 
     /// <summary>
-    /// Runs <paramref name="round"/> until its time settles: at least three rounds, stopping when a round is within
-    /// 10 % of the fastest so far after a slower one, at most twelve.
+    /// Runs <paramref name="round"/> until its time settles: it stops after two rounds in a row within 10 % of the
+    /// fastest so far (at least three rounds), at most twelve.
     /// </summary>
     private static void WarmUp(Action round, CancellationToken cancel)
     {
