@@ -77,7 +77,8 @@ public static class Executor
         => Forward(model, inputs, training, rng, parameterOverrides, fuse: false, valueOverrides);
 
     internal static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Variable<T>> inputs, bool training, Rng? rng,
-        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides, bool fuse, IReadOnlyDictionary<string, Variable<T>>? valueOverrides = null)
+        IReadOnlyDictionary<string, Variable<T>>? parameterOverrides, bool fuse, IReadOnlyDictionary<string, Variable<T>>? valueOverrides = null,
+        CancellationToken cancel = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = model.Graph;
@@ -110,6 +111,7 @@ public static class Executor
         var plan = fuse && valueOverrides is null ? FusionPlan.For(g, inference: !training && !GradMode.IsEnabled) : null;
         foreach (var node in g.Nodes)
         {
+            cancel.ThrowIfCancellationRequested();
             if (valueOverrides is not null && valueOverrides.TryGetValue(node.Name, out var replaced)) { values[node.Name] = replaced; continue; }
             if (needed is not null && !needed.Contains(node.Name)) continue;
             if (plan is not null && plan.Absorbed.Contains(node.Name)) continue;

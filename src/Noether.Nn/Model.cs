@@ -63,9 +63,16 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
         => new(Graph, _parameters.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<TOut>()));
 
     /// <summary>Runs the model in evaluation mode without recording gradients; returns one tensor per graph output.</summary>
-    public Tensor<T>[] Predict(params Tensor<T>[] inputs)
+    public Tensor<T>[] Predict(params Tensor<T>[] inputs) => Predict(inputs, CancellationToken.None);
+
+    /// <summary>As <see cref="Predict(Tensor{T}[])"/>, stopping between nodes when <paramref name="cancel"/> is signalled.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was signalled.</exception>
+    public Tensor<T>[] Predict(IReadOnlyList<Tensor<T>> inputs, CancellationToken cancel)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
         using var _ = GradMode.NoGrad();
-        return Executor.Forward(this, inputs, training: false, rng: null, fuse: true).Outputs.Select(o => o.Value).ToArray();
+        var variables = inputs.Select((t, i) => Variable<T>.Constant(t, Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray();
+        return Executor.Forward(this, variables, training: false, rng: null, parameterOverrides: null, fuse: true, cancel: cancel)
+            .Outputs.Select(o => o.Value).ToArray();
     }
 }

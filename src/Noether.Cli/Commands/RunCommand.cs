@@ -69,8 +69,7 @@ internal static class RunCommand
                 throw new ArgumentException($"{f}: array of shape {Shapes.Format(t.Shape)} does not fit input '{specs[i].Name}' [batch, {string.Join(", ", specs[i].Shape)}]");
             return t;
         }).ToArray();
-        var outputs = net.Predict(tensors);
-        target.Cancel.ThrowIfCancellationRequested();
+        var outputs = net.Predict(tensors, target.Cancel);
         return OutputFiles.Batch(targets, () =>
         {
             Directory.CreateDirectory(target.Dir);

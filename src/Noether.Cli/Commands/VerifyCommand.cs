@@ -41,7 +41,7 @@ internal static class VerifyCommand
             var rng = new Rng(parse.GetValue(seed));
             var cmp = chosen == EngineChoice.OnnxRuntime
                 ? CompareOnnxRuntime(pa, pb, precisionA.Value, precisionB.Value, given, rng, parse.GetValue(batch))
-                : CompareNoether(pa, pb, given, rng, parse.GetValue(batch));
+                : CompareNoether(pa, pb, given, rng, parse.GetValue(batch), cancel);
             cancel.ThrowIfCancellationRequested();
             double tol = parse.GetValue(tolerance) ?? DefaultTolerance(chosen, precisionA.Value, precisionB.Value);
             bool ok = cmp.Within(tol);
@@ -63,7 +63,7 @@ internal static class VerifyCommand
         engine == EngineChoice.OnnxRuntime && (precisionA != "float64" || precisionB != "float64")
             ? Float32Tolerance : Float64Tolerance;
 
-    private static FunctionComparison CompareNoether(string pa, string pb, string[] given, Rng rng, int batch)
+    private static FunctionComparison CompareNoether(string pa, string pb, string[] given, Rng rng, int batch, CancellationToken cancel)
     {
         var (ma, _) = ModelArguments.Load(pa);
         var (mb, _) = ModelArguments.Load(pb);
@@ -73,7 +73,7 @@ internal static class VerifyCommand
             x = InputBinding.BindGraph(pa, ma.Graph.Inputs, given).Select(Npy.Read<double>).ToArray();
         }
         else x = ma.Graph.Inputs.Select(i => RandomInput(ma.Graph, i, rng, batch)).ToArray();
-        return FunctionComparison.Of(ma, mb, x);
+        return FunctionComparison.Of(ma, mb, x, cancel);
     }
 
     /// <summary>Random normal values, or random token ids in [0, vocab) for an input read only by embeddings.</summary>

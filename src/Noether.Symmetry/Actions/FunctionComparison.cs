@@ -16,7 +16,16 @@ public sealed record FunctionComparison(double MaxAbsDiff, double MaxRelDiff, in
 
     /// <summary>Runs both models (evaluation mode) on the inputs and compares every output.</summary>
     public static FunctionComparison Of<T>(Model<T> a, Model<T> b, params Tensor<T>[] inputs) where T : unmanaged, IFloatingPointIeee754<T>
-        => Compare(a.Predict(inputs), b.Predict(inputs));
+        => Of(a, b, inputs, CancellationToken.None);
+
+    /// <summary>As <see cref="Of{T}(Model{T}, Model{T}, Tensor{T}[])"/>, stopping between nodes when <paramref name="cancel"/> is signalled.</summary>
+    public static FunctionComparison Of<T>(Model<T> a, Model<T> b, IReadOnlyList<Tensor<T>> inputs, CancellationToken cancel)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return Compare(a.Predict(inputs, cancel), b.Predict(inputs, cancel));
+    }
 
     /// <summary>Compares two lists of outputs computed on the same inputs (by any engine), output by output.</summary>
     public static FunctionComparison Compare<T>(IReadOnlyList<Tensor<T>> ya, IReadOnlyList<Tensor<T>> yb) where T : unmanaged, IFloatingPointIeee754<T>
