@@ -28,13 +28,22 @@ public abstract record StackedOptimizer
         where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
-/// <summary>Per stacked parameter (slot), the optimiser's two buffers, sized like the parameter and zero at first.</summary>
+/// <summary>
+/// Per stacked parameter (slot), the optimiser's two buffers, sized like the parameter and zero at first; each is
+/// allocated when first asked for (SGD with momentum uses one, plain SGD none).
+/// </summary>
 internal sealed class StackedOptimizerState<T>(IReadOnlyList<int> lengths) where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[][] _first = lengths.Select(n => new T[n]).ToArray(), _second = lengths.Select(n => new T[n]).ToArray();
+    private readonly T[]?[] _first = new T[lengths.Count][], _second = new T[lengths.Count][];
 
-    /// <summary>Buffer 0 or 1 of a slot.</summary>
-    public T[] Buffer(int which, int slot) => which == 0 ? _first[slot] : _second[slot];
+    /// <summary>Buffer 0 or 1 of a slot (ranges of models ask for it from several threads: one array wins).</summary>
+    public T[] Buffer(int which, int slot)
+    {
+        var buffers = which == 0 ? _first : _second;
+        if (Volatile.Read(ref buffers[slot]) is { } existing) return existing;
+        var created = new T[lengths[slot]];
+        return Interlocked.CompareExchange(ref buffers[slot], created, null) ?? created;
+    }
 }
 
 /// <summary>Stacked <see cref="Sgd{T}"/>.</summary>
