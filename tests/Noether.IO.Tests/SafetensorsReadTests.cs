@@ -110,6 +110,24 @@ public class SafetensorsReadTests
     }
 
     [Fact]
+    public void ReadsReleaseTheirPagesButKeepValuesAndAViewsChanges()
+    {
+        // Read copies values out and drops the pages from the resident set (streaming a 7B checkpoint); once a view
+        // was handed out it must not, or the view's private (copy-on-write) changes would be lost.
+        using var dir = new TempDir();
+        var path = dir.File("big.safetensors");
+        var values = Enumerable.Range(0, 1 << 16).Select(i => (float)i).ToArray(); // 256 KB: whole pages
+        SafetensorsWriter.Write(path, [SafetensorsTensor.From("w", Tensor<float>.FromArray(values, 1 << 16))]);
+        using var file = SafetensorsFile.Open(path);
+        Assert.Equal(values, file.Read<float>("w").ToArray());
+        Assert.Equal(values, file.Read<float>("w").ToArray()); // its pages were released: read again from the file
+        var view = file.ReadView<float>("w");
+        view.Span[40000] = -1f;
+        Assert.Equal(-1f, file.Read<float>("w").Span[40000]);
+        Assert.Equal(-1f, view.Span[40000]);
+    }
+
+    [Fact]
     public void ViewsStayValidAfterDisposeAndMethodsRefuse()
     {
         using var dir = new TempDir();

@@ -80,6 +80,31 @@ internal sealed unsafe class MappedRegion
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Drops the whole pages inside [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>)
+    /// from this process's resident set after a read copied them out (Linux, and only while no view was handed out:
+    /// a view may hold private changes there). The pages stay in the page cache; a later read maps them again. Without
+    /// this, streaming a checkpoint many times larger than memory through one mapping leaves every page read so far
+    /// counted in the process's memory.
+    /// </summary>
+    public void Release(long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux() || length <= 0) return;
+        lock (_gate)
+        {
+            if (_shared || _closed) return;
+            long page = Environment.SystemPageSize;
+            long first = (long)Pointer + offset, last = first + length;
+            long start = (first + page - 1) / page * page, end = last / page * page;
+            if (end > start) _ = Madvise((nint)start, (nuint)(end - start), MadvDontNeed);
+        }
+    }
+
+    private const int MadvDontNeed = 4;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise")]
+    private static extern int Madvise(nint address, nuint length, int advice);
+
     private void Unmap()
     {
         if (Interlocked.Exchange(ref _unmapped, 1) != 0) return;

@@ -104,6 +104,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
             int n = Math.Min(DecodeChunk, count - done);
             ElementConverter.Decode(kind, false, new ReadOnlySpan<byte>(start + (long)done * size, n * size), result.AsSpan(done, n));
         }
+        // The values are copied out: their pages need not stay resident (a 7B checkpoint streamed through the mapping).
+        _region.Release(_header.DataStart + entry.DataBegin, entry.ByteLength);
         return new Tensor<T>(result, entry.ShapeArray());
     }
 
