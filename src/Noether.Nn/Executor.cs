@@ -58,9 +58,11 @@ public static class Executor
     /// <see cref="ForwardPass{T}.Values"/>; outputs and gradients are unchanged up to rounding. For training and
     /// inference loops (<see cref="Model{T}.Predict"/>).
     /// </summary>
-    public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Tensor<T>> inputs, bool training, Rng? rng, bool fuse)
+    /// <remarks>Stops between nodes when <paramref name="cancel"/> is signalled.</remarks>
+    public static ForwardPass<T> Forward<T>(Model<T> model, IReadOnlyList<Tensor<T>> inputs, bool training, Rng? rng, bool fuse,
+        CancellationToken cancel = default)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng, null, fuse, null);
+        => Forward(model, inputs.Select((t, i) => Variable<T>.Constant(t, model.Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray(), training, rng, null, fuse, null, cancel);
 
     /// <summary>
     /// Runs every node in order on input variables (so gradients can flow into the inputs). Parameters come from the

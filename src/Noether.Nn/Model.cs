@@ -71,8 +71,6 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(inputs);
         using var _ = GradMode.NoGrad();
-        var variables = inputs.Select((t, i) => Variable<T>.Constant(t, Graph.Inputs.ElementAtOrDefault(i)?.Name)).ToArray();
-        return Executor.Forward(this, variables, training: false, rng: null, parameterOverrides: null, fuse: true, cancel: cancel)
-            .Outputs.Select(o => o.Value).ToArray();
+        return Executor.Forward(this, inputs, training: false, rng: null, fuse: true, cancel).Outputs.Select(o => o.Value).ToArray();
     }
 }
