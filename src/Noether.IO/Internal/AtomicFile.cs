@@ -12,7 +12,13 @@ namespace Noether.IO.Internal;
 internal static class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> against a temporary file and renames it onto <paramref name="path"/>.</summary>
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write) => Write(path, write, null);
+
+    /// <summary>
+    /// As <see cref="Write(string, Action{Stream})"/>; <paramref name="check"/> reads the complete temporary file (its
+    /// path) before the rename and throws to leave the destination untouched.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write, Action<string>? check)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
@@ -31,6 +37,7 @@ internal static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
             cancel.ThrowIfCancellationRequested();
+            check?.Invoke(temp);
             File.Move(temp, full, overwrite: true);
         }
         catch

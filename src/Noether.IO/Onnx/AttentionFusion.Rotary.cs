@@ -23,8 +23,9 @@ internal static partial class AttentionFusion
     /// <summary>θ assumed when the tables cannot tell it (a single rotated pair).</summary>
     private const double DefaultTheta = 10000;
 
-    private static Match? TryMatchRotary(Graph g, Dictionary<string, Tensor<double>> parameters, Node softmax,
+    private static Match? TryMatchRotary<T>(Graph g, Dictionary<string, Tensor<T>> parameters, Node softmax,
         IReadOnlyDictionary<string, RotaryEmbedding>? known)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var matcher = new SubgraphMatcher(g);
         var removed = matcher.Claimed;
@@ -60,7 +61,8 @@ internal static partial class AttentionFusion
             static bool MinusInfinity(double? v) => v is double x && double.IsNegativeInfinity(x);
             var where = Inner(before, op => op is WhereOp w && (w.ScalarA is null && MinusInfinity(w.ScalarB) || w.ScalarB is null && MinusInfinity(w.ScalarA))
                 && w.ConditionShape.SkipWhile(d => d == 1).SequenceEqual([s, s]));
-            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var condition)) return null;
+            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var conditionT)) return null;
+            var condition = Float64(conditionT);
             var keep = ((WhereOp)where.Op).ScalarA is null ? condition.Reshape(s, s) : condition.Reshape(s, s).Map(c => 1 - c);
             if (!IsCausal(keep, s)) return null;
             (causal, before) = (true, where.Inputs[0]);
@@ -68,8 +70,8 @@ internal static partial class AttentionFusion
         else if (producer?.Op is ParameterBinaryOp { Function: BinaryFunction.Add } add && add.Shape.SkipWhile(d => d == 1).SequenceEqual([s, s]))
         {
             var node = Inner(before, _ => true);
-            if (node is null || !parameters.TryGetValue($"{node.Name}.{add.Role}", out var mask)) return null;
-            var keep = mask.Reshape(s, s).Map(v => v == 0 ? 1.0 : double.IsNegativeInfinity(v) ? 0.0 : double.NaN);
+            if (node is null || !parameters.TryGetValue($"{node.Name}.{add.Role}", out var maskT)) return null;
+            var keep = Float64(maskT).Reshape(s, s).Map(v => v == 0 ? 1.0 : double.IsNegativeInfinity(v) ? 0.0 : double.NaN);
             if (!IsCausal(keep, s)) return null;
             (causal, before) = (true, node.Inputs[0]);
         }
@@ -117,8 +119,9 @@ internal static partial class AttentionFusion
     /// <c>Add(Mul(h, cos), Mul(rotate(h), sin))</c> over heads h = <c>Transpose[1,0,2](Reshape[S,H,dk](Linear(x)))</c>:
     /// the projection and the embedding the tables encode (null when they encode none), or null when the structure differs.
     /// </summary>
-    private static (Node Projection, RotaryEmbedding? Rope)? Rope(Graph g, Dictionary<string, Tensor<double>> parameters, string value,
+    private static (Node Projection, RotaryEmbedding? Rope)? Rope<T>(Graph g, Dictionary<string, Tensor<T>> parameters, string value,
         int s, int heads, int dk, SubgraphMatcher matcher)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var add = matcher.Inner(value, op => op is AddOp);
         if (add is null || add.Inputs.Count != 2) return null;
@@ -152,7 +155,7 @@ internal static partial class AttentionFusion
             && parameters.TryGetValue($"{rot.Name}.weight", out var w) && matcher.Inner(sinMul.Inputs[0], _ => true) is not null)
         {
             readers.Add(rot);
-            rotate = w.Transpose().Contiguous(); // Linear computes h·Wᵀ
+            rotate = Float64(w).Transpose().Contiguous(); // Linear computes h·Wᵀ
         }
         if (rotate is null) return null;
         // The heads are read by exactly the pattern's nodes.
@@ -165,7 +168,7 @@ internal static partial class AttentionFusion
         var cos = parameters.GetValueOrDefault($"{cosMul.Name}.{((ParameterBinaryOp)cosMul.Op).Role}");
         var sin = parameters.GetValueOrDefault($"{sinMul.Name}.{((ParameterBinaryOp)sinMul.Op).Role}");
         if (cos is null || sin is null) return null;
-        return (projection, Recover(cos.Reshape(s, dk), sin.Reshape(s, dk), rotate, dk));
+        return (projection, Recover(Float64(cos).Reshape(s, dk), Float64(sin).Reshape(s, dk), rotate, dk));
     }
 
     /// <summary>

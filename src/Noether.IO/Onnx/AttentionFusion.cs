@@ -29,8 +29,9 @@ internal static partial class AttentionFusion
 
     /// <summary>The graph with every recognised attention subgraph fused, and its parameters; unchanged when none matches.</summary>
     /// <param name="knownRotary">Rotary embeddings by fused node name, for tables that cannot be read (write-back's probe).</param>
-    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters,
+    public static (Graph Graph, Dictionary<string, Tensor<T>> Parameters) Apply<T>(Graph graph, Dictionary<string, Tensor<T>> parameters,
         IReadOnlyDictionary<string, RotaryEmbedding>? knownRotary = null)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var matches = new List<Match>();
         var claimed = new HashSet<Node>();
@@ -67,7 +68,7 @@ internal static partial class AttentionFusion
             else if (!removed.Contains(n)) nodes.Add(n with { Inputs = n.Inputs.Select(Renamed).ToArray() });
         }
 
-        var moved = new Dictionary<string, Tensor<double>>(parameters);
+        var moved = new Dictionary<string, Tensor<T>>(parameters);
         foreach (var n in removed)
             foreach (var slot in n.Op.Parameters) moved.Remove($"{n.Name}.{slot.Role}");
         foreach (var m in accepted)
@@ -89,7 +90,7 @@ internal static partial class AttentionFusion
         }
     }
 
-    private static Match? TryMatch(Graph g, Dictionary<string, Tensor<double>> parameters, Node softmax)
+    private static Match? TryMatch<T>(Graph g, Dictionary<string, Tensor<T>> parameters, Node softmax) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var matcher = new SubgraphMatcher(g);
         var removed = matcher.Claimed;
@@ -130,7 +131,8 @@ internal static partial class AttentionFusion
             static bool MinusInfinity(double? v) => v is double x && double.IsNegativeInfinity(x);
             var where = Inner(before, op => op is WhereOp w && (w.ScalarA is null && MinusInfinity(w.ScalarB) || w.ScalarB is null && MinusInfinity(w.ScalarA))
                 && w.ConditionShape.SkipWhile(d => d == 1).SequenceEqual([s, s]));
-            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var condition)) return null;
+            if (where is null || !parameters.TryGetValue($"{where.Name}.condition", out var conditionT)) return null;
+            var condition = Float64(conditionT);
             var keep = ((WhereOp)where.Op).ScalarA is null ? condition.Reshape(s, s) : condition.Reshape(s, s).Map(c => 1 - c);
             if (!IsCausal(keep, s)) return null;
             causal = true;
@@ -227,6 +229,10 @@ internal static partial class AttentionFusion
     }
 
     /// <summary>True when the condition keeps exactly the keys at or before each query (1 on and below the diagonal, 0 above).</summary>
+    /// <summary>A parameter's values in float64 (a copy unless it is float64 already); for the small tables fusions inspect.</summary>
+    private static Tensor<double> Float64<T>(Tensor<T> t) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        => t as Tensor<double> ?? t.Cast<double>();
+
     private static bool IsCausal(Tensor<double> condition, int s)
     {
         if (!condition.ShapeArray().SequenceEqual([s, s])) return false;

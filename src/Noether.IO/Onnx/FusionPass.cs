@@ -13,7 +13,7 @@ internal static class FusionPass
     public delegate (Node Fused, HashSet<Node> Removed)? Matcher(Graph graph, Node root);
 
     /// <summary>The graph with every match fused; unchanged when nothing matches.</summary>
-    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters, Matcher match)
+    public static (Graph Graph, Dictionary<string, Tensor<T>> Parameters) Apply<T>(Graph graph, Dictionary<string, Tensor<T>> parameters, Matcher match) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var fused = new Dictionary<Node, Node>();
         var removed = new HashSet<Node>();

@@ -21,7 +21,7 @@ internal static class GeluTanhFusion
     private static readonly Dictionary<(int X, int T), double> s_outer = new() { [(1, 0)] = 0.5, [(1, 1)] = 0.5 };
 
     /// <summary>The graph with every recognised tanh-GELU fused, and its parameters; unchanged when none matches.</summary>
-    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters)
+    public static (Graph Graph, Dictionary<string, Tensor<T>> Parameters) Apply<T>(Graph graph, Dictionary<string, Tensor<T>> parameters) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         => FusionPass.Apply(graph, parameters, TryMatch);
 
     /// <summary>Matches at a tanh node; the fused node replaces the pattern's last node, found among tanh's sole readers.</summary>

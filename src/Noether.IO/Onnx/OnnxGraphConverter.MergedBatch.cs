@@ -119,3 +119,10 @@ internal sealed partial class OnnxGraphConverter
         EmitLinear(x, w, bias, ParameterOwnerName(b, c));
     }
 }
+
+/// <summary>
+/// Thrown where the import needs the whole model with its weights (ONNX Runtime probing the shapes of opaque nodes)
+/// but was given one whose initializers are read from elsewhere (<see cref="OnnxImportOptions.StoredInitializers"/>):
+/// the caller imports the file the ordinary way instead.
+/// </summary>
+internal sealed class StoredWeightsException() : Exception("ONNX Runtime must see the weights to probe this model's shapes");

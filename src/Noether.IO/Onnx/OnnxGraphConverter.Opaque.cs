@@ -233,7 +233,8 @@ internal sealed partial class OnnxGraphConverter
     private TensorProto ProtoOf(ConstValue c)
     {
         _initializerProtos ??= _graph.Initializer.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First());
-        if (c.Initializer is not null && _initializerProtos.TryGetValue(c.Initializer, out var t)) { var copy = t.Clone(); copy.ClearName(); return copy; }
+        bool stored = c.Initializer is not null && _options.StoredInitializers?.ContainsKey(c.Initializer) == true;
+        if (!stored && c.Initializer is not null && _initializerProtos.TryGetValue(c.Initializer, out var t)) { var copy = t.Clone(); copy.ClearName(); return copy; }
         return Encode(c.Tensor);
     }
 
@@ -339,6 +340,8 @@ internal sealed partial class OnnxGraphConverter
     /// </summary>
     private Dictionary<string, ProbedValue> ProbeWithRepresentativeValues()
     {
+        // ONNX Runtime runs the whole model: one parsed without its weights (see OnnxMappedModel) cannot be probed.
+        if (_options.StoredInitializers is { Count: > 0 }) throw new StoredWeightsException();
         var feeds = Feeds();
         try { return OnnxRuntimeProbe.ProbeShapes(_model, feeds, _declaredBatch is null); }
         catch (InvalidOperationException) when (ComparedConstants(feeds) is { Count: > 0 } candidates)

@@ -22,7 +22,10 @@ internal sealed partial class OnnxGraphConverter
     private readonly Dictionary<string, OnnxValue> _values = new();
     private readonly List<Node> _nodes = new();
     private readonly Dictionary<string, int[]> _shapes = new();
-    private readonly Dictionary<string, Tensor<double>> _parameters = new();
+    // Parameters as the caller keeps them: Tensor<double>, or Tensor<float> for a float32 import (cast as each is
+    // added, so a model is never held whole in float64).
+    private readonly Dictionary<string, object> _parameters = new();
+    private Func<Tensor<double>, object> _keep = t => t.Contiguous();
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _consumers = new();
     private readonly Dictionary<string, int> _producers = new();
@@ -72,14 +75,19 @@ internal sealed partial class OnnxGraphConverter
     /// <summary>The op types the importer maps (default ONNX domain).</summary>
     public static IReadOnlySet<string> SupportedOps { get; } = new OnnxGraphConverter(new ModelProto { Graph = new GraphProto() }, "").Handlers().Keys.ToHashSet();
 
-    /// <summary>Runs the conversion; returns the graph and its parameters (float64, to be cast by the caller).</summary>
-    public (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Convert()
+    /// <summary>Runs the conversion; returns the graph and its parameters in float64.</summary>
+    public (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Convert() => Convert<double>();
+
+    /// <summary>Runs the conversion; returns the graph and its parameters, each cast to <typeparamref name="T"/> as it is made.</summary>
+    public (Graph Graph, Dictionary<string, Tensor<T>> Parameters) Convert<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
+        if (typeof(T) != typeof(double)) _keep = t => t.Cast<T>();
         CheckDomains();
         foreach (var t in _graph.Initializer)
         {
             if (_values.ContainsKey(t.Name)) throw Malformed($"initializer '{t.Name}' is defined twice");
-            _values[t.Name] = new ConstValue(OnnxTensors.Decode(t, _source, _options.MaxTensorBytes), _options.InitializerAliases.GetValueOrDefault(t.Name, t.Name));
+            var value = _options.StoredInitializers?.GetValueOrDefault(t.Name) ?? OnnxTensors.Decode(t, _source, _options.MaxTensorBytes);
+            _values[t.Name] = new ConstValue(value, _options.InitializerAliases.GetValueOrDefault(t.Name, t.Name));
         }
         foreach (var input in _graph.Input)
         {
@@ -133,7 +141,7 @@ internal sealed partial class OnnxGraphConverter
                 throw new OnnxImportException(OnnxImportError.UnsupportedVariant, _source, $"{_source}: graph output '{o.Name}' does not depend on the inputs (it is a constant); the graph IR computes outputs per sample");
             outputs.Add(r.Id);
         }
-        var (nodes, parameters) = Prune(outputs);
+        var (nodes, parameters) = Prune<T>(outputs);
         var inputs = _graph.Input.Where(i => _values[i.Name] is RuntimeValue).Select(i => (RuntimeValue)_values[i.Name]).Select(r => new InputSpec(r.Id, r.Shape)
         {
             ElementType = _irregular.TryGetValue(r.Id, out var t) && !OnnxElementTypes.IsFloat(t.Type) ? OnnxElementTypes.Name(t.Type) : null,
@@ -164,7 +172,7 @@ internal sealed partial class OnnxGraphConverter
     }
 
     /// <summary>Keeps only the nodes the outputs need, and their parameters.</summary>
-    private (List<Node>, Dictionary<string, Tensor<double>>) Prune(List<string> outputs)
+    private (List<Node>, Dictionary<string, Tensor<T>>) Prune<T>(List<string> outputs) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var needed = new HashSet<string>(outputs);
         var kept = new List<Node>();
@@ -176,7 +184,7 @@ internal sealed partial class OnnxGraphConverter
         }
         kept.Reverse();
         var names = kept.SelectMany(n => n.Op.Parameters.Select(p => $"{n.Name}.{p.Role}")).ToHashSet();
-        return (kept, _parameters.Where(kv => names.Contains(kv.Key)).ToDictionary());
+        return (kept, _parameters.Where(kv => names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => (Tensor<T>)kv.Value));
     }
 
     // ---- values ------------------------------------------------------------------------------------------------
@@ -244,7 +252,7 @@ internal sealed partial class OnnxGraphConverter
         return new RuntimeValue(id, shape);
     }
 
-    private void AddParameter(RuntimeValue node, string role, Tensor<double> value) => _parameters[$"{node.Id}.{role}"] = value.Contiguous();
+    private void AddParameter(RuntimeValue node, string role, Tensor<double> value) => _parameters[$"{node.Id}.{role}"] = _keep(value);
 
     /// <summary>A per-sample reshape; chains of reshapes collapse and no-op reshapes vanish.</summary>
     private RuntimeValue Reshape(RuntimeValue x, int[] shape, string? name = null)

@@ -47,6 +47,12 @@ public sealed record OnnxImportOptions
     internal IReadOnlyDictionary<string, Nn.Operations.RotaryEmbedding>? KnownRotary { get; init; }
 
     /// <summary>
+    /// Values of top-level initializers whose data the parsed model does not hold (read from a memory-mapped file, or
+    /// the markers of a provenance probe), by name; see <see cref="OnnxMappedModel"/>. Decoded when first read.
+    /// </summary>
+    internal IReadOnlyDictionary<string, OnnxTensor>? StoredInitializers { get; init; }
+
+    /// <summary>
     /// Values for graph inputs without a batch axis (a sample rate, a flag), by input name. When the importer asks ONNX
     /// Runtime for the shapes of opaque nodes it feeds these instead of zeros, since a branch may depend on them
     /// (Silero VAD's If on the sample rate). Inputs with a batch axis are always fed ones or zeros.

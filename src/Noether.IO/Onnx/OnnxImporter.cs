@@ -74,8 +74,9 @@ public static class OnnxImporter
     {
         try
         {
-            (Graph, Dictionary<string, Tensor<double>>) Convert(bool layoutOps) => new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize, layoutOps).Convert();
-            (Graph, Dictionary<string, Tensor<double>>) result;
+            // Parameters come out in T: a float32 import never holds the whole model in float64.
+            (Graph, Dictionary<string, Tensor<T>>) Convert(bool layoutOps) => new OnnxGraphConverter(model, source, keepOpaque, options, defaultSize, layoutOps).Convert<T>();
+            (Graph, Dictionary<string, Tensor<T>>) result;
             // A batch merged with another axis that some consumer cannot carry: convert as before layout ops.
             try { result = Convert(layoutOps: true); }
             catch (MergedBatchException) { result = Convert(layoutOps: false); }
@@ -86,13 +87,13 @@ public static class OnnxImporter
             var (attended, attendedParameters) = AttentionFusion.Apply(hoisted, hoistedParameters, options.KnownRotary);
             var (normed, normedParameters) = RmsNormFusion.Apply(attended, attendedParameters);
             var (graph, parameters) = GeluTanhFusion.Apply(normed, normedParameters);
-            // In float64 the converted tensors are the parameters (a cast would copy the whole model once more),
-            // each with storage of its own: converters may hand out a constant's decoded storage, and parameters
-            // sharing it would move together under an in-place transform.
+            // The converted tensors are the parameters (a cast would copy the whole model once more), each with
+            // storage of its own: converters may hand out a constant's decoded storage, and parameters sharing it
+            // would move together under an in-place transform.
             var owners = new HashSet<object>(ReferenceEqualityComparer.Instance);
             var imported = new Model<T>(graph, parameters.ToDictionary(kv => kv.Key, kv =>
             {
-                var t = kv.Value is Tensor<T> same ? same : kv.Value.Cast<T>();
+                var t = kv.Value;
                 // Kept as is only when it is the whole of an array no other parameter holds (a slice, say q of a
                 // packed QKV weight, would keep the rest of the array alive).
                 bool own = t.IsContiguous && t.Offset == 0

@@ -6,14 +6,58 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace Noether.IO;
 
-/// <summary>A decoded ONNX tensor: its element type, shape and values widened to double (int64 beyond 2⁵³ rounds).</summary>
-internal sealed record OnnxTensor(DataType Type, Tensor<double> Data)
+/// <summary>
+/// A decoded ONNX tensor: its element type, shape and values widened to double (int64 beyond 2⁵³ rounds). A tensor
+/// read from a memory-mapped file is decoded when its values are first asked for and held only weakly afterwards:
+/// an import keeps one large weight at a time in float64, not the whole model (the parameters it becomes are kept in
+/// the precision the caller asked for).
+/// </summary>
+internal sealed record OnnxTensor
 {
+    private readonly Tensor<double>? _data;
+    private readonly Func<Tensor<double>>? _load;
+    private readonly WeakReference<Tensor<double>>? _cache;
+    private readonly int[] _shape;
+
+    /// <summary>A tensor with its values.</summary>
+    public OnnxTensor(DataType type, Tensor<double> data)
+    {
+        Type = type;
+        _data = data;
+        _shape = data.ShapeArray();
+    }
+
+    /// <summary>A tensor whose values <paramref name="load"/> decodes on demand (again if they were collected).</summary>
+    public OnnxTensor(DataType type, int[] shape, Func<Tensor<double>> load)
+    {
+        Type = type;
+        _shape = shape;
+        _load = load;
+        _cache = new WeakReference<Tensor<double>>(null!);
+    }
+
+    /// <summary>The element type.</summary>
+    public DataType Type { get; init; }
+
+    /// <summary>The values, widened to double.</summary>
+    public Tensor<double> Data
+    {
+        get
+        {
+            if (_data is not null) return _data;
+            if (_cache!.TryGetTarget(out var held)) return held;
+            var loaded = _load!();
+            _cache.SetTarget(loaded);
+            return loaded;
+        }
+        init { _data = value; _load = null; _cache = null; _shape = value.ShapeArray(); }
+    }
+
     /// <summary>True for float16, bfloat16, float and double.</summary>
     public bool IsFloat => Type is DataType.Float or DataType.Double or DataType.Float16 or DataType.Bfloat16;
 
     /// <summary>The full shape.</summary>
-    public int[] Shape => Data.ShapeArray();
+    public int[] Shape => (int[])_shape.Clone();
 }
 
 /// <summary>Converts between <see cref="TensorProto"/> and tensors, validating sizes against the declared shape.</summary>
@@ -32,9 +76,15 @@ internal static class OnnxTensors
     public static OnnxTensor Decode(TensorProto? t, string where, long maxBytes)
     {
         if (t is null) throw new OnnxImportException(OnnxImportError.Malformed, where, $"{where}: a tensor attribute holds no tensor");
-        if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
-            throw new OnnxImportException(OnnxImportError.UnsupportedVariant, where,
-                $"{where}: tensor '{t.Name}' keeps its data in an external file ({string.Join(", ", t.ExternalData.Select(e => $"{e.Key}={e.Value}"))}); external data is read only by OnnxFile.ReadModel, from the model's own folder");
+        return Decode(t, where, maxBytes, t.RawData.Span, t.RawData.Length > 0);
+    }
+
+    /// <summary>
+    /// The shape and element count of a tensor, validated against its declared dims and
+    /// <paramref name="maxBytes"/> (elements × 8) without reading any value.
+    /// </summary>
+    public static (int[] Shape, long Count) Layout(TensorProto t, string where, long maxBytes)
+    {
         if (t.Segment is not null) throw Bad(where, t, "is segmented, which is not supported");
         long count = 1;
         foreach (var d in t.Dims)
@@ -53,15 +103,35 @@ internal static class OnnxTensors
                     $"{where}: tensor '{t.Name}' has shape [{string.Join(", ", t.Dims)}], over the budget of {budget} elements ({Budget.Format(budget * sizeof(double))} as float64)");
             count *= d;
         }
-        var shape = t.Dims.Select(d => (int)d).ToArray();
+        ElementSize((DataType)t.DataType, where, t);
+        return (t.Dims.Select(d => (int)d).ToArray(), count);
+    }
+
+    /// <summary>Bytes per element of a tensor's element type (refusing types without a numeric meaning).</summary>
+    public static int ElementSize(TensorProto t, string where) => ElementSize((DataType)t.DataType, where, t);
+
+    /// <summary>
+    /// Decodes a tensor whose raw bytes are <paramref name="rawData"/> when <paramref name="isRaw"/> (the file's
+    /// raw_data field, or the bytes a memory-mapped file holds for it), else its typed fields.
+    /// </summary>
+    public static OnnxTensor Decode(TensorProto t, string where, long maxBytes, ReadOnlySpan<byte> rawData, bool isRaw)
+    {
+        if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
+            throw new OnnxImportException(OnnxImportError.UnsupportedVariant, where,
+                $"{where}: tensor '{t.Name}' keeps its data in an external file ({string.Join(", ", t.ExternalData.Select(e => $"{e.Key}={e.Value}"))}); external data is read only by OnnxFile.ReadModel, from the model's own folder");
+        var (shape, count) = Layout(t, where, maxBytes);
         var type = (DataType)t.DataType;
         var values = new double[count];
         int size = ElementSize(type, where, t);
-        if (t.RawData.Length > 0)
+        if (isRaw)
         {
-            if (t.RawData.Length != count * size) throw Bad(where, t, $"raw data has {t.RawData.Length} bytes, but {type} {Shapes.Format(shape)} needs {count * size}");
-            var raw = t.RawData.Span;
-            for (int i = 0; i < count; i++) values[i] = ReadRaw(type, raw.Slice(i * size, size));
+            if (rawData.Length != count * size) throw Bad(where, t, $"raw data has {rawData.Length} bytes, but {type} {Shapes.Format(shape)} needs {count * size}");
+            if (type == DataType.Float && BitConverter.IsLittleEndian)
+            {
+                var floats = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(rawData);
+                for (int i = 0; i < floats.Length; i++) values[i] = floats[i];
+            }
+            else for (int i = 0; i < count; i++) values[i] = ReadRaw(type, rawData.Slice(i * size, size));
         }
         else
         {

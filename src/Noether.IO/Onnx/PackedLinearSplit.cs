@@ -17,11 +17,11 @@ namespace Noether.IO;
 internal static class PackedLinearSplit
 {
     /// <summary>The graph with every such packed projection split, and its parameters; unchanged when none qualifies.</summary>
-    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters)
+    public static (Graph Graph, Dictionary<string, Tensor<T>> Parameters) Apply<T>(Graph graph, Dictionary<string, Tensor<T>> parameters) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var replaced = new Dictionary<Node, List<Node>>();
         var removed = new HashSet<Node>();
-        var moved = new Dictionary<string, Tensor<double>>(parameters);
+        var moved = new Dictionary<string, Tensor<T>>(parameters);
         foreach (var n in graph.Nodes)
         {
             if (n.Op is not LinearOp linear || TryMatch(graph, n) is not var (reshape, transpose, picks)) continue;

@@ -15,7 +15,7 @@ namespace Noether.IO;
 internal static class RmsNormFusion
 {
     /// <summary>The graph with every recognised RMS norm fused, and its parameters; unchanged when none matches.</summary>
-    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters)
+    public static (Graph Graph, Dictionary<string, Tensor<T>> Parameters) Apply<T>(Graph graph, Dictionary<string, Tensor<T>> parameters) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         => FusionPass.Apply(graph, parameters, TryMatch);
 
     private static (Node Fused, HashSet<Node> Removed)? TryMatch(Graph g, Node mul)

@@ -14,7 +14,7 @@ namespace Noether.IO;
 internal static class ScoreScaleHoist
 {
     /// <summary>The graph with every such scale moved, and its parameters (unchanged: the scale is an attribute).</summary>
-    public static (Graph Graph, Dictionary<string, Tensor<double>> Parameters) Apply(Graph graph, Dictionary<string, Tensor<double>> parameters)
+    public static (Graph Graph, Dictionary<string, Tensor<T>> Parameters) Apply<T>(Graph graph, Dictionary<string, Tensor<T>> parameters) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var rewrites = new Dictionary<Node, (Node Product, Node Scale)>();
         var removed = new HashSet<Node>();
