@@ -165,6 +165,35 @@ internal static class ModelArguments
         return ModelFiles.Load<T>(path, architecture, OnnxImportOptions.With(dims, s_probeValues.Value));
     }
 
+    /// <summary>
+    /// Opens an .onnx file for changing its weights in bounded memory (<see cref="OnnxWeightFile{T}"/>), with the
+    /// <c>--dim</c> sizes; null where that way does not apply (the caller then loads it with <see cref="LoadMapped{T}"/>).
+    /// </summary>
+    public static OnnxWeightFile<T>? OpenOnnxWeights<T>(string path, CancellationToken cancel) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (!IsOnnx(path) || !File.Exists(path)) return null;
+        if (s_inferred.Value is null) CheckDims([path]);
+        var declared = OnnxImporter.SymbolicDims(path);
+        var dims = (s_inferred.Value ?? Dims).Where(kv => declared.ContainsKey(kv.Key)).ToDictionary();
+        return OnnxWeightFile<T>.TryOpen(path, OnnxImportOptions.With(dims, s_probeValues.Value), out _, cancel);
+    }
+
+    /// <summary>
+    /// Saves a model opened by <see cref="OpenOnnxWeights{T}"/>: the file's bytes with only changed weights
+    /// rewritten, else (a computed weight changed, tied weights moved apart) as <see cref="Save{T}"/> does.
+    /// </summary>
+    public static string? SaveOnnxWeights<T>(OnnxWeightFile<T> weights, string output, string precision, IReadOnlyDictionary<string, string>? metadata,
+        string input, IProgress<double>? progress, CancellationToken cancel) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (ModelPrecision.SamePath(input, output)) throw new ArgumentException($"Refusing to overwrite the input {input}; choose another --out");
+        if (precision == "float32") StorageRange.RequireFits(weights.Model, _ => SafetensorsDtype.F32, output);
+        ModelFiles.CheckWritable(output);
+        var reason = weights.TrySave(output, progress, cancel);
+        return reason is null
+            ? $"kept {Path.GetFileName(input)}'s graph, names, shapes, opset and metadata; only weights changed (written a tensor at a time)"
+            : Save(weights.Model, output, precision, metadata, input);
+    }
+
     /// <summary>Loads a model in float64 and reports whether its file stored float32 or float64.</summary>
     public static (Model<double> Model, string Precision) Load(string path, string? architecture = null)
     {

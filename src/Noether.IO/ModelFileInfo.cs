@@ -17,7 +17,7 @@ public static class ModelFileInfo
         IEnumerable<string> types;
         if (ext == ".onnx")
         {
-            var g = OnnxFile.ReadStructure(path).Graph ?? new GraphProto();
+            var g = OnnxFile.ReadSkeleton(path).Graph ?? new GraphProto();
             types = g.Initializer.Select(t => (TensorProto.Types.DataType)t.DataType)
                 .Concat(g.Input.Where(i => i.Type?.TensorType is not null).Select(i => (TensorProto.Types.DataType)i.Type.TensorType.ElemType))
                 .Where(t => t is TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16)
@@ -66,7 +66,7 @@ public static class ModelFileInfo
     /// </summary>
     public static IReadOnlyList<string> OnnxInputNames(string path)
     {
-        var g = OnnxFile.ReadStructure(path).Graph ?? new GraphProto();
+        var g = OnnxFile.ReadSkeleton(path).Graph ?? new GraphProto();
         var initializers = g.Initializer.Select(t => t.Name).ToHashSet();
         return g.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToArray();
     }

@@ -81,7 +81,7 @@ internal static class SymmetryCommands
             string precision = ModelArguments.StoredPrecision(path);
             // float32 safetensors are transformed in their own precision, in place in a copy-on-write mapping of the
             // file (float64 arithmetic per tensor, so the result equals a float64 transform rounded once).
-            bool single = precision == "float32" && !IsOnnx(path) && !parse.GetValue(fold);
+            bool single = precision == "float32" && !parse.GetValue(fold);
             // A Hugging Face checkpoint is moved a tensor at a time from its memory map to the output (folding norms needs the whole model).
             bool streamed = Noether.IO.HuggingFace.HuggingFaceCheckpoint.IsCheckpoint(path) && !parse.GetValue(fold);
             var (spec, change, note) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage => streamed ? Stream(stage) : single ? Move<float>(stage) : Move<double>(stage));
@@ -107,7 +107,9 @@ internal static class SymmetryCommands
             (WeightSpaceSpec, double, string?) Move<T>(Func<string, IProgress<double>?> stage) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
             {
                 stage($"loading {Path.GetFileName(path)}");
-                var m = ModelArguments.LoadMapped<T>(path, parse.GetValue(arch));
+                // An .onnx file is read a weight at a time and written back the same way (see OnnxWeightFile).
+                using var weights = parse.GetValue(fold) ? null : ModelArguments.OpenOnnxWeights<T>(path, cancel);
+                var m = weights?.Model ?? ModelArguments.LoadMapped<T>(path, parse.GetValue(arch));
                 if (parse.GetValue(fold)) m = Noether.Symmetry.Transforms.NormFolding.FoldRmsNormGains(m);
                 cancel.ThrowIfCancellationRequested();
                 stage("deriving the symmetry group");
@@ -122,7 +124,11 @@ internal static class SymmetryCommands
                 cancel.ThrowIfCancellationRequested();
                 stage($"writing {Path.GetFileName(outPath)}");
                 var meta = new Dictionary<string, string> { ["noether.transformed_from"] = Path.GetFileName(path), ["noether.seed"] = parse.GetValue(seed).ToString() };
-                try { return (derived, moved, ModelArguments.Save(m, outPath, precision, meta, path)); }
+                try
+                {
+                    return (derived, moved, weights is null ? ModelArguments.Save(m, outPath, precision, meta, path)
+                        : ModelArguments.SaveOnnxWeights(weights, outPath, precision, meta, path, null, cancel));
+                }
                 catch (Noether.IO.ValueOverflowException e)
                 {
                     // The float64 path rounds only when saving: explain with the input's value, reloaded (this is the error path).
@@ -153,19 +159,22 @@ internal static class SymmetryCommands
             string path = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             OutputFiles.CheckModel(outPath, parse.GetValue(overwrite), path);
             string precision = ModelArguments.StoredPrecision(path);
-            bool single = precision == "float32" && !IsOnnx(path);
+            bool single = precision == "float32";
             var (steps, note) = CliProgress.Run(CliProgress.Enabled(parse, parse.GetValue(json)), stage => single ? Canonical<float>(stage) : Canonical<double>(stage));
             (IReadOnlyList<CanonicalStep>, string?) Canonical<T>(Func<string, IProgress<double>?> stage) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
             {
                 stage($"loading {Path.GetFileName(path)}");
-                var m = ModelArguments.LoadMapped<T>(path, parse.GetValue(arch));
+                using var weights = ModelArguments.OpenOnnxWeights<T>(path, cancel);
+                var m = weights?.Model ?? ModelArguments.LoadMapped<T>(path, parse.GetValue(arch));
                 cancel.ThrowIfCancellationRequested();
                 stage("deriving the symmetry group");
                 var spec = SymmetryDeriver.Derive(m.Graph, null, cancel);
                 var done = Canonicalizer.CanonicalizeInPlace(m, spec, stage("canonicalising"), cancel);
                 cancel.ThrowIfCancellationRequested();
-                stage($"writing {Path.GetFileName(outPath)}");
-                return (done, ModelArguments.Save(m, outPath, precision, new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) }, path));
+                var meta = new Dictionary<string, string> { ["noether.canonical_form_of"] = Path.GetFileName(path) };
+                var writing = stage($"writing {Path.GetFileName(outPath)}");
+                return (done, weights is null ? ModelArguments.Save(m, outPath, precision, meta, path)
+                    : ModelArguments.SaveOnnxWeights(weights, outPath, precision, meta, path, writing, cancel));
             }
             if (parse.GetValue(json))
                 CliOutput.WriteJson(parse.InvocationConfiguration.Output, new { model = path, output = outPath, steps = steps.Select(s => new { factor = s.Factor, action = s.Action }), write_note = note });

@@ -32,6 +32,19 @@ internal static class OnnxFile
     /// <summary>Parses an ONNX model file without reading its external data (for names, types and shapes only).</summary>
     public static ModelProto ReadStructure(string path, long maxBytes = DefaultMaxBytes) => Read(path, maxBytes, ModelProto.Parser, "ONNX model");
 
+    /// <summary>
+    /// The model's structure for questions that need no weight values (types, shapes, names): large initializers come
+    /// without their raw data when the file can be walked that way (<see cref="OnnxMappedModel"/>), so asking costs
+    /// no copy of the weights; otherwise as <see cref="ReadStructure"/>.
+    /// </summary>
+    public static ModelProto ReadSkeleton(string path, long maxBytes = DefaultMaxBytes)
+    {
+        OnnxMappedModel? mapped = null;
+        try { mapped = OnnxMappedModel.Open(path, maxBytes); }
+        catch (InvalidDataException) { } // the full parse reports it
+        using (mapped) return mapped?.Structure ?? ReadStructure(path, maxBytes);
+    }
+
     /// <summary>Parses a serialized TensorProto (the <c>.pb</c> files of ONNX's test data).</summary>
     public static TensorProto ReadTensor(string path, long maxBytes = DefaultMaxBytes) => Read(path, maxBytes, TensorProto.Parser, "ONNX TensorProto");
 

@@ -43,9 +43,10 @@ internal sealed partial class OnnxGraphConverter
         // B itself when it is already [out, in] (transB = 1, alpha = 1): no copy of the largest tensors of a model;
         // the importer gives a parameter its own copy at the end wherever two would share storage.
         double alpha = Float("alpha", 1);
-        var view = Int("transB", 0) != 0 ? b.Tensor.Data : b.Tensor.Data.Transpose();
-        var w = alpha == 1 ? view.Contiguous() : view.Contiguous() * alpha;
-        int outF = w.Dim(0), inF = w.Dim(1);
+        bool transB = Int("transB", 0) != 0;
+        int outF = b.Shape[transB ? 0 : 1];
+        // Scaled weights are computed here; unscaled ones are the constant itself (see AddParameter).
+        var w = alpha == 1 ? null : (transB ? b.Tensor.Data : b.Tensor.Data.Transpose()).Contiguous() * alpha;
         var c = In(2) is null ? null : Const(2, "C");
         Tensor<double>? bias = null;
         double beta = Float("beta", 1);
@@ -56,13 +57,25 @@ internal sealed partial class OnnxGraphConverter
             bias = c.Tensor.Data.Reshape(cs.Length == 2 ? [cs[1]] : cs).BroadcastTo(outF).Contiguous();
             bias = beta == 1 ? bias.Clone() : bias * beta;
         }
-        EmitLinear(a, w, bias, ParameterOwnerName(b, c));
+        if (w is not null) EmitLinear(a, w, bias, ParameterOwnerName(b, c));
+        else EmitLinear(a, b.Tensor, transpose: !transB, bias, ParameterOwnerName(b, c));
     }
 
     private void EmitLinear(RuntimeValue x, Tensor<double> weight, Tensor<double>? bias, string name)
     {
         var y = Emit(new LinearOp(weight.Dim(1), weight.Dim(0), bias is not null), name, x);
         AddParameter(y, "weight", weight);
+        if (bias is not null) AddParameter(y, "bias", bias);
+        Set(0, y);
+    }
+
+    /// <summary>A Linear layer whose weight is the constant <paramref name="weight"/>, transposed or not.</summary>
+    private void EmitLinear(RuntimeValue x, OnnxTensor weight, bool transpose, Tensor<double>? bias, string name)
+    {
+        var shape = weight.Shape;
+        int outF = shape[transpose ? 1 : 0], inF = shape[transpose ? 0 : 1];
+        var y = Emit(new LinearOp(inF, outF, bias is not null), name, x);
+        AddParameter(y, "weight", weight, transpose);
         if (bias is not null) AddParameter(y, "bias", bias);
         Set(0, y);
     }
@@ -74,8 +87,7 @@ internal sealed partial class OnnxGraphConverter
         if (a is RuntimeValue x && b is ConstValue w && w.Shape.Length == 2)
         {
             // A bias added right after (PyTorch's Linear on 3-D inputs) joins the Linear layer.
-            var weight = w.Tensor.Data.Transpose().Contiguous();
-            int outF = weight.Dim(0);
+            int outF = w.Shape[1];
             if (SoleConsumer(_node.Output[0]) is int k && _graph.Node[k].OpType == "Add")
             {
                 var add = _graph.Node[k];
@@ -83,15 +95,15 @@ internal sealed partial class OnnxGraphConverter
                 if (StaticConst(other) is ConstValue c && !c.DependsOnBatch && Shapes.Size(c.Shape) == outF && c.Shape.Length >= 1 && c.Shape[^1] == outF && c.Shape.SkipLast(1).All(d => d == 1))
                 {
                     _fused.Add(k);
-                    var y = Emit(new LinearOp(weight.Dim(1), outF, true), ParameterOwnerName(c, w), x);
-                    AddParameter(y, "weight", weight);
+                    var y = Emit(new LinearOp(w.Shape[0], outF, true), ParameterOwnerName(c, w), x);
+                    AddParameter(y, "weight", w.Tensor, transpose: true);
                     AddParameter(y, "bias", c.Tensor.Data.Reshape(outF));
                     _values[add.Output[0]] = y;
                     Set(0, y);
                     return;
                 }
             }
-            EmitLinear(x, weight, null, ParameterOwnerName(w));
+            EmitLinear(x, w.Tensor, transpose: true, null, ParameterOwnerName(w));
             return;
         }
         if (a is RuntimeValue l && b is RuntimeValue r)
@@ -172,7 +184,7 @@ internal sealed partial class OnnxGraphConverter
         var (padded, ph, pw) = SplitPads(input, pads, 0);
         var op = new Conv2dOp(x.Shape[0], w.Shape[0], kernel[0], kernel[1], new Conv2dOptions(strides[0], strides[1], ph, pw, dil[0], dil[1], (int)group), b is not null);
         var y = Emit(op, ParameterOwnerName(w, b), padded);
-        AddParameter(y, "weight", w.Tensor.Data.Reshape([w.Shape[0], w.Shape[1], kernel[0], kernel[1]]));
+        AddParameter(y, "weight", w.Tensor, transpose: false, [w.Shape[0], w.Shape[1], kernel[0], kernel[1]]);
         if (b is not null) AddParameter(y, "bias", b.Tensor.Data);
         Set(0, Lower(y, x));
     }

@@ -26,6 +26,7 @@ internal sealed partial class OnnxGraphConverter
     // added, so a model is never held whole in float64).
     private readonly Dictionary<string, object> _parameters = new();
     private Func<Tensor<double>, object> _keep = t => t.Contiguous();
+    private bool _single;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _consumers = new();
     private readonly Dictionary<string, int> _producers = new();
@@ -82,6 +83,7 @@ internal sealed partial class OnnxGraphConverter
     public (Graph Graph, Dictionary<string, Tensor<T>> Parameters) Convert<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (typeof(T) != typeof(double)) _keep = t => t.Cast<T>();
+        _single = typeof(T) == typeof(float);
         CheckDomains();
         foreach (var t in _graph.Initializer)
         {
@@ -253,6 +255,23 @@ internal sealed partial class OnnxGraphConverter
     }
 
     private void AddParameter(RuntimeValue node, string role, Tensor<double> value) => _parameters[$"{node.Id}.{role}"] = _keep(value);
+
+    /// <summary>
+    /// A parameter that is a constant as it is, transposed (2-D), or reshaped: in a float32 import of a file read
+    /// a weight at a time, made from the stored float32 values directly, so the largest weights never exist in
+    /// float64 (a model's biggest matrix would otherwise pass through memory at three times its size).
+    /// </summary>
+    private void AddParameter(RuntimeValue node, string role, OnnxTensor source, bool transpose, int[]? shape = null)
+    {
+        if (_single && source.Single() is { } single)
+        {
+            var t = transpose ? single.Transpose().Contiguous() : single;
+            _parameters[$"{node.Id}.{role}"] = shape is null ? t : t.Reshape(shape);
+            return;
+        }
+        var view = transpose ? source.Data.Transpose() : source.Data;
+        AddParameter(node, role, shape is null ? view : view.Contiguous().Reshape(shape));
+    }
 
     /// <summary>A per-sample reshape; chains of reshapes collapse and no-op reshapes vanish.</summary>
     private RuntimeValue Reshape(RuntimeValue x, int[] shape, string? name = null)

@@ -40,7 +40,7 @@ public static class OnnxImporter
     /// can pin): symbol → the input and (full) axis where it first appears.
     /// </summary>
     public static IReadOnlyDictionary<string, (string Input, int Axis)> SymbolicDims(string path, long maxBytes = OnnxFile.DefaultMaxBytes)
-        => OnnxGraphConverter.Symbols(OnnxFile.ReadStructure(path, maxBytes));
+        => OnnxGraphConverter.Symbols(OnnxFile.ReadSkeleton(path, maxBytes));
 
     /// <summary>Imports a parsed model; <paramref name="keepOpaque"/> false fails where an opaque node would be kept.</summary>
     internal static Model<T> Import<T>(ModelProto model, string source, bool keepOpaque = true, OnnxImportOptions? options = null) where T : unmanaged, IFloatingPointIeee754<T>

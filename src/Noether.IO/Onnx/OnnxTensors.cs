@@ -27,14 +27,26 @@ internal sealed record OnnxTensor
         _shape = data.ShapeArray();
     }
 
-    /// <summary>A tensor whose values <paramref name="load"/> decodes on demand (again if they were collected).</summary>
-    public OnnxTensor(DataType type, int[] shape, Func<Tensor<double>> load)
+    /// <summary>
+    /// A tensor whose values <paramref name="load"/> decodes on demand (again if they were collected);
+    /// <paramref name="loadSingle"/>, when given, decodes them as float32 without a float64 copy (see <see cref="Single"/>).
+    /// </summary>
+    public OnnxTensor(DataType type, int[] shape, Func<Tensor<double>> load, Func<Tensor<float>>? loadSingle = null)
     {
         Type = type;
         _shape = shape;
         _load = load;
+        _loadSingle = loadSingle;
         _cache = new WeakReference<Tensor<double>>(null!);
     }
+
+    private readonly Func<Tensor<float>>? _loadSingle;
+
+    /// <summary>
+    /// A fresh float32 copy of the values, decoded without going through float64, when the tensor is read from a file
+    /// and stored as float32; else null. Weights become parameters this way in a float32 import.
+    /// </summary>
+    public Tensor<float>? Single() => _loadSingle?.Invoke();
 
     /// <summary>The element type.</summary>
     public DataType Type { get; init; }
@@ -50,7 +62,7 @@ internal sealed record OnnxTensor
             _cache.SetTarget(loaded);
             return loaded;
         }
-        init { _data = value; _load = null; _cache = null; _shape = value.ShapeArray(); }
+        init { _data = value; _load = null; _loadSingle = null; _cache = null; _shape = value.ShapeArray(); }
     }
 
     /// <summary>True for float16, bfloat16, float and double.</summary>

@@ -194,7 +194,7 @@ public static class OnnxWriteBack
     }
 
     /// <summary>The value name of each of <see cref="Sources"/> (initializer name, or the Constant's output).</summary>
-    private static List<string> SourceNames(ModelProto model)
+    internal static List<string> SourceNames(ModelProto model)
     {
         var g = model.Graph ?? new GraphProto();
         var list = g.Initializer.Where(IsFloat).Select(t => t.Name).ToList();
@@ -208,7 +208,7 @@ public static class OnnxWriteBack
     /// Float inputs that steer an op rather than hold weights (Resize's roi and scales, Pad's value, Clip's bounds,
     /// Range's limits): never parameters, and a marker there would change the graph (a scale of 1.001… is a new size).
     /// </summary>
-    private static HashSet<string> ControlInputs(ModelProto model)
+    internal static HashSet<string> ControlInputs(ModelProto model)
     {
         var positions = new Dictionary<string, int[]>
         {
