@@ -7,14 +7,17 @@ namespace Noether.IO;
 
 /// <summary>
 /// An .onnx file memory-mapped and parsed without its weights: the protobuf is walked at the wire level and the
-/// raw data of the main graph's larger initializers is left in the mapping, where <see cref="Values"/> decodes it on
+/// raw data of the main graph's initializers is left in the mapping, where <see cref="Values"/> decodes it on
 /// demand (pages dropped from the resident set after each read). The parsed <see cref="Structure"/> is the file's
 /// model minus those bytes, so an import holds the graph and one weight at a time, not a second copy of the file.
 /// </summary>
 internal sealed unsafe class OnnxMappedModel : IDisposable
 {
-    /// <summary>Raw data of at least this many bytes stays in the mapping.</summary>
-    public const int MinStoredBytes = 1024;
+    /// <summary>
+    /// Raw data of at least this many bytes stays in the mapping: all of it, so every weight an exporter writes as
+    /// raw data (PyTorch writes all of them so) can be traced and written in place, small biases included.
+    /// </summary>
+    public const int MinStoredBytes = 1;
 
     private readonly MappedRegion _region;
 
