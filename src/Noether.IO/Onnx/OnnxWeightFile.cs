@@ -56,7 +56,9 @@ public sealed class OnnxWeightFile<T> : IDisposable where T : unmanaged, IFloati
             if (opened is not null) file = null;
             return opened;
         }
-        catch (Exception e) when (e is InvalidDataException or OnnxImportException or StoredWeightsException or ArgumentException)
+        // Whatever goes wrong here (a hostile file included) only means this way does not apply: the ordinary import
+        // of the same file then fails with its own message, or succeeds.
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
             reason = OneLine.Of(e.Message, 200);
             return null;
